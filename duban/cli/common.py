@@ -1,0 +1,54 @@
+"""Shared pieces of the CLI: the data directory, the catalog, user-facing errors."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from duban.home import Home
+
+
+class UserError(click.ClickException):
+    """A mistake the user can fix: printed as one message, exit code 2, no traceback."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.message}", err=True)
+
+
+def home_of(ctx: click.Context) -> Home:
+    return Home.resolve((ctx.find_root().obj or {}).get("home"))
+
+
+def load_catalog_or_fail(path: str | None = None):
+    from tasks_catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog(path)
+    except CatalogError as e:
+        raise UserError(str(e)) from None
+
+
+def run_cli(group: click.Group) -> int:
+    try:
+        group.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("已中止。", err=True)
+        return 130
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("已中止。", err=True)
+        return 130
+    return 0
+
+
+def catalog_option(f):
+    return click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False, exists=True), default=None,
+                        help="任务目录所在文件夹（默认使用随程序安装的 tasks_catalog）")(f)
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -1,0 +1,51 @@
+"""The data directory: every piece of state duban writes lives under one folder.
+
+``--home`` on the command line, else ``DUBAN_HOME``, else ``./var``. Layout::
+
+    <home>/duban.sqlite   the store (inspections, check runs, confirmations, sent-log)
+    <home>/outbox/        reminder emails as .eml files (the embedded transport)
+    <home>/reports/       round reports, one folder per round and run time
+    <home>/prefect/       PREFECT_HOME for the embedded Prefect
+    <home>/settings.yaml  optional local settings (SMTP host, policy overrides)
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @classmethod
+    def resolve(cls, home: str | Path | None = None) -> "Home":
+        root = Path(home or os.environ.get("DUBAN_HOME") or "var").expanduser().resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(root)
+
+    @property
+    def db(self) -> Path:
+        return self.root / "duban.sqlite"
+
+    @property
+    def outbox(self) -> Path:
+        return self._dir("outbox")
+
+    @property
+    def reports(self) -> Path:
+        return self._dir("reports")
+
+    @property
+    def prefect(self) -> Path:
+        return self._dir("prefect")
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / "settings.yaml"
+
+    def _dir(self, name: str) -> Path:
+        p = self.root / name
+        p.mkdir(parents=True, exist_ok=True)
+        return p
