@@ -231,20 +231,22 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
 
     # tasks
     tasks: dict[str, ResolvedTask] = {}
+    loaded: list[tuple[Path, Task]] = []
     seen_in: dict[str, Path] = {}
     for path in sorted((root / "tasks").glob("*.yaml")):
         data = _read_yaml(path)
         if not isinstance(data, dict):
             raise CatalogError(path, None, "文件内容不是一个任务", "参照其他任务文件的格式，以 'id: D01' 开头")
-        label = str(data.get("id") or path.stem)
-        task = _validate(Task, data, path, label)
+        task = _validate(Task, data, path, str(data.get("id") or path.stem))
         if task.id in seen_in:
             raise CatalogError(path, task.id, f"任务编号 {task.id} 重复（已在 {seen_in[task.id].name} 中定义）",
                                "每个任务编号只能出现一次：改正编号或删除重复的文件")
+        seen_in[task.id] = path
+        loaded.append((path, task))
+    for path, task in loaded:
         if path.stem.upper() != task.id:
             raise CatalogError(path, task.id, f"文件名 {path.name} 与任务编号 {task.id} 不一致",
                                f"把文件改名为 {task.id}.yaml，或改正 id")
-        seen_in[task.id] = path
         tasks[task.id] = _resolve(task, path, campaign, units, names, group_words, templates)
     if not tasks:
         raise CatalogError(root / "tasks", None, "没有任何任务文件", "每个任务一个 YAML 文件，如 tasks/D01.yaml")

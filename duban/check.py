@@ -1,0 +1,166 @@
+"""The check: scan the evidence folder, inspect new or changed files, apply the rules.
+
+Two phases, so the flows can run and log them separately (and the CLI can run both):
+
+- :func:`gather` walks the folder (names and stat only), hashes files whose stat
+  signature changed since the last scan, and inspects contents not yet inspected for
+  their task's spec — in sandboxed worker processes. Everything is cached in the store,
+  so a re-check with nothing changed opens no file.
+- :func:`evaluate` turns the gathered facts into obligations and stores the run.
+
+No Prefect here: this is the library core the CLI, the flows and the tests share.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from duban import confirmations
+from duban.home import Home
+from duban.results import CheckResult, FileIssue
+from duban.store import connect
+from duban.timeutil import TZ
+from evidence import store as evstore
+from evidence.facts import Facts
+from evidence.limits import Limits
+from evidence.rules import Submitted, evaluate as evaluate_rules, submitted_at
+from evidence.scanner import EvidenceRootError, Scan, check_root, scan_tree
+from evidence.spec import spec_for
+from tasks_catalog import Catalog
+
+Progress = Callable[[int, int], None]
+
+__all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check", "previous_file_count"]
+
+
+@dataclass
+class Gathered:
+    root: str
+    files: list[tuple[str, str, str, str | None, float, dict]]  # rel, unit, task, round, mtime, facts
+    unrecognized: list[tuple[str, str]]
+    stats: dict = field(default_factory=dict)
+
+
+def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: Limits | None = None,
+           workers: int | None = None, progress: Progress | None = None) -> Gathered:
+    t0 = time.perf_counter()
+    root = Path(evidence_root).resolve()
+    scan: Scan = scan_tree(root, catalog)
+    conn = connect(home.db)
+    try:
+        key = str(root)
+        cache = evstore.cached_hashes(conn, key)
+        rows, hashed = [], 0
+        shas: dict[str, str] = {}
+        for f in scan.files:
+            sig = cache.get(f.rel)
+            if sig and sig[:3] == (f.size, f.mtime_ns, f.inode):
+                sha = sig[3]
+            else:
+                sha = evstore.sha256_file(f.path)
+                hashed += 1
+            shas[f.rel] = sha
+            rows.append((f.rel, f.size, f.mtime_ns, f.inode, sha))
+        if rows:
+            evstore.remember_hashes(conn, key, rows)
+
+        specs = {tid: spec_for(rt, catalog.templates) for tid, rt in catalog.tasks.items()}
+        wanted = {(shas[f.rel], specs[f.task].fingerprint()) for f in scan.files}
+        facts = evstore.cached_facts(conn, wanted)
+        todo: dict[tuple[str, str], tuple[Path, object]] = {}
+        for f in scan.files:
+            k = (shas[f.rel], specs[f.task].fingerprint())
+            if k not in facts and k not in todo:
+                todo[k] = (f.path, specs[f.task])
+        if todo:
+            from evidence.sandbox import InspectorPool
+
+            keys = list(todo)
+            results: list[Facts] = []
+            with InspectorPool(limits or Limits(), workers=workers or 2) as pool:
+                batch = 64
+                for i in range(0, len(keys), batch):
+                    part = keys[i:i + batch]
+                    results += pool.inspect([todo[k] for k in part])
+                    if progress:
+                        progress(min(i + batch, len(keys)), len(keys))
+            evstore.remember_facts(conn, [(k[0], k[1], fa) for k, fa in zip(keys, results)])
+            facts.update(zip(keys, results))
+    finally:
+        conn.close()
+    files = [(f.rel, f.unit, f.task, f.round.isoformat() if f.round else None, f.mtime,
+              facts[(shas[f.rel], specs[f.task].fingerprint())].to_dict()) for f in scan.files]
+    return Gathered(str(root), files, [(u.rel, u.reason) for u in scan.unrecognized],
+                    {"files": len(scan.files), "hashed": hashed, "inspected": len(todo),
+                     "unrecognized": len(scan.unrecognized), "gather_seconds": round(time.perf_counter() - t0, 3)})
+
+
+def evaluate(catalog: Catalog, gathered: Gathered, as_of: dt.datetime, home: Home, *,
+             units: list[str] | None = None, tasks: list[str] | None = None, record: bool = True) -> CheckResult:
+    t0 = time.perf_counter()
+    submitted: dict[tuple[str, str], list[Submitted]] = {}
+    rejected: list[FileIssue] = []
+    for rel, unit, task, rnd, mtime, fd in gathered.files:
+        facts = Facts.from_dict(fd)
+        at = submitted_at(mtime)
+        if at > as_of:
+            continue  # not handed in yet at this as-of time
+        submitted.setdefault((task, unit), []).append(
+            Submitted(rel, dt.date.fromisoformat(rnd) if rnd else None, at, facts))
+        if not facts.ok:
+            rejected.append(FileIssue(rel, facts.reason or "无法读取"))
+    conn = connect(home.db)
+    try:
+        confirmed = confirmations.current(conn)
+        unit_names = {catalog.unit(u).name for u in units} if units else None
+        task_ids = {catalog.task(t).id for t in tasks} if tasks else None
+        obligations = evaluate_rules(catalog, submitted, as_of, confirmed, units=unit_names, tasks=task_ids)
+        result = CheckResult(as_of=as_of, evidence_root=gathered.root, obligations=obligations,
+                             unrecognized=[FileIssue(r, why) for r, why in gathered.unrecognized],
+                             rejected=rejected)
+        if unit_names or task_ids:  # a partial re-check lists only what concerns its scope
+            owner = {rel: (unit, task) for rel, unit, task, *_ in gathered.files}
+            result.rejected = [r for r in rejected if (not unit_names or owner[r.path][0] in unit_names)
+                               and (not task_ids or owner[r.path][1] in task_ids)]
+        result.stats = dict(gathered.stats, evaluate_seconds=round(time.perf_counter() - t0, 3))
+        if record:
+            result.run_id = evstore.record_run(
+                conn, started_at=dt.datetime.now(TZ).isoformat(timespec="seconds"), as_of=as_of.isoformat(),
+                root=gathered.root, units=sorted(unit_names) if unit_names else None,
+                tasks=sorted(task_ids) if task_ids else None, files=gathered.stats.get("files", 0),
+                hashed=gathered.stats.get("hashed", 0), inspected=gathered.stats.get("inspected", 0),
+                seconds=gathered.stats.get("gather_seconds", 0) + result.stats["evaluate_seconds"],
+                result_json=result.dumps())
+    finally:
+        conn.close()
+    return result
+
+
+def run_check(catalog: Catalog, evidence_root: Path | str, as_of: dt.datetime, home: Home, *,
+              units: list[str] | None = None, tasks: list[str] | None = None, progress: Progress | None = None,
+              limits: Limits | None = None, workers: int | None = None) -> CheckResult:
+    """Scan, inspect and judge: the whole check in one call."""
+    gathered = gather(catalog, evidence_root, home, limits=limits, workers=workers, progress=progress)
+    return evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks)
+
+
+def previous_file_count(home: Home, evidence_root: Path | str, before_run_id: int | None = None) -> int | None:
+    """Files seen by the last full check of this root (for the reminder guard)."""
+    conn = connect(home.db)
+    try:
+        row = evstore.last_run(conn, str(Path(evidence_root).resolve()), before_run_id)
+        return int(row["files"]) if row else None
+    finally:
+        conn.close()
+
+
+def root_is_readable(evidence_root: Path | str) -> str | None:
+    """None when the root can be scanned, else the reason in Chinese."""
+    try:
+        check_root(Path(evidence_root))
+    except EvidenceRootError as e:
+        return str(e)
+    return None

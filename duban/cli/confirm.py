@@ -1,0 +1,39 @@
+"""``duban confirm TASK [--unit U] --note ...``: the coordinator confirms a platform-judged item."""
+from __future__ import annotations
+
+import click
+
+from .common import UserError, home_of, load_catalog_or_fail, catalog_option
+
+
+@click.command("confirm")
+@click.argument("task")
+@click.option("--unit", "unit_name", default=None, help="只确认一个单位（默认：该任务的全部责任单位）")
+@click.option("--note", required=True, help="确认依据，如“平台显示已全量登记”")
+@click.option("--by", "by", default=None, help="确认人（默认：当前登录用户）")
+@click.option("--withdraw", is_flag=True, help="撤销此前的确认")
+@catalog_option
+@click.pass_context
+def command(ctx: click.Context, task: str, unit_name: str | None, note: str, by: str | None, withdraw: bool,
+            catalog_dir: str | None) -> None:
+    """协调人确认系统判定事项（确认后状态为“按时完成”）。"""
+    from duban import confirmations
+    from duban.store import connect
+
+    catalog = load_catalog_or_fail(catalog_dir)
+    try:
+        rt = catalog.task(task)
+        unit = catalog.unit(unit_name).name if unit_name else None
+    except KeyError as e:
+        raise UserError(str(e.args[0])) from None
+    if not rt.task.platform:
+        raise UserError(f"任务 {rt.id} 不是系统判定事项，它的完成情况由佐证材料检查决定，无需确认")
+    if unit and unit not in rt.leads:
+        raise UserError(f"{unit} 不是任务 {rt.id} 的责任单位（责任单位：{'、'.join(rt.leads) or '未指定'}）")
+    conn = connect(home_of(ctx).db)
+    try:
+        c = confirmations.add(conn, rt.id, unit, note, by=by, withdraw=withdraw)
+    finally:
+        conn.close()
+    who = unit or "全部责任单位"
+    click.echo(f"{'已撤销' if withdraw else '已确认'}：{rt.id} {rt.task.title}（{who}），{c.confirmed_by} 于 {c.confirmed_at}；依据：{note}")

@@ -1,0 +1,59 @@
+"""The terminal summary of a check: per unit ok / late / short / missing / pending."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from duban.results import STATUS_LABELS, CheckResult
+from tasks_catalog import Catalog
+
+COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
+STYLE = {"ok": "green", "late": "yellow", "partial": "dark_orange", "missing": "red", "pending": "cyan",
+         "confirm": "magenta"}
+
+
+def unit_counts(catalog: Catalog, result: CheckResult) -> list[tuple[str, dict[str, int]]]:
+    rows = []
+    by_unit = result.by_unit()
+    for unit in catalog.units:
+        obs = by_unit.get(unit, [])
+        if not obs:
+            continue
+        c = {s: 0 for s in COLUMNS}
+        for o in obs:
+            if o.status in c:
+                c[o.status] += 1
+        rows.append((unit, c))
+    return rows
+
+
+def print_summary(catalog: Catalog, result: CheckResult, *, details: bool = True, console: Console | None = None) -> None:
+    console = console or Console(width=None if Console().is_terminal else 140)
+    table = Table(title=f"佐证检查（截至 {result.as_of:%Y-%m-%d %H:%M}）", show_lines=False)
+    table.add_column("单位", no_wrap=True)
+    for s in COLUMNS:
+        table.add_column(STATUS_LABELS[s], justify="right", style=STYLE[s])
+    for unit, c in unit_counts(catalog, result):
+        table.add_row(unit, *[str(c[s]) if c[s] else "·" for s in COLUMNS])
+    console.print(table)
+    counts = result.counts()
+    console.print("合计：" + "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items() if n))
+    if details:
+        open_items = [o for o in result.obligations if o.status in ("partial", "missing", "late")]
+        for o in sorted(open_items, key=lambda o: (o.unit or "", o.due or o.round or 0, o.task)):
+            console.print(f"[{STYLE.get(o.status, 'white')}]{STATUS_LABELS[o.status]}[/] {o.unit} {o.task}"
+                          f"{' ' + o.due.isoformat() if o.due else ''}：{escape('；'.join(o.problems) or '—')}",
+                          highlight=False, markup=True)
+    if result.unrecognized:
+        console.print(f"[yellow]未识别的文件/文件夹 {len(result.unrecognized)} 个：[/]")
+        for f in result.unrecognized[:30]:
+            console.print(f"  {f.path}：{f.reason}", highlight=False, markup=False)
+    if result.rejected:
+        console.print(f"[red]被拒绝的文件 {len(result.rejected)} 个：[/]")
+        for f in result.rejected[:30]:
+            console.print(f"  {f.path}：{f.reason}", highlight=False, markup=False)
+    s = result.stats
+    if s:
+        console.print(f"[dim]扫描 {s.get('files', 0)} 个文件，新读取 {s.get('inspected', 0)} 个，"
+                      f"用时 {s.get('gather_seconds', 0) + s.get('evaluate_seconds', 0):.1f} 秒[/]")

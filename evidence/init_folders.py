@@ -1,0 +1,101 @@
+"""``duban init-folders``: lay out the shared folder for every unit, task and round.
+
+Creates ``<root>/<unit>/<NN-task title>/[第N轮/]`` for every task a unit leads, a
+``说明.txt`` in each task folder (the task text, what to hand in, due dates, template),
+and the blank template ``.xlsx`` where a ledger is required. It only ever adds: an
+existing folder or file — anything a unit put there — is never overwritten, moved or
+deleted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasks_catalog import Catalog, ResolvedTask
+from tasks_catalog.views import cn_date, deadline_text, item_text, units_text
+
+from .layout import INSTRUCTIONS_FILE, folder_for, round_name
+
+
+@dataclass
+class InitReport:
+    created_dirs: list[Path] = field(default_factory=list)
+    created_files: list[Path] = field(default_factory=list)
+    kept: int = 0  # files that already existed and were left alone
+
+
+def template_filename(template_id: str, title: str) -> str:
+    return f"{template_id}-{title}（空白模板）.xlsx".replace("/", "／")
+
+
+def instructions(rt: ResolvedTask, catalog: Catalog, unit: str) -> str:
+    t = rt.task
+    lines = [
+        f"任务 {t.id}：{t.title}",
+        "",
+        "【具体任务】",
+        t.text,
+        "",
+        f"【责任单位】{units_text(rt, catalog)}",
+        f"【完成时限】{deadline_text(rt)}（截止日当天 24 时前提交均算按时）",
+        "",
+        "【需要报送】",
+    ]
+    if t.platform:
+        lines.append("系统判定事项，由区发改局确认，无需上传材料。")
+    elif not t.evidence:
+        lines.append("无需报送材料。")
+    for item in t.evidence:
+        lines.append(f"- {item_text(item, catalog)}")
+    if len(t.rounds) > 1:
+        lines += ["", "【放在哪里】每一轮的材料放进对应的轮次文件夹："]
+        lines += [f"- {round_name(i)}：{cn_date(d)}前" for i, d in enumerate(t.rounds)]
+    else:
+        lines += ["", "【放在哪里】材料直接放在本文件夹中。"]
+    lines += ["", "台账请使用本文件夹中的空白模板填写（不要改动表头）；空白模板本身不计入。",
+              "链接可写在 .txt、Word 或 Excel 文件里。文件请勿加密码、不要压缩打包。",
+              f"本单位：{unit}。有疑问请联系{catalog.campaign.coordinator}。", ""]
+    return "\n".join(lines)
+
+
+def init_folders(root: Path, catalog: Catalog, *, units: list[str] | None = None) -> InitReport:
+    from .samples import make_blank_template_xlsx
+
+    report = InitReport()
+    root = Path(root)
+    wanted = {catalog.unit(u).name for u in units} if units else None
+    for rt in catalog.tasks.values():
+        for unit in rt.leads:
+            if wanted and unit not in wanted:
+                continue
+            base = root / folder_for(rt, unit)
+            _mkdir(base, report)
+            _write_new(base / INSTRUCTIONS_FILE, instructions(rt, catalog, unit).encode("utf-8-sig"), report)
+            targets = [base / round_name(i) for i in range(len(rt.task.rounds))] if len(rt.task.rounds) > 1 else [base]
+            for folder in targets:
+                _mkdir(folder, report)
+                for item in rt.task.evidence:
+                    if item.template and catalog.templates[item.template].kind in ("ledger", "figures"):
+                        tpl = catalog.templates[item.template]
+                        path = folder / template_filename(tpl.id, tpl.title)
+                        if path.exists():
+                            report.kept += 1
+                        else:
+                            make_blank_template_xlsx(path, tpl)
+                            report.created_files.append(path)
+    return report
+
+
+def _mkdir(path: Path, report: InitReport) -> None:
+    if not path.exists():
+        path.mkdir(parents=True)
+        report.created_dirs.append(path)
+
+
+def _write_new(path: Path, data: bytes, report: InitReport) -> None:
+    if path.exists():
+        report.kept += 1
+        return
+    with open(path, "xb") as f:  # never overwrite, even in a race
+        f.write(data)
+    report.created_files.append(path)
