@@ -1,0 +1,51 @@
+"""`duban confirm`: the coordinator's confirmation turns a platform-judged item into ok."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+from duban import confirmations
+from duban.check import run_check
+from duban.home import Home
+from duban.store import connect
+from duban.timeutil import TZ
+from tasks_catalog import load_catalog
+
+
+def duban(home, *args):
+    env = dict(os.environ, DUBAN_HOME=str(home))
+    return subprocess.run([sys.executable, "-m", "duban", *args], capture_output=True, text=True, env=env)
+
+
+def test_confirm_records_who_when_note_and_changes_status(tmp_path):
+    home = Home.resolve(tmp_path / "home")
+    root = tmp_path / "share"
+    root.mkdir()
+    cat = load_catalog()
+    as_of = dt.datetime(2021, 6, 24, 9, tzinfo=TZ)
+    before = {(o.task, o.unit): o.status for o in run_check(cat, root, as_of, home, tasks=["D14"]).obligations}
+    assert before == {("D14", "区发改局"): "confirm", ("D14", "区委组织部"): "confirm"}
+
+    p = duban(home.root, "confirm", "d14", "--unit", "组织部", "--note", "平台显示已归集", "--by", "王科长")
+    assert p.returncode == 0, p.stderr
+    assert "已确认" in p.stdout and "区委组织部" in p.stdout and "王科长" in p.stdout
+    after = {(o.task, o.unit): o.status for o in run_check(cat, root, as_of, home, tasks=["D14"]).obligations}
+    assert after == {("D14", "区发改局"): "confirm", ("D14", "区委组织部"): "ok"}
+    (c,) = confirmations.current(connect(home.db)).values()
+    assert (c.task, c.unit, c.confirmed_by, c.note) == ("D14", "区委组织部", "王科长", "平台显示已归集")
+
+    p = duban(home.root, "confirm", "D14", "--unit", "区委组织部", "--note", "误确认", "--withdraw")
+    assert p.returncode == 0 and "已撤销" in p.stdout
+    again = {(o.task, o.unit): o.status for o in run_check(cat, root, as_of, home, tasks=["D14"]).obligations}
+    assert again[("D14", "区委组织部")] == "confirm"
+
+
+def test_confirm_refuses_evidence_tasks_and_strangers(tmp_path):
+    p = duban(tmp_path, "confirm", "D20", "--note", "x")
+    assert p.returncode == 2 and "不是系统判定事项" in p.stderr
+    p = duban(tmp_path, "confirm", "D14", "--unit", "区工信局", "--note", "x")
+    assert p.returncode == 2 and "不是任务 D14 的责任单位" in p.stderr
+    p = duban(tmp_path, "confirm", "D99", "--note", "x")
+    assert p.returncode == 2 and "未知任务" in p.stderr and "Traceback" not in p.stderr
