@@ -22,13 +22,15 @@ class LedgerFacts:
     invalid_uscc: list[str] = field(default_factory=list)  # "第5行 9137…：校验位错误" (at most 20 listed)
     invalid_uscc_count: int = 0
     duplicate_uscc: list[str] = field(default_factory=list)  # "9137…（第5、9行）"
-    duplicate_uscc_count: int = 0
+    duplicate_uscc_count: int = 0  # codes that appear more than once
     outside_window: list[str] = field(default_factory=list)  # "第7行 2021-03-02" (at most 20 listed)
     outside_window_count: int = 0
     bad_dates: int = 0  # date cells that could not be read as dates
     yes: int = 0  # rows whose ratio column says yes (是/已获贷/√ ...)
     ratio_rows: int = 0  # rows with a readable yes/no in the ratio column
     truncated: bool = False  # stopped at the row limit
+    header_rows: int = 1  # 2 when the header spans two rows (merged group titles above the column names)
+    duplicate_extra_rows: int = 0  # rows whose code already appeared in an earlier row
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Facts:
     """Everything duban learned from one file's content."""
 
     kind: str  # detected from content: pdf docx doc wps xlsx xls et ods csv txt html image zip unknown
+    #          empty encrypted-office (see evidence.sniff)
     ok: bool  # False = rejected: counts for nothing
     reason: str | None = None  # why rejected, in Chinese, with the fix
     pages: int | None = None  # PDF pages

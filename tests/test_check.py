@@ -41,10 +41,10 @@ def build_tree(root: Path, cat) -> None:
     samples.make_docx(gx / "11" / "第一轮" / "案例一.docx", ["案例一：分级分类监管"], mtime=T(6, 2))
     samples.make_pdf(gx / "11" / "第一轮" / "案例二.pdf", pages=2, mtime=T(6, 2))                     # ok (2 cases)
     samples.make_txt_links(gx / "33" / "第一轮" / "链接.txt", ["http://www.xinhuanet.com/a.html"], mtime=T(6, 9))
-    samples.make_corrupt(gx / "33" / "第一轮" / "材料.docx")                                          # rejected
-    samples.make_encrypted_xlsx(gx / "06" / "制度.xlsx", "secret")                                    # rejected
-    samples.make_empty(gx / "10" / "制度.pdf")                                                        # rejected
-    samples.make_disguised(gx / "13" / "第一轮" / "宣传.xlsx")                                         # rejected
+    samples.make_corrupt(gx / "33" / "第一轮" / "材料.docx", mtime=T(6, 9))                                          # rejected
+    samples.make_encrypted_xlsx(gx / "06" / "制度.xlsx", "secret", mtime=T(6, 19))                                    # rejected
+    samples.make_empty(gx / "10" / "制度.pdf", mtime=T(6, 19))                                                        # rejected
+    samples.make_disguised(gx / "13" / "第一轮" / "宣传.xlsx", mtime=T(6, 3))                                         # rejected
     samples.make_pdf(gx / "随手放的.pdf")                                                             # unrecognized
     street = root / "解放路街道"
     for i in range(60):
@@ -117,7 +117,7 @@ def test_second_check_opens_nothing_and_agrees(tmp_path, tree, cat):
     assert (runs[1]["hashed"], runs[1]["inspected"]) == (0, 0)
     assert first.to_json() == second.to_json()
     # a changed file is read again, and only that one
-    samples.make_ledger_xlsx(tree / "工信局" / "任务20" / "第三轮" / "仓储物流.xlsx", cat.templates["附件7"], 200,
+    samples.make_ledger_xlsx(tree / "工信局" / "任务20" / "第三轮" / "仓储物流.xlsx", cat.templates["附件7"], 201,
                              mtime=T(6, 19, 13))
     third = run_check(cat, tree, T(6, 21), home)
     run3 = conn.execute("SELECT hashed, inspected FROM check_runs ORDER BY id DESC LIMIT 1").fetchone()
@@ -137,7 +137,7 @@ def test_init_folders_tree_owes_everything(tmp_path, cat):
     for result, expected in ((before, "pending"), (after, "missing")):
         assert not result.rejected and not result.unrecognized
         assert not [o for o in result.obligations if o.status in ("ok", "late", "partial")]
-        dated = [o for o in result.obligations if o.due and not load_catalog().tasks[o.task].task.platform]
+        dated = [o for o in result.obligations if o.due and not cat.tasks[o.task].task.platform]
         assert dated and {o.status for o in dated} == {expected}
     mid = run_check(cat, root, T(6, 12, 23), home)
     d20 = statuses(mid)

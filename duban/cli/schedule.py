@@ -1,0 +1,32 @@
+"""``duban schedule [--check]``: write ``prefect.yaml`` from the catalog, or check it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import UserError, catalog_option, load_catalog_or_fail
+
+
+@click.command("schedule")
+@click.option("--check", "check_only", is_flag=True, help="只检查：prefect.yaml 与任务清单不一致时返回非零")
+@click.option("--path", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="prefect.yaml 的位置（默认：仓库根目录）")
+@catalog_option
+def command(check_only: bool, path: Path | None, catalog_dir: str | None) -> None:
+    """根据任务清单生成 prefect.yaml（round 在每个截止日当晚运行，sweep 每天早上，recheck 按需）。"""
+    from flows import deployments
+
+    catalog = load_catalog_or_fail(catalog_dir)
+    target = path or deployments.PREFECT_YAML
+    dates = "、".join(d.isoformat() for d in catalog.round_dates())
+    if check_only:
+        diffs = deployments.differences(catalog, target)
+        if diffs:
+            for d in diffs:
+                click.echo(f"不一致：{d}", err=True)
+            raise UserError(f"{target} 与任务清单不一致：运行 duban schedule 重新生成")
+        click.echo(f"{target} 与任务清单一致（round：{dates} 21:00 北京时间；sweep：每天 09:00；recheck：按需）")
+        return
+    deployments.write(catalog, target)
+    click.echo(f"已写入 {target}：round 在 {dates} 21:00（北京时间），sweep 每天 09:00，recheck 按需")

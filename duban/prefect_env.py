@@ -1,0 +1,121 @@
+"""Prefect settings for embedded use, applied before ``prefect`` is imported.
+
+Prefect reads its settings from the environment once, when it is first imported. The CLI
+commands that run flows call :func:`configure` first, so that with no setup at all:
+
+- Prefect's state (the SQLite database of the ephemeral or local server, results) lives
+  under duban's data directory (``<home>/prefect``), not in ``~/.prefect``;
+- no telemetry is attempted (an office server often has no internet: without this the
+  server logs ``Failed to send telemetry`` on every run);
+- the task-run recorder writes in batches, so no task-run record is dropped when the
+  ephemeral server stops (measured: 8-18 of 200 lost with the default of 1);
+- server-side noise at shutdown is hidden, and a slow machine gets 60 s to start the
+  ephemeral server;
+- ``quiet=True`` keeps Prefect's own console lines (``Beginning flow run ...``) off the
+  terminal; the run logs still go to the Prefect API, where the UI shows them.
+
+Every value is a default (``os.environ.setdefault``): whatever the user or the cluster
+sets — ``PREFECT_API_URL`` to use an existing server, a PostgreSQL database URL, another
+``PREFECT_HOME`` — wins. See ``../shared/notes/prefect.md`` for the measurements.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import urllib.request
+import warnings
+from pathlib import Path
+
+from duban.home import Home
+
+SERVE_FILE = "serve.json"  # written by `duban serve`: the URL of the local server it runs
+
+
+def defaults(home: Home) -> dict[str, str]:
+    return {
+        "PREFECT_HOME": str(home.prefect),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "50",
+        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
+        # the UI's version check and news calls go to the internet
+        "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    }
+
+
+def configure(home: Home, *, quiet: bool = True, use_local_server: bool = True) -> dict[str, str]:
+    """Set the embedded defaults in ``os.environ`` (never overriding a value already set).
+
+    ``use_local_server``: when no ``PREFECT_API_URL`` is set and ``duban serve`` is running
+    for this home, talk to its server (so a run started from the command line shows in the
+    UI, and two servers never share one SQLite file). Returns the values applied.
+    """
+    if "prefect" in sys.modules and "PREFECT_HOME" not in os.environ:
+        warnings.warn("duban.prefect_env.configure() called after prefect was imported: "
+                      "settings read at import time will not change", RuntimeWarning, stacklevel=2)
+    applied = {}
+    values = defaults(home)
+    if quiet:
+        values["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "ERROR"
+    for key, value in values.items():
+        if key not in os.environ:
+            os.environ[key] = value
+            applied[key] = value
+    if use_local_server and not os.environ.get("PREFECT_API_URL"):
+        url = running_server(home)
+        if url:
+            os.environ["PREFECT_API_URL"] = url
+            applied["PREFECT_API_URL"] = url
+    return applied
+
+
+def api_url() -> str | None:
+    """The Prefect server in use, or None for the ephemeral one."""
+    return os.environ.get("PREFECT_API_URL") or None
+
+
+# ---------------------------------------------------------------- the local server of `duban serve`
+def serve_file(home: Home) -> Path:
+    return home.prefect / SERVE_FILE
+
+
+def write_serve_file(home: Home, url: str, pid: int) -> Path:
+    p = serve_file(home)
+    p.write_text(json.dumps({"api_url": url, "pid": pid}), encoding="utf-8")
+    return p
+
+
+def clear_serve_file(home: Home, pid: int) -> None:
+    p = serve_file(home)
+    try:
+        if json.loads(p.read_text(encoding="utf-8")).get("pid") == pid:
+            p.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    """True when the Prefect API at ``url`` (``http://host:port/api``) answers its health check."""
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=timeout) as r:  # noqa: S310 (local URL)
+            return r.status == 200 and r.read().strip() == b"true"
+    except (OSError, ValueError):
+        return False
+
+
+def running_server(home: Home) -> str | None:
+    """The API URL of the server a live ``duban serve`` runs for this home, if any."""
+    try:
+        info = json.loads(serve_file(home).read_text(encoding="utf-8"))
+        url, pid = info["api_url"], int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return url if healthy(url, timeout=1.0) else None

@@ -1,0 +1,465 @@
+"""Spreadsheets (.xlsx .xls .et .ods, and .csv rows) read as ledgers.
+
+For each template ledger the best (sheet, header row) is found the way that worked on
+every sample (shared/notes/reading-files.md): NFKC-normalise, strip whitespace and
+``*``/``：``, score each of the first 30 rows — and each row joined with the next, for
+two-level headers — by the template columns (names and variants) it matches, and keep
+the best row matching at least half the required columns. Rows under it are counted,
+checked and reported with their exact Excel row numbers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from evidence.facts import LedgerFacts
+from evidence.limits import Limits
+from evidence.spec import InspectSpec, LedgerSpec
+from evidence.uscc import normalize_uscc, uscc_problem
+from tasks_catalog.models import Template
+
+from . import common
+from .common import InspectError, loose_label, norm_label
+from .figures import figures_from_rows
+from .links import dedup, find_links
+
+HEADER_SCAN = 30  # rows searched for the header
+MAX_DETAILS = 20  # entries listed in LedgerFacts detail lists
+SEQ_NAMES = {"序号", "编号", "序列号", "行号", "顺序号", "no", "no.", "NO", "NO.", "No", "No."}
+Rows = list[list[object]]
+
+
+# ---------------------------------------------------------------- reading
+def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
+    """[(sheet name, rows from A1, last used 0-based row)] with python-calamine.
+
+    ``skip_empty_area=False`` keeps exact Excel row numbers; at most
+    ``max_rows + HEADER_SCAN + 2`` rows are converted per sheet.
+    """
+    import python_calamine as pc
+
+    out = []
+    try:
+        with open(path, "rb") as f:
+            wb = pc.CalamineWorkbook.from_filelike(f)
+            try:
+                metas = {m.name: m for m in wb.sheets_metadata}
+                for name in wb.sheet_names:
+                    meta = metas.get(name)
+                    if meta is not None and meta.typ != pc.SheetTypeEnum.WorkSheet:
+                        continue
+                    sheet = wb.get_sheet_by_name(name)
+                    rows = sheet.to_python(skip_empty_area=False, nrows=limits.max_rows + HEADER_SCAN + 2)
+                    end = sheet.end[0] if sheet.end else -1
+                    out.append((name, rows, end))
+            finally:
+                wb.close()
+    except pc.PasswordError as e:
+        raise InspectError(common.ENCRYPTED) from e
+    except (pc.CalamineError, pc.ZipError, pc.XmlError, pc.WorksheetNotFound, ValueError, OSError, EOFError,
+            TypeError, IndexError) as e:
+        raise InspectError(common.CORRUPT) from e
+    return out
+
+
+def xlsx_hyperlinks(path: Path, limits: Limits) -> list[str]:
+    """External hyperlink targets of an xlsx's worksheets (links not written in the cell text)."""
+    out: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                n = info.filename
+                if n.startswith("xl/worksheets/_rels/") and n.endswith(".rels") and info.file_size < limits.max_part_bytes:
+                    xml = z.read(info).decode("utf-8", "replace")
+                    for m in re.finditer(r"<Relationship\b[^>]*>", xml):
+                        tag = m.group(0)
+                        if "/hyperlink" in tag and 'TargetMode="External"' in tag:
+                            t = re.search(r'Target="([^"]+)"', tag)
+                            if t and t.group(1).lower().startswith(("http://", "https://")):
+                                out.append(t.group(1).replace("&amp;", "&"))
+    except (zipfile.BadZipFile, zlib.error, OSError, KeyError, ValueError, EOFError):
+        return []
+    return out
+
+
+# ---------------------------------------------------------------- helpers
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+_TOTAL = re.compile(r"^(合计|总计|累计合计)")
+_FOOTER = re.compile(r"^(填报人|填表人|审核人|制表人|负责人|单位负责人|分管领导|联系人|联系电话|填报日期|填表日期|"
+                     r"填报单位|备注|说明|填表说明|注)\s*(?:[（(][^）)]{0,8}[）)])?\s*\d*\s*[:：.、]")
+
+
+@dataclass
+class _Header:
+    row: int  # 0-based index of the (top) header row
+    height: int  # 1 or 2
+    pos: dict[int, int]  # template column index -> sheet column position
+    required: int  # required columns matched
+    total: int  # columns matched
+    seq_pos: set[int] = field(default_factory=set)  # 序号-like positions (do not make a row non-empty)
+
+
+class _Matcher:
+    def __init__(self, tpl: Template):
+        self.tpl = tpl
+        self.exact: dict[str, int] = {}
+        for ci, c in enumerate(tpl.columns):
+            self.exact.setdefault(norm_label(c.name), ci)
+        for ci, c in enumerate(tpl.columns):
+            for v in c.variants:
+                self.exact.setdefault(norm_label(v), ci)
+        self.loose: dict[str, int] = {}
+        for k, ci in self.exact.items():
+            self.loose.setdefault(loose_label(k), ci)
+        self.required = [ci for ci, c in enumerate(tpl.columns) if c.required]
+        self.seq_cols = {ci for ci, c in enumerate(tpl.columns)
+                         if norm_label(c.name) in SEQ_NAMES or c.name == "序号"}
+
+    def cell(self, lab: str) -> int | None:
+        if not lab:
+            return None
+        ci = self.exact.get(lab)
+        if ci is None:
+            ci = self.loose.get(loose_label(lab))
+        return ci
+
+    def match(self, labels: Sequence[Sequence[str]]) -> dict[int, int]:
+        """labels[p] = candidate texts at position p -> {template column: position}."""
+        pos: dict[int, int] = {}
+        for p, cands in enumerate(labels):
+            for lab in cands:
+                ci = self.cell(lab)
+                if ci is not None and ci not in pos:
+                    pos[ci] = p
+                    break
+        return pos
+
+    def find_header(self, rows: Rows) -> _Header | None:
+        norm = [[norm_label(v) if not _blank(v) else "" for v in r] for r in rows[:HEADER_SCAN + 1]]
+        req = set(self.required)
+
+        def score(i: int, height: int, pos: dict[int, int]) -> _Header:
+            return _Header(i, height, pos, sum(1 for ci in pos if ci in req), len(pos))
+
+        singles = [score(i, 1, self.match([[x] for x in r])) if any(r) else None for i, r in enumerate(norm)]
+        best: _Header | None = None
+        for i in range(min(HEADER_SCAN, len(norm))):
+            cands = [singles[i]] if singles[i] is not None else []
+            if i + 1 < len(norm) and singles[i] is not None and singles[i].total and any(norm[i + 1]):
+                top, bot = norm[i], norm[i + 1]
+                cells = []
+                for p in range(max(len(top), len(bot))):
+                    a = top[p] if p < len(top) else ""
+                    b = bot[p] if p < len(bot) else ""
+                    cells.append([x for x in (b, a, a + b) if x])
+                joined = score(i, 2, self.match(cells))
+                # two header rows only when together they match more than either row alone
+                alone = max((s.required, s.total) for s in (singles[i], singles[i + 1]) if s is not None)
+                if (joined.required, joined.total) > alone:
+                    cands.append(joined)
+            for h in cands:
+                if best is None or (h.required, h.total) > (best.required, best.total):
+                    best = h
+        if best is None:
+            return None
+        need = len(self.required)
+        if need and (best.required * 2 < need or best.required == 0):
+            return None
+        if not need and best.total == 0:
+            return None
+        hdr_rows = norm[best.row:best.row + best.height]
+        best.seq_pos = {best.pos[ci] for ci in self.seq_cols if ci in best.pos}
+        for hr in hdr_rows:
+            best.seq_pos |= {p for p, x in enumerate(hr) if x in SEQ_NAMES}
+        return best
+
+    def fraction(self, h: _Header) -> float:
+        n = len(self.required) or len(self.tpl.columns)
+        return (h.required if self.required else h.total) / n
+
+
+# ---------------------------------------------------------------- data rows
+def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_row: int):
+    """([(0-based index, row)] of the rows that hold data, truncated).
+
+    A row holds data when a cell outside the 序号-like columns is filled (a pre-numbered
+    blank template has none); a 合计/总计 row ends the table; footer lines
+    (``填报人：``, ``注：``) are skipped.
+    """
+    cap = start + limits.max_rows
+    out = []
+    for i in range(start, min(len(rows), cap)):
+        row = rows[i]
+        first = lead = None  # the first filled cell; the first outside the 序号 columns
+        for p, v in enumerate(row):
+            if not _blank(v):
+                if first is None:
+                    first = v
+                if p not in seq_pos:
+                    lead = v
+                    break
+        if lead is None:
+            if isinstance(first, str) and _TOTAL.match(norm_label(first)):
+                return out, False
+            continue
+        for v in (first, lead):
+            if isinstance(v, str) and _TOTAL.match(norm_label(v)):
+                return out, False
+        if isinstance(lead, str) and _FOOTER.match(unicodedata.normalize("NFKC", lead).strip()):
+            continue
+        out.append((i, row))
+    truncated = end_row >= cap or any(not all(_blank(v) for v in r) for r in rows[cap:])
+    return out, truncated
+
+
+# ---------------------------------------------------------------- dates and yes/no
+_DATE_FULL = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?"
+                        r"(?:[\sT]*\d{1,2}[:时]\d{1,2}(?:[:分]\d{1,2}(?:\.\d+)?)?秒?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATE_MONTH = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*月?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def to_date(v: object) -> tuple[dt.date, dt.date] | None:
+    """(first, last) day a cell means: one day, or a whole month for ``2021年3月``; None if unreadable."""
+    try:
+        if isinstance(v, dt.datetime):
+            return v.date(), v.date()
+        if isinstance(v, dt.date):
+            return v, v
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, (int, float)):
+            if float(v).is_integer() and 19000101 <= v <= 21001231:
+                d = _compact(str(int(v)))
+                if d:
+                    return d, d
+            if 1 <= v < 2958466:
+                d = _EXCEL_EPOCH + dt.timedelta(days=int(v))
+                return d, d
+            return None
+        if isinstance(v, str):
+            s = unicodedata.normalize("NFKC", v).strip()
+            m = _DATE_FULL.match(s)
+            if m:
+                d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return d, d
+            d = _compact(s)
+            if d:
+                return d, d
+            m = _DATE_MONTH.match(s)
+            if m:
+                y, mo = int(m.group(1)), int(m.group(2))
+                first = dt.date(y, mo, 1)
+                last = (dt.date(y + mo // 12, mo % 12 + 1, 1) - dt.timedelta(days=1))
+                return first, last
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def _compact(s: str) -> dt.date | None:
+    m = _DATE_COMPACT.match(s)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+YES = {"是", "已获贷", "获贷", "√", "✓", "✔", "y", "yes", "1", "true", "有", "已签署", "已履约", "已授权", "已取得"}
+NO = {"否", "未获贷", "×", "✗", "✘", "x", "n", "no", "0", "false", "无", "未签署", "未履约", "未授权", "未取得"}
+
+
+def yes_no(v: object) -> bool | None:
+    """True/False for a yes/no cell (是/已获贷/√/Y/1 — 否/未获贷/×/N/0), None if unreadable."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return True if v == 1 else False if v == 0 else None
+    s = norm_label(v).lower()
+    if not s:
+        return None
+    if s in YES:
+        return True
+    if s in NO:
+        return False
+    if s[0] in "是已获":
+        return True
+    if s[0] in "否未不没无":
+        return False
+    return None
+
+
+# ---------------------------------------------------------------- one ledger
+def _cap(lst: list[str], item: str) -> None:
+    if len(lst) < MAX_DETAILS:
+        lst.append(item)
+
+
+def _excel_row(i: int) -> int:
+    return i + 1
+
+
+def analyse_template(name: str, rows: Rows, end_row: int, m: _Matcher, h: _Header, ls: LedgerSpec,
+                     limits: Limits) -> LedgerFacts:
+    tpl = m.tpl
+    start = h.row + h.height
+    data, truncated = _iter_data(rows, start, h.seq_pos, limits, end_row)
+    lf = LedgerFacts(sheet=name, template=tpl.id, header_row=h.row + 1, rows=len(data),
+                     missing_headers=[c.name for ci, c in enumerate(tpl.columns) if c.required and ci not in h.pos],
+                     truncated=truncated)
+    lf.header_rows = h.height
+
+    # USCC: check character and duplicates
+    uscc_pos = [h.pos[ci] for ci, c in enumerate(tpl.columns) if c.type == "uscc" and ci in h.pos]
+    if uscc_pos:
+        seen: dict[str, list[int]] = {}
+        for i, row in data:
+            for p in uscc_pos:
+                v = row[p] if p < len(row) else None
+                code = normalize_uscc(v if not isinstance(v, float) else (int(v) if v.is_integer() else v))
+                problem = uscc_problem(code)
+                if problem:
+                    lf.invalid_uscc_count += 1
+                    _cap(lf.invalid_uscc, f"第{_excel_row(i)}行 {code}：{problem}" if code else
+                         f"第{_excel_row(i)}行：统一社会信用代码{problem}")
+                if code:
+                    seen.setdefault(code, []).append(_excel_row(i))
+        for code, at in seen.items():
+            if len(at) > 1:
+                lf.duplicate_uscc_count += 1
+                lf.duplicate_extra_rows += len(at) - 1
+                _cap(lf.duplicate_uscc, f"{code}（第{'、'.join(str(r) for r in at[:10])}{'…' if len(at) > 10 else ''}行）")
+
+    # date window
+    w = ls.window
+    if w is not None:
+        try:
+            wci = [c.name for c in tpl.columns].index(w.column)
+        except ValueError:
+            wci = None
+        if wci is not None and wci in h.pos:
+            p = h.pos[wci]
+            for i, row in data:
+                v = row[p] if p < len(row) else None
+                if _blank(v):
+                    continue
+                d = to_date(v)
+                if d is None:
+                    lf.bad_dates += 1
+                    continue
+                first, last = d
+                if last < w.start or first > w.end:
+                    lf.outside_window_count += 1
+                    shown = first.isoformat() if first == last else first.strftime("%Y-%m")
+                    _cap(lf.outside_window, f"第{_excel_row(i)}行 {shown}")
+
+    # yes/no ratio
+    if ls.ratio_column:
+        try:
+            rci = [c.name for c in tpl.columns].index(ls.ratio_column)
+        except ValueError:
+            rci = None
+        if rci is not None and rci in h.pos:
+            p = h.pos[rci]
+            for i, row in data:
+                yn = yes_no(row[p] if p < len(row) else None)
+                if yn is not None:
+                    lf.ratio_rows += 1
+                    lf.yes += yn
+    return lf
+
+
+def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits) -> LedgerFacts | None:
+    """A table with no template: header = first row with >= 2 filled cells."""
+    header = None
+    for i, row in enumerate(rows):
+        filled = [v for v in row if not _blank(v)]
+        if len(filled) >= 2 and not (isinstance(filled[0], str) and _FOOTER.match(unicodedata.normalize("NFKC", filled[0]).strip())):
+            header = i  # (a 填报单位：… 填报日期：… line above the table is not its header)
+            break
+        if i > limits.max_rows:
+            break
+    if header is None:
+        n = sum(1 for r in rows[:limits.max_rows] if any(not _blank(v) for v in r))
+        if not n:
+            return None
+        return LedgerFacts(sheet=name, template=None, header_row=0, rows=n)
+    seq = {p for p, v in enumerate(rows[header]) if norm_label(v) in SEQ_NAMES}
+    data, truncated = _iter_data(rows, header + 1, seq, limits, end_row)
+    return LedgerFacts(sheet=name, template=None, header_row=header + 1, rows=len(data), truncated=truncated)
+
+
+# ---------------------------------------------------------------- all ledgers of a file
+def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limits: Limits) -> list[LedgerFacts]:
+    out: list[LedgerFacts] = []
+    tpl_specs = [ls for ls in spec.ledgers if ls.template is not None]
+    matchers = {id(ls): _Matcher(ls.template) for ls in tpl_specs}
+    # best header of every template on every sheet
+    headers: dict[tuple[int, int], _Header] = {}
+    for si, (_, rows, _) in enumerate(sheets):
+        for ls in tpl_specs:
+            h = matchers[id(ls)].find_header(rows)
+            if h is not None:
+                headers[(id(ls), si)] = h
+    for ls in spec.ledgers:
+        if ls.template is None:
+            for name, rows, end in sheets:
+                lf = analyse_plain(name, rows, end, limits)
+                if lf is not None:
+                    out.append(lf)
+            continue
+        m = matchers[id(ls)]
+        best: LedgerFacts | None = None
+        best_key = None
+        for si, (name, rows, end) in enumerate(sheets):
+            h = headers.get((id(ls), si))
+            if h is None:
+                continue
+            # a sheet that another template of this task matches better belongs to that one
+            mine = m.fraction(h)
+            if any(other is not ls and (id(other), si) in headers and
+                   matchers[id(other)].fraction(headers[(id(other), si)]) > mine
+                   and other.template.id != ls.template.id for other in tpl_specs):
+                continue
+            lf = analyse_template(name, rows, end, m, h, ls, limits)
+            key = (h.required, h.total, lf.rows)
+            if best_key is None or key > best_key:
+                best, best_key = lf, key
+        if best is None:
+            first = sheets[0][0] if sheets else ""
+            best = LedgerFacts(sheet=first, template=ls.template.id, header_row=0, rows=0,
+                               missing_headers=[c.name for c in ls.template.columns if c.required])
+        out.append(best)
+    return out
+
+
+def sheet_links(sheets: list[tuple[str, Rows, int]]) -> list[str]:
+    found: list[str] = []
+    for _, rows, _ in sheets:
+        for row in rows:
+            for v in row:
+                if type(v) is str and ("http" in v or "www" in v or "HTTP" in v or "WWW" in v):
+                    found += find_links(v)
+    return dedup(found)
+
+
+def inspect_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limits: Limits):
+    """(ledgers, links, figures) of a workbook's sheets."""
+    ledgers = analyse_sheets(sheets, spec, limits)
+    links = sheet_links(sheets)
+    figures = figures_from_rows([rows for _, rows, _ in sheets], spec.figures) if spec.figures else {}
+    return ledgers, links, figures

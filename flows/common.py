@@ -1,0 +1,329 @@
+"""What the three flows share: where things are, the phases as coarse Prefect tasks, and
+the run summary (logs, markdown + table artifacts, what the CLI prints).
+
+Each phase is one Prefect task around one library call — ``duban.check.gather`` /
+``evaluate``, ``notifications.send_reminders`` / ``alert_coordinator``,
+``reports.write_report`` — so the Prefect overhead is a few task runs per flow run, never
+one per file or per obligation. Big arguments (the catalog, the gathered facts, the check
+result) are passed ``quote``-d so Prefect does not walk them looking for futures.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+
+from duban.home import Home
+from duban.results import STATUS_LABELS, STATUSES, CheckResult
+from duban.timeutil import TZ, parse_as_of
+from tasks_catalog import Catalog, load_catalog
+
+EVIDENCE_ENV = "DUBAN_EVIDENCE"
+CATALOG_ENV = "DUBAN_CATALOG"
+SUMMARY_COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
+
+__all__ = ["RunSummary", "resolve_home", "resolve_evidence", "resolve_catalog", "scheduled_now", "quote",
+           "gather_task", "check_task", "remind_task", "alert_task", "report_task", "publish"]
+
+
+class ConfigError(ValueError):
+    """A missing or wrong setting; the message says what to set."""
+
+
+# ---------------------------------------------------------------- where things are
+def resolve_home(home: str | None) -> Home:
+    """The ``home`` parameter, else ``DUBAN_HOME``, else ``./var`` (see ``duban.home``)."""
+    return Home.resolve(home)
+
+
+def resolve_catalog() -> Catalog:
+    """The packaged catalog, or the folder named by ``DUBAN_CATALOG``."""
+    return load_catalog(os.environ.get(CATALOG_ENV) or None)
+
+
+def resolve_evidence(evidence_root: str | None, home: Home) -> str:
+    """The ``evidence_root`` parameter, else ``DUBAN_EVIDENCE``, else ``evidence_root:`` in
+    ``<home>/settings.yaml``."""
+    root = evidence_root or os.environ.get(EVIDENCE_ENV)
+    if not root and home.settings_file.exists():
+        import yaml
+
+        try:
+            data = yaml.safe_load(home.settings_file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+            raise ConfigError(f"无法读取 {home.settings_file}：{e}") from None
+        root = data.get("evidence_root") if isinstance(data, dict) else None
+    if not root:
+        raise ConfigError(f"没有指定证据目录：请用 --evidence（流程参数 evidence_root）指定，或设置环境变量 {EVIDENCE_ENV}，"
+                          f"或在 {home.settings_file} 中写 evidence_root: 共享文件夹路径")
+    return str(root)
+
+
+def scheduled_now() -> dt.datetime:
+    """When this run was meant to happen (a scheduled run started late keeps its date), Asia/Shanghai."""
+    try:
+        from prefect.runtime import flow_run
+
+        when = flow_run.scheduled_start_time
+        if when is not None:
+            return dt.datetime.fromtimestamp(when.timestamp(), TZ).replace(microsecond=0)
+    except Exception:  # noqa: BLE001 (outside a flow run)
+        pass
+    return dt.datetime.now(TZ).replace(microsecond=0)
+
+
+def aware(value: dt.datetime | dt.date | str | None) -> dt.datetime | None:
+    return None if value is None else parse_as_of(value)
+
+
+# ---------------------------------------------------------------- the run summary
+@dataclass
+class RunSummary:
+    flow: str  # round | recheck | sweep
+    state: str  # completed | held | skipped
+    message: str  # one line, Chinese
+    day: dt.date | None = None  # the reminder day
+    round_date: dt.date | None = None
+    as_of: dt.datetime | None = None
+    evidence_root: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    units: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+    reminders: list[dict[str, Any]] = field(default_factory=list)
+    reminder_line: str = ""
+    guard: dict[str, Any] | None = None
+    report: dict[str, str] | None = None
+    outbox: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    result: CheckResult | None = field(default=None, repr=False)  # in-process callers only
+
+    @property
+    def held(self) -> bool:
+        return self.state == "held"
+
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        return [m for m in self.reminders if m.get("status") == "sent"]
+
+    def to_dict(self) -> dict[str, Any]:
+        iso = lambda v: v.isoformat() if v else None  # noqa: E731
+        return {"flow": self.flow, "state": self.state, "message": self.message, "day": iso(self.day),
+                "round": iso(self.round_date), "as_of": iso(self.as_of), "evidence_root": self.evidence_root,
+                "counts": dict(self.counts), "reminders": list(self.reminders), "reminder_line": self.reminder_line,
+                "guard": self.guard, "report": self.report, "outbox": self.outbox, "stats": dict(self.stats),
+                "warnings": list(self.warnings)}
+
+    def state_object(self):
+        """The Prefect state the flow ends in: ``Completed``, or a completed state named
+        ``Held`` (reminders held back by the guard) / ``Skipped`` (nothing to do today)."""
+        from prefect.states import Completed
+
+        name = {"held": "Held", "skipped": "Skipped"}.get(self.state)
+        return Completed(name=name, message=self.message, data=self) if name else Completed(message=self.message,
+                                                                                          data=self)
+
+
+def unit_rows(catalog: Catalog, result: CheckResult) -> list[tuple[str, dict[str, int]]]:
+    by_unit = result.by_unit()
+    rows = []
+    for unit in catalog.units:
+        obs = by_unit.get(unit)
+        if obs:
+            c = {s: 0 for s in SUMMARY_COLUMNS}
+            for o in obs:
+                if o.status in c:
+                    c[o.status] += 1
+            rows.append((unit, c))
+    return rows
+
+
+def fill_from_result(summary: RunSummary, catalog: Catalog, result: CheckResult) -> None:
+    summary.result = result
+    summary.counts = {s: n for s, n in result.counts().items() if n}
+    summary.units = unit_rows(catalog, result)
+    summary.stats = dict(result.stats)
+    summary.stats["unrecognized"] = len(result.unrecognized)
+    summary.stats["rejected"] = len(result.rejected)
+
+
+def fill_from_outcome(summary: RunSummary, outcome) -> None:
+    summary.reminders = [m.to_dict() for m in outcome.messages]
+    summary.reminder_line = outcome.summary()
+    summary.guard = outcome.guard.to_dict() if outcome.guard else None
+    summary.warnings += list(outcome.warnings)
+
+
+# ---------------------------------------------------------------- phases
+@task(name="gather", cache_policy=NO_CACHE, persist_result=False)
+def gather_task(catalog: Catalog, evidence_root: str, home: Home):
+    """Scan the shared folder and read new or changed files (cached in the store)."""
+    from duban.check import gather
+
+    logger = get_run_logger()
+    gathered = gather(catalog, evidence_root, home)
+    s = gathered.stats
+    logger.info("扫描 %s：%s 个文件，新读取 %s 个，未识别 %s 个（%.1f 秒）", evidence_root, s.get("files", 0),
+                s.get("inspected", 0), s.get("unrecognized", 0), s.get("gather_seconds", 0))
+    return gathered
+
+
+@task(name="check", cache_policy=NO_CACHE, persist_result=False)
+def check_task(catalog: Catalog, gathered, as_of: dt.datetime, home: Home, units: list[str] | None = None,
+               tasks: list[str] | None = None) -> CheckResult:
+    """Apply the rules: one obligation per (task, unit, round), stored as a check run."""
+    from duban.check import evaluate
+
+    logger = get_run_logger()
+    result = evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks)
+    counts = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in result.counts().items() if n)
+    logger.info("截至 %s：%s", f"{as_of:%Y-%m-%d %H:%M}", counts or "没有事项")
+    if result.rejected:
+        logger.warning("%s 个文件被拒绝（损坏、加密、空文件或类型不符），见报告", len(result.rejected))
+    return result
+
+
+# SMTP is not transactional: a retry after a timeout could duplicate a message, so duban's
+# sent-log stays the source of truth (a message already sent is never sent again) and these
+# retries only cover an unexpected error of the run itself (a locked store, a full disk).
+@task(name="remind", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=[10, 60])
+def remind_task(catalog: Catalog, result: CheckResult, home: Home, day: dt.date, dry_run: bool = False,
+                force: bool = False, units: list[str] | None = None):
+    """Send today's reminders (guarded, idempotent) and the coordinator's digest."""
+    from notifications import send_reminders
+
+    logger = get_run_logger()
+    outcome = send_reminders(catalog, result, home, today=day, dry_run=dry_run, force=force, units=units)
+    if outcome.held:
+        logger.warning("证据目录保护：未向任何单位发送提醒，已告警协调单位。%s", outcome.guard.reason)
+    logger.info("提醒（%s）：%s", day.isoformat(), outcome.summary())
+    for m in outcome.messages:
+        if m.status in ("sent", "queued", "failed", "dry-run"):
+            logger.info("  %s %s → %s：%s", m.kind, m.unit, ", ".join(m.to + m.cc), m.status)
+    return outcome
+
+
+@task(name="alert", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=[10, 60])
+def alert_task(catalog: Catalog, home: Home, reason: str, day: dt.date, title: str):
+    """One alert to the coordinator (idempotent per day and reason)."""
+    from notifications import alert_coordinator
+
+    outcome = alert_coordinator(catalog, home, reason=reason, today=day, title=title)
+    get_run_logger().warning("已告警协调单位：%s（%s）", title, outcome.summary())
+    return outcome
+
+
+@task(name="report", cache_policy=NO_CACHE, persist_result=False)
+def report_task(catalog: Catalog, result: CheckResult, home: Home, round_date: dt.date | None,
+                reminders: list[dict[str, Any]], label: str):
+    """Store the report (Excel + HTML + JSON) under the data directory and refresh the index."""
+    from reports import write_report
+
+    paths = write_report(catalog, result, home, round_date=round_date, reminders=reminders, label=label)
+    get_run_logger().info("报告已保存：%s", paths.html)
+    return paths
+
+
+def root_problem(evidence_root: str):
+    """None when the root can be scanned, else the guard's verdict (missing / unreadable)."""
+    from duban.check import root_is_readable
+    from notifications.guard import evaluate as evaluate_guard
+
+    if root_is_readable(evidence_root) is None:
+        return None
+    verdict = evaluate_guard(Path(evidence_root), None, None)
+    if verdict.ok:  # readable for the guard, not for the scanner: keep the scanner's reason
+        from notifications.guard import GuardResult
+
+        return GuardResult(False, root_is_readable(evidence_root) or "证据目录无法读取", "unreadable",
+                           root=str(evidence_root))
+    return verdict
+
+
+def hold_for_root(summary: RunSummary, catalog: Catalog, home: Home, verdict, *, notify: bool, dry_run: bool,
+                  force: bool = False) -> RunSummary:
+    """The evidence root is missing or unreadable: nothing can be checked, no unit is
+    reminded, the coordinator gets one alert (unless reminders are off)."""
+    logger = get_run_logger()
+    logger.warning("证据目录不可用，本次不检查、不提醒：%s", verdict.reason)
+    summary.state = "held"
+    summary.guard = verdict.to_dict()
+    if force:
+        summary.warnings.append("--force 不能代替证据目录：目录不存在或无法读取时无法检查")
+    if notify and not dry_run:
+        outcome = alert_task(quote(catalog), home, verdict.reason, summary.day,
+                             "证据目录异常，今日未向各单位发送提醒")
+        fill_from_outcome(summary, outcome)
+        done = "已告警协调单位"
+    elif notify:
+        summary.reminder_line = "演练：将告警协调单位（未实际发送）"
+        done = "演练，未告警"
+    else:
+        done = "未发送任何邮件"
+    summary.message = f"证据目录不可用，未检查、未向任何单位发送提醒（{done}）：{verdict.reason}"
+    return summary
+
+
+# ---------------------------------------------------------------- artifacts
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(summary: RunSummary, title: str) -> str:
+    lines = [f"# {title}", "", f"**{_md_escape(summary.message)}**", ""]
+    if summary.as_of:
+        lines.append(f"- 截至：{summary.as_of:%Y-%m-%d %H:%M}（北京时间）")
+    if summary.evidence_root:
+        lines.append(f"- 证据目录：`{summary.evidence_root}`")
+    if summary.stats:
+        s = summary.stats
+        lines.append(f"- 扫描 {s.get('files', 0)} 个文件，新读取 {s.get('inspected', 0)} 个，"
+                     f"未识别 {s.get('unrecognized', 0)} 个，被拒绝 {s.get('rejected', 0)} 个")
+    lines.append("")
+    if summary.counts:
+        lines += ["| 状态 | 数量 |", "|---|---:|"]
+        lines += [f"| {STATUS_LABELS[s]} | {summary.counts[s]} |" for s in STATUSES if summary.counts.get(s)]
+        lines.append("")
+    if summary.reminder_line:
+        lines += [f"**提醒**：{_md_escape(summary.reminder_line)}", ""]
+    sent = [m for m in summary.reminders if m.get("status") in ("sent", "queued", "failed", "dry-run")]
+    if sent:
+        lines += ["| 单位 | 类型 | 收件人 | 结果 |", "|---|---|---|---|"]
+        lines += [f"| {_md_escape(m['unit'])} | {m['kind']} | {_md_escape(', '.join(m['to'] + m['cc']))} | "
+                  f"{m['status']} |" for m in sent]
+        lines.append("")
+    if summary.report:
+        lines += [f"**报告**：`{summary.report['html']}`（Excel：`{summary.report['xlsx']}`）", ""]
+    if summary.outbox and summary.sent:
+        lines += [f"**邮件**（发件箱）：`{summary.outbox}`", ""]
+    if summary.warnings:
+        lines += ["**注意**：", ""] + [f"- {_md_escape(w)}" for w in summary.warnings] + [""]
+    return "\n".join(lines)
+
+
+def artifact_key(*parts: str) -> str:
+    import re
+
+    key = "-".join(p for p in parts if p)
+    return re.sub(r"[^a-z0-9-]+", "-", key.lower()).strip("-") or "duban"
+
+
+def publish(summary: RunSummary, title: str, key: str) -> None:
+    """Log the outcome and attach a markdown summary and a per-unit table to the flow run."""
+    logger = get_run_logger()
+    (logger.warning if summary.state == "held" else logger.info)(summary.message)
+    create_markdown_artifact(markdown(summary, title), key=artifact_key(key), description=summary.message[:200])
+    if summary.units:
+        reminded = {}
+        for m in summary.reminders:
+            if m.get("status") in ("sent", "queued", "dry-run") and m.get("kind") != "digest":
+                reminded.setdefault(m["unit"], m["kind"])
+        rows = [{"单位": unit, **{STATUS_LABELS[s]: c[s] for s in SUMMARY_COLUMNS},
+                 "提醒": reminded.get(unit, "")} for unit, c in summary.units]
+        create_table_artifact(rows, key=artifact_key(key, "units"), description=f"{title}：各单位状态")

@@ -1,0 +1,189 @@
+"""The deployments and their schedules, derived from the catalog — never written by hand.
+
+- ``round``: an RRULE with ``DTSTART`` and one ``RDATE`` per catalog due date, at 21:00
+  Asia/Shanghai — the evening of each due date, nothing else;
+- ``sweep``: every day at 09:00 Asia/Shanghai (cron); the flow itself skips rest days
+  and days outside the campaign, so the schedule needs no holiday list;
+- ``recheck``: no schedule; run on demand (Run in the UI, ``duban recheck``), its
+  parameters shown with their descriptions in the UI's form.
+
+``duban schedule`` writes these into ``prefect.yaml`` at the repository top (the scale-out
+path: ``prefect deploy --all`` + ``prefect worker start --pool duban``), and
+``duban schedule --check`` fails when that file and the catalog disagree. ``duban serve``
+builds the same deployments in process (:func:`runner_deployments`).
+
+This module imports Prefect only in :func:`runner_deployments`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tasks_catalog import Catalog
+
+TIMEZONE = "Asia/Shanghai"
+ROUND_TIME = dt.time(21, 0)
+SWEEP_CRON = "0 9 * * *"
+WORK_POOL = "duban"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PREFECT_YAML = REPO_ROOT / "prefect.yaml"
+
+# name -> (entrypoint file, flow function, module)
+FLOWS = {
+    "round": ("flows/round.py", "round_flow", "flows.round"),
+    "sweep": ("flows/sweep.py", "sweep_flow", "flows.sweep"),
+    "recheck": ("flows/recheck.py", "recheck_flow", "flows.recheck"),
+}
+
+DESCRIPTIONS = {
+    "round": "每个截止日当晚 21:00（北京时间）：检查全部佐证材料，发送提醒，保存轮次报告。日期取自任务清单的各轮截止日期。",
+    "sweep": "每天 09:00（北京时间）：工作日且在督办期内时，发送截止前提醒和逾期提醒，并给协调单位发督办日报；休息日自动跳过。",
+    "recheck": "临时核查（协调人按需运行）：可只查部分单位或任务；默认不发提醒，总是生成报告。",
+}
+
+HEADER = """\
+# prefect.yaml — duban's deployments. GENERATED from the catalog by `duban schedule`; do not edit by hand:
+# change tasks_catalog/ and run `duban schedule` (CI runs `duban schedule --check`).
+#
+#   round    the evening of every due date in the catalog (RRULE DTSTART + RDATE, Asia/Shanghai)
+#   sweep    every day 09:00 Asia/Shanghai; the flow skips rest days and days outside the campaign
+#   recheck  no schedule: press Run in the UI, or `duban recheck`
+#
+# One office: `duban serve` serves these deployments itself (no work pool needed).
+# Many districts on a cluster: `prefect work-pool create duban --type process`,
+# `prefect deploy --all` from this folder, then `prefect worker start --pool duban`.
+# Removing a schedule here does not delete it on the server: `prefect deployment schedule clear`.
+"""
+
+
+def _stamp(day: dt.date, at: dt.time) -> str:
+    return f"{day:%Y%m%d}T{at:%H%M%S}"
+
+
+def round_rrule(catalog: Catalog, at: dt.time = ROUND_TIME) -> str:
+    """``DTSTART:<first>`` + ``RDATE:<every round date>`` at ``at`` (local time of TIMEZONE)."""
+    dates = catalog.round_dates()
+    if not dates:
+        raise ValueError("任务清单中没有任何截止日期，无法生成 round 的计划")
+    return f"DTSTART:{_stamp(dates[0], at)}\nRDATE:" + ",".join(_stamp(d, at) for d in dates)
+
+
+def schedules(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "round": [{"rrule": round_rrule(catalog), "timezone": TIMEZONE, "active": True}],
+        "sweep": [{"cron": SWEEP_CRON, "timezone": TIMEZONE, "active": True}],
+        "recheck": [],
+    }
+
+
+def project(catalog: Catalog) -> dict[str, Any]:
+    """The content of ``prefect.yaml`` as data."""
+    plan = schedules(catalog)
+    deployments = []
+    for name, (path, func, _module) in FLOWS.items():
+        deployments.append({
+            "name": name,
+            "description": DESCRIPTIONS[name],
+            "entrypoint": f"{path}:{func}",
+            "tags": ["duban", catalog.campaign.district],
+            "parameters": {},
+            "schedules": plan[name],
+            "work_pool": {"name": WORK_POOL, "work_queue_name": None, "job_variables": {}},
+        })
+    return {"name": "duban", "build": None, "push": None, "deployments": deployments}
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def render(catalog: Catalog) -> str:
+    body = yaml.dump(project(catalog), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096)
+    return HEADER + "\n" + body
+
+
+def write(catalog: Catalog, path: Path = PREFECT_YAML) -> Path:
+    path.write_text(render(catalog), encoding="utf-8")
+    return path
+
+
+def differences(catalog: Catalog, path: Path = PREFECT_YAML) -> list[str]:
+    """What differs between the file and the catalog ([] when they agree)."""
+    if not path.exists():
+        return [f"{path} 不存在：运行 duban schedule 生成"]
+    try:
+        have = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        return [f"{path} 不是有效的 YAML：{e}"]
+    want = project(catalog)
+    if have == want:
+        return []
+    out = []
+    have_deps = {d.get("name"): d for d in have.get("deployments") or [] if isinstance(d, dict)}
+    for d in want["deployments"]:
+        got = have_deps.pop(d["name"], None)
+        if got is None:
+            out.append(f"缺少部署 {d['name']}")
+            continue
+        for k, v in d.items():
+            if got.get(k) != v:
+                if k == "schedules" and d["name"] == "round":
+                    out.append(f"部署 round 的计划日期与任务清单不一致：清单为 "
+                               f"{', '.join(x.isoformat() for x in catalog.round_dates())}；文件为 "
+                               f"{', '.join(x.isoformat() for x in schedule_dates(got.get(k) or []))}")
+                else:
+                    out.append(f"部署 {d['name']} 的 {k} 不一致：应为 {v!r}，文件中为 {got.get(k)!r}")
+    out += [f"多余的部署 {n}" for n in have_deps]
+    for k in ("name", "build", "push"):
+        if have.get(k) != want[k]:
+            out.append(f"{k} 不一致：应为 {want[k]!r}，文件中为 {have.get(k)!r}")
+    return out or ["文件格式与生成结果不同"]
+
+
+def schedule_dates(entries: list[dict[str, Any]]) -> list[dt.date]:
+    """The local dates an rrule schedule entry fires on (dateutil; for messages and tests)."""
+    from dateutil.rrule import rrulestr
+
+    days: set[dt.date] = set()
+    for e in entries:
+        if isinstance(e, dict) and e.get("rrule"):
+            try:
+                days |= {t.date() for t in rrulestr(e["rrule"], forceset=True)}
+            except (ValueError, TypeError):
+                continue
+    return sorted(days)
+
+
+# ---------------------------------------------------------------- in-process (duban serve)
+def runner_deployments(catalog: Catalog, *, parameters: dict[str, Any] | None = None) -> list:
+    """The three deployments as ``RunnerDeployment`` objects for ``prefect.serve``.
+
+    Same schedules and descriptions as ``prefect.yaml``; the entrypoints are module paths
+    (``flows.round.round_flow``) so the served runs work from any working directory.
+    """
+    import importlib
+
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron, RRule
+
+    plan = schedules(catalog)
+    out = []
+    for name, (_path, func, module) in FLOWS.items():
+        flow = getattr(importlib.import_module(module), func)
+        scheds = [RRule(s["rrule"], timezone=s["timezone"]) if "rrule" in s else Cron(s["cron"], timezone=s["timezone"])
+                  for s in plan[name]]
+        out.append(flow.to_deployment(name=name, description=DESCRIPTIONS[name], tags=["duban"],
+                                      schedules=scheds or None, parameters=dict(parameters or {}),
+                                      entrypoint_type=EntrypointType.MODULE_PATH))
+    return out

@@ -1,0 +1,98 @@
+"""The ``recheck`` flow: the coordinator asks "check again now".
+
+A unit emails "we uploaded the ledger". The coordinator presses Run on the ``recheck``
+deployment in the Prefect UI (or types ``duban recheck --unit 区工信局``) and a minute later
+sees the new status:
+
+1. **gather** — scan the shared folder; only the new or changed files are read;
+2. **check** — judge now (or at ``as_of``), for every unit or only the named units / tasks;
+3. **remind** — off by default: a re-check answers the coordinator, it does not email units
+   unless ``notify`` is on (then with the same guard and never-twice rule as the round);
+4. **report** — always: an ad-hoc report under ``<home>/reports/adhoc/``, listed in the
+   report index beside the round reports.
+
+The markdown artifact of the run shows the counts and where the report is, so the answer
+is in the UI without opening a file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+
+from flows.common import (
+    RunSummary,
+    check_task,
+    fill_from_outcome,
+    fill_from_result,
+    gather_task,
+    hold_for_root,
+    publish,
+    quote,
+    remind_task,
+    report_task,
+    resolve_catalog,
+    resolve_evidence,
+    resolve_home,
+    root_problem,
+    scheduled_now,
+)
+from duban.timeutil import parse_as_of
+
+
+@flow(name="recheck", persist_result=False, log_prints=False)
+def recheck_flow(units: list[str] | None = None, tasks: list[str] | None = None, notify: bool = False,
+                 as_of: dt.datetime | None = None, evidence_root: str | None = None, dry_run: bool = False,
+                 force: bool = False, home: str | None = None) -> RunSummary:
+    """Re-check the evidence now, for all units or some units / tasks; store an ad-hoc report.
+
+    Args:
+        units: 只检查这些单位（单位名称或简称，如 区工信局、工信局）。不填：全部单位。
+        tasks: 只检查这些任务（任务编号，如 D20、S02）。不填：全部任务。
+        notify: 是否同时发送提醒邮件（默认不发，只出报告）。
+        as_of: 按哪个时间检查（北京时间）。不填：现在。
+        evidence_root: 共享文件夹（佐证材料根目录）。不填：环境变量 DUBAN_EVIDENCE 或 settings.yaml 的 evidence_root。
+        dry_run: 演练：生成提醒但不发送（仅在发送提醒时有意义）。
+        force: 证据目录文件数骤减时仍然发送提醒（人工核实后使用）。
+        home: 数据目录（库、发件箱、报告）。不填：环境变量 DUBAN_HOME 或 ./var。
+    """
+    home_ = resolve_home(home)
+    catalog = resolve_catalog()
+    # names as the catalog writes them; an unknown name fails the run with the list's own message
+    try:
+        unit_names = sorted({catalog.unit(u).name for u in units}) if units else None
+        task_ids = sorted({catalog.task(t).id for t in tasks}) if tasks else None
+    except KeyError as e:
+        raise ValueError(str(e.args[0])) from None
+    when = parse_as_of(as_of) if as_of is not None else scheduled_now()
+    day = when.date()
+    root = resolve_evidence(evidence_root, home_)
+    scope = "、".join((unit_names or []) + (task_ids or [])) or "全部单位"
+    title = f"临时核查（{scope}）"
+    summary = RunSummary("recheck", "completed", "", day=day, as_of=when, evidence_root=root,
+                         outbox=str(home_.outbox))
+
+    verdict = root_problem(root)
+    if verdict is not None:
+        hold_for_root(summary, catalog, home_, verdict, notify=notify, dry_run=dry_run, force=force)
+        publish(summary, title, "recheck")
+        return summary.state_object()
+
+    gathered = gather_task(quote(catalog), root, home_)
+    result = check_task(quote(catalog), quote(gathered), when, home_, units=unit_names, tasks=task_ids)
+    fill_from_result(summary, catalog, result)
+    if notify:
+        outcome = remind_task(quote(catalog), quote(result), home_, day, dry_run=dry_run, force=force,
+                              units=unit_names)
+        fill_from_outcome(summary, outcome)
+    paths = report_task(quote(catalog), quote(result), home_, None, quote(summary.reminders), title)
+    summary.report = {"folder": str(paths.folder), "xlsx": str(paths.xlsx), "html": str(paths.html),
+                      "json": str(paths.json)}
+    open_n = sum(summary.counts.get(s, 0) for s in ("missing", "partial"))
+    summary.message = (f"{title}：{len(result.obligations)} 项，未完成（未报送或材料不足）{open_n} 项"
+                       + (f"；{summary.reminder_line}" if notify else "；未发送提醒"))
+    if summary.guard and not summary.guard.get("ok", True):
+        summary.state = "held"
+        summary.message = f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{summary.guard.get('reason', '')}"
+    publish(summary, title, "recheck")
+    return summary.state_object()

@@ -1,0 +1,137 @@
+"""The ``round`` flow: the evening of each due date, check everything, remind, store the report.
+
+The district's task list has eight due dates between 4 and 25 June 2021. On the evening of
+each one, this flow runs by itself (``prefect.yaml`` schedules it from the catalog):
+
+1. **gather** — scan the shared folder ``<root>/<unit>/<task>/<round>/``, read the files
+   that are new or changed since the last scan (everything else comes from the store);
+2. **check** — judge every (task, unit, round) as the round closes: ``ok``, ``late``,
+   ``partial`` (with by how much), ``missing``, ``pending`` ...;
+3. **remind** — one email per unit that still owes something today, per the reminder
+   policy (working days only, never the same reminder twice), and the coordinator's digest;
+4. **report** — the round report (Excel, HTML, JSON) under ``<home>/reports/<round>/``.
+
+A dropped network share must not email 35 units that they are late: when the evidence
+root is missing or unreadable the flow stops before the check, alerts the coordinator once,
+and ends in a completed state named ``Held``; when the root holds far fewer files than last
+time, the check and the report still run but no unit is reminded (``Held`` again).
+``force=True`` sends anyway after a human look.
+
+Run it from the command line with ``duban run-round 2021-06-20`` (``--dry-run`` to see the
+emails without sending), or press Run on the ``round`` deployment in the Prefect UI.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+
+from flows.common import (
+    RunSummary,
+    check_task,
+    fill_from_outcome,
+    fill_from_result,
+    gather_task,
+    hold_for_root,
+    publish,
+    quote,
+    remind_task,
+    report_task,
+    resolve_catalog,
+    resolve_evidence,
+    resolve_home,
+    root_problem,
+    scheduled_now,
+)
+from duban.timeutil import parse_as_of
+from tasks_catalog import Catalog
+
+
+def round_close(catalog: Catalog, round_date: dt.date) -> dt.datetime:
+    """The first instant after the round's due time (due dates are inclusive to 23:59:59):
+    judged at this instant, anything not handed in is ``missing`` and counts in the report."""
+    return catalog.due_at(round_date) + dt.timedelta(seconds=1)
+
+
+def resolve_round(catalog: Catalog, round_date: dt.date | None, as_of: dt.datetime | str | None,
+                  now: dt.datetime | None = None) -> tuple[dt.date | None, dt.datetime, dt.date]:
+    """(round date, as-of time, reminder day) for the flow's parameters.
+
+    - ``round_date`` alone: judged as the round closes; reminders are those of that day.
+    - ``as_of`` alone: the latest round due on or before that day; reminders of that day.
+    - both: as given. Neither (a scheduled run): the round due today, judged as it closes;
+      on a day with no round, the latest round, judged now.
+    """
+    rounds = catalog.round_dates()
+    if as_of is not None:
+        when = parse_as_of(as_of)
+        day = when.date()
+        if round_date is None:
+            before = [d for d in rounds if d <= day]
+            round_date = before[-1] if before else None
+        return round_date, when, day
+    if round_date is not None:
+        return round_date, round_close(catalog, round_date), round_date
+    now = now or scheduled_now()
+    today = now.date()
+    if today in rounds:
+        return today, round_close(catalog, today), today
+    before = [d for d in rounds if d <= today]
+    return (before[-1] if before else None), now, today
+
+
+def round_label(catalog: Catalog, round_date: dt.date | None) -> str:
+    if round_date is None:
+        return "轮次检查"
+    rounds = catalog.round_dates()
+    return f"第 {rounds.index(round_date) + 1} 个截止日（{round_date.month}月{round_date.day}日）检查" \
+        if round_date in rounds else f"{round_date.isoformat()} 检查"
+
+
+@flow(name="round", persist_result=False, log_prints=False)
+def round_flow(round_date: dt.date | None = None, as_of: dt.datetime | None = None,
+               evidence_root: str | None = None, notify: bool = True, dry_run: bool = False,
+               force: bool = False, home: str | None = None) -> RunSummary:
+    """Check every unit's evidence at a due date, send the reminders, store the round report.
+
+    Args:
+        round_date: 轮次截止日期（如 2021-06-20）。不填：定时运行时取当天的截止日期。
+        as_of: 按哪个时间检查（北京时间）。不填：按该轮截止时刻（当天 24 时）检查。
+        evidence_root: 共享文件夹（佐证材料根目录）。不填：环境变量 DUBAN_EVIDENCE 或 settings.yaml 的 evidence_root。
+        notify: 是否发送提醒邮件（各单位提醒、协调单位日报和告警）。
+        dry_run: 演练：生成提醒但不发送、不记入发送记录。
+        force: 证据目录文件数骤减时仍然发送提醒（人工核实后使用）。
+        home: 数据目录（库、发件箱、报告）。不填：环境变量 DUBAN_HOME 或 ./var。
+    """
+    home_ = resolve_home(home)
+    catalog = resolve_catalog()
+    rnd, when, day = resolve_round(catalog, round_date, as_of)
+    root = resolve_evidence(evidence_root, home_)
+    title = round_label(catalog, rnd)
+    key = f"round-{rnd.isoformat()}" if rnd else "round"
+    summary = RunSummary("round", "completed", "", day=day, round_date=rnd, as_of=when, evidence_root=root,
+                         outbox=str(home_.outbox))
+
+    verdict = root_problem(root)
+    if verdict is not None:
+        hold_for_root(summary, catalog, home_, verdict, notify=notify, dry_run=dry_run, force=force)
+        publish(summary, title, key)
+        return summary.state_object()
+
+    gathered = gather_task(quote(catalog), root, home_)
+    result = check_task(quote(catalog), quote(gathered), when, home_)
+    fill_from_result(summary, catalog, result)
+    if notify:
+        outcome = remind_task(quote(catalog), quote(result), home_, day, dry_run=dry_run, force=force)
+        fill_from_outcome(summary, outcome)
+    paths = report_task(quote(catalog), quote(result), home_, rnd, quote(summary.reminders), title)
+    summary.report = {"folder": str(paths.folder), "xlsx": str(paths.xlsx), "html": str(paths.html),
+                      "json": str(paths.json)}
+    open_n = sum(summary.counts.get(s, 0) for s in ("missing", "partial"))
+    summary.message = (f"{title}：{len(result.obligations)} 项，未完成（未报送或材料不足）{open_n} 项"
+                       + (f"；{summary.reminder_line}" if summary.reminder_line else "；未发送提醒"))
+    if summary.guard and not summary.guard.get("ok", True):
+        summary.state = "held"
+        summary.message = f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{summary.guard.get('reason', '')}"
+    publish(summary, title, key)
+    return summary.state_object()

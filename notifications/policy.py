@@ -1,0 +1,97 @@
+"""The reminder policy, as data: ``policy.yaml`` beside this module holds the defaults,
+the ``reminders:`` section of ``<home>/settings.yaml`` overrides any of them.
+
+The policy answers one question for each open item on a given day: is it due for a
+reminder today, and of which kind. All day counts are working days (``workdays``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import workdays
+from .settings import SettingsError, read_yaml, section
+
+POLICY_FILE = Path(__file__).with_name("policy.yaml")
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    before_due: tuple[int, ...] = (3, 1)  # working days before a due date
+    overdue_every: int = Field(1, ge=1)  # an overdue reminder every N working days
+    escalate_after: int = Field(2, ge=0)  # Cc the coordinator once overdue by more than M working days
+    send_digest: bool = True
+    digest_on_rest_days: bool = False
+    guard_min_fraction: float = Field(0.5, ge=0, le=1)
+    retry_delays: tuple[float, ...] = (2.0, 10.0, 30.0)  # seconds between attempts within one run
+
+    @field_validator("before_due")
+    @classmethod
+    def _before(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(n < 0 for n in v):
+            raise ValueError("before_due 的天数不能为负数")
+        return tuple(sorted(set(v), reverse=True))
+
+    @field_validator("retry_delays")
+    @classmethod
+    def _delays(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(d < 0 for d in v):
+            raise ValueError("retry_delays 的秒数不能为负数")
+        return v
+
+    # ------------------------------------------------------------ questions
+    @property
+    def window(self) -> int:
+        """How many working days ahead a not-yet-due item is listed in a reminder."""
+        return max(self.before_due, default=-1)
+
+    def reminder_days(self, due: dt.date) -> list[dt.date]:
+        """The days an upcoming reminder goes out for this due date, earliest first."""
+        return sorted({workdays.workday_before(due, n) for n in self.before_due})
+
+    def in_window(self, due: dt.date, today: dt.date) -> bool:
+        """A not-yet-due item is listed from the earliest reminder day up to its due date."""
+        if self.window < 0 or today > due:
+            return False
+        return today >= workdays.workday_before(due, self.window)
+
+    def upcoming_today(self, due: dt.date, today: dt.date) -> bool:
+        return today <= due and today in self.reminder_days(due)
+
+    def overdue_today(self, days_overdue: int) -> bool:
+        """Day 1, 1+N, 1+2N ... of being overdue (working days) is a reminder day."""
+        return days_overdue >= 1 and (days_overdue - 1) % self.overdue_every == 0
+
+    def escalated(self, days_overdue: int) -> bool:
+        return days_overdue > self.escalate_after
+
+
+def load_policy(home: Any = None, overrides: dict[str, Any] | None = None) -> Policy:
+    """The packaged defaults, then ``<home>/settings.yaml`` ``reminders:``, then ``overrides``."""
+    data = dict(read_yaml(POLICY_FILE))
+    source: Path = POLICY_FILE
+    if home is not None:
+        settings_file = Path(getattr(home, "settings_file", home))
+        local = section(settings_file, "reminders")
+        if local:
+            data.update(local)
+            source = settings_file
+    if overrides:
+        data.update(overrides)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        name = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            guess = difflib.get_close_matches(name, list(Policy.model_fields), n=1)
+            raise SettingsError(source, f"reminders 中的未知设置 '{name}'",
+                                (f"是不是 '{guess[0]}'？" if guess else "")
+                                + f"可用设置：{', '.join(Policy.model_fields)}") from None
+        raise SettingsError(source, f"reminders 中 '{name}' 的值 {err.get('input')!r} 不合适：{err['msg']}",
+                            f"参照 {POLICY_FILE.name} 中的说明和默认值") from None

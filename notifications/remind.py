@@ -1,0 +1,333 @@
+"""A reminder run: guard -> plan -> render -> deliver (with retries) -> sent-log -> digest.
+
+This is the only module that has side effects on mail and the store; the public API in
+``notifications/__init__.py`` is defined here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from duban.results import OPEN_STATUSES, CheckResult
+from duban.timeutil import TZ, local
+
+from . import workdays
+from .guard import GuardResult, evaluate
+from .outcome import KIND_LABELS, ReminderRecord, RemindOutcome
+from .plan import UnitPlan, coordinator_addresses, digest_context, plan_units
+from .policy import Policy, load_policy
+from .render import Renderer, Rendered, compose, content_hash
+from .sentlog import Key, SentLog, family_of
+from .transport import PermanentFailure, TemporaryFailure, Transport, transport_from_settings
+
+log = logging.getLogger("duban.notifications")
+
+
+# ---------------------------------------------------------------- delivery with retries
+class Deliverer:
+    """Sends composed messages through one transport, settling each in the sent-log."""
+
+    def __init__(self, sentlog: SentLog, transport: Transport, policy: Policy, outcome: RemindOutcome, *,
+                 dry_run: bool = False, sleep=time.sleep):
+        self.log, self.transport, self.policy, self.outcome = sentlog, transport, policy, outcome
+        self.dry_run = dry_run
+        self.sleep = sleep
+        self.down: str | None = None  # the server is unreachable: queue the rest without trying
+        self.broken: PermanentFailure | None = None  # bad login / TLS set-up: fail the rest without trying
+        self.new_failures: list[ReminderRecord] = []
+        self.handled: set[int] = set()  # sent-log rows this run already dealt with
+
+    def _scrub(self, text: str) -> str:
+        scrub = getattr(self.transport, "scrub", None)
+        return scrub(text) if scrub else text
+
+    def send(self, *, unit: str, kind: str, day: dt.date, rendered: Rendered, to: list[tuple[str, str]],
+             cc: list[tuple[str, str]], sender: str, sender_name: str | None, reply_to: list[tuple[str, str]],
+             items: int = 0, dedupe: str | None = None, supersede: bool = False) -> ReminderRecord:
+        to_addrs, cc_addrs = [a for _, a in to], [a for _, a in cc]
+        rec = ReminderRecord(unit, kind, to_addrs, cc_addrs, rendered.subject, "skipped", day=day, items=items,
+                             preview="\n".join(rendered.text.splitlines()[:8]))
+        self.outcome.messages.append(rec)
+        if not to_addrs:
+            rec.error = "没有收件地址"
+            return rec
+        key = Key(unit, kind, day, dedupe or content_hash(to=to_addrs, cc=cc_addrs, rendered=rendered))
+        if self.dry_run:
+            row = self.log.find(key)
+            rec.status = "duplicate" if row is not None and row["status"] == "sent" else "dry-run"
+            return rec
+        msg = compose(rendered, to=to, cc=cc, sender=sender, sender_name=sender_name, reply_to=reply_to,
+                      kind=kind, unit=unit, day=day)
+        filename = f"{day.isoformat()}/{day.isoformat()}_{kind}_{unit}_{key.content_hash[:10]}.eml"
+        claim = self.log.claim(key, to=to_addrs, cc=cc_addrs, subject=rendered.subject, sender=sender, items=items,
+                               message=msg.as_bytes(), filename=filename)
+        rec.log_id = claim.row["id"]
+        self.handled.add(claim.row["id"])
+        if claim.action == "duplicate":
+            rec.status, rec.eml_path = "duplicate", claim.row["eml_path"]
+            return rec
+        if claim.action == "busy":
+            rec.status, rec.error = "duplicate", "另一个进程正在发送这封提醒"
+            return rec
+        if claim.action == "failed":
+            rec.status, rec.error = "failed", claim.row["error"]
+            return rec
+        if supersede:
+            self.log.supersede(unit, family_of(kind), keep={claim.row["id"]})
+        self._attempt(claim.row["id"], claim.message, sender, to_addrs + cc_addrs, claim.row["filename"], rec)
+        return rec
+
+    def send_row(self, row) -> ReminderRecord:
+        """Deliver a queued row of the sent-log (flush_queue)."""
+        rec = ReminderRecord(row["unit"], row["kind"], json.loads(row["to_addrs"]), json.loads(row["cc_addrs"]),
+                             row["subject"], "skipped", day=dt.date.fromisoformat(row["day"]), items=row["items"],
+                             log_id=row["id"])
+        self.outcome.messages.append(rec)
+        self.handled.add(row["id"])
+        claim = self.log.claim_row(row["id"])
+        if claim.action != "send":
+            rec.status = "duplicate" if claim.action in ("duplicate", "busy") else claim.action
+            rec.error = claim.row["error"] if claim.action == "failed" else None
+            return rec
+        self._attempt(row["id"], claim.message, row["sender"], rec.to + rec.cc, row["filename"], rec)
+        return rec
+
+    def _attempt(self, row_id: int, message: bytes, sender: str, recipients: list[str], filename: str,
+                 rec: ReminderRecord) -> None:
+        if self.broken is not None:
+            self._failed(row_id, rec, self.broken, attempts=0)
+            return
+        if self.down is not None:
+            rec.status, rec.error = "queued", self.down
+            self.log.mark_queued(row_id, attempts=0, error=self.down, category="connection")
+            return
+        delays = list(self.policy.retry_delays)
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                delivered = self.transport.deliver(message, sender, recipients, filename=filename)
+            except TemporaryFailure as e:
+                if attempts <= len(delays):
+                    log.info("临时故障，%s 秒后重试（%s）：%s", delays[attempts - 1], rec.unit, self._scrub(str(e)))
+                    self.sleep(delays[attempts - 1])
+                    continue
+                error = self._scrub(str(e)) + f"（已尝试 {attempts} 次，留在队列，下次运行再发）"
+                rec.status, rec.error = "queued", error
+                self.log.mark_queued(row_id, attempts=attempts, error=error, category=e.category)
+                if e.category in ("connection", "io"):
+                    self.down = error
+                log.warning("提醒排队待重发（%s，%s）：%s", rec.unit, rec.kind, error)
+                return
+            except PermanentFailure as e:
+                if e.category in ("auth", "config", "sender"):
+                    self.broken = e
+                self._failed(row_id, rec, e, attempts=attempts)
+                return
+            note = None
+            if delivered.refused:
+                refused = "；".join(f"{a}（{r}）" for a, r in delivered.refused.items())
+                if set(rec.to) <= set(delivered.refused):  # the unit itself got nothing: that is a failure
+                    self._failed(row_id, rec, PermanentFailure(
+                        f"收件地址被拒收：{refused}（抄送已送达）", category="recipient"), attempts=attempts)
+                    return
+                note = "部分收件人被拒收：" + refused
+            rec.status, rec.eml_path, rec.error = "sent", delivered.eml_path, note
+            self.log.mark_sent(row_id, attempts=attempts, eml_path=delivered.eml_path, note=note)
+            log.info("已发送 %s（%s）至 %s", rec.subject, rec.kind, ", ".join(recipients))
+            return
+
+    def _failed(self, row_id: int, rec: ReminderRecord, e: PermanentFailure, *, attempts: int) -> None:
+        error = self._scrub(str(e))
+        rec.status, rec.error = "failed", error
+        self.log.mark_failed(row_id, attempts=attempts, error=error, category=e.category)
+        self.new_failures.append(rec)
+        log.error("提醒发送失败（%s，%s）：%s", rec.unit, rec.kind, error)
+
+    def flush(self, *, skip_families: set[str] = frozenset()) -> None:
+        for row in self.log.queued():
+            if row["family"] not in skip_families and row["id"] not in self.handled:
+                self.send_row(row)
+
+
+# ---------------------------------------------------------------- helpers
+def _sender(catalog, transport: Transport) -> tuple[str, str]:
+    coordinator = coordinator_addresses(catalog)
+    address = getattr(transport, "sender", None) or (coordinator[0][1] if coordinator else "duban@localhost")
+    name = getattr(transport, "sender_name", None) or f"{catalog.campaign.coordinator}（督办）"
+    return address, name
+
+
+def _failure_rows(sentlog: SentLog, day: dt.date) -> tuple[list[dict[str, Any]], list[int]]:
+    rows = sentlog.failures_to_report(day)
+    out = [{"unit": r["unit"], "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
+            "day_label": workdays.cn_date(dt.date.fromisoformat(r["day"])),
+            "to": "、".join(json.loads(r["to_addrs"]) + json.loads(r["cc_addrs"])), "error": r["error"]}
+           for r in rows]
+    return out, [r["id"] for r in rows]
+
+
+def _alert(catalog, sentlog: SentLog, deliverer: Deliverer, renderer: Renderer, transport: Transport,
+           day: dt.date, *, title: str, reason: str, held_units: list[str], dedupe: str) -> ReminderRecord:
+    failures, failure_ids = _failure_rows(sentlog, day)
+    camp = catalog.campaign
+    context = {"title": title, "reason": reason, "today_label": workdays.cn_date(day, weekday=True),
+               "held_units": held_units, "failures": failures,
+               "campaign": {"name": camp.name, "district": camp.district, "coordinator": camp.coordinator}}
+    rendered = renderer.render("alert", context)
+    sender, sender_name = _sender(catalog, transport)
+    coordinator = coordinator_addresses(catalog)
+    rec = deliverer.send(unit=camp.coordinator, kind="alert", day=day, rendered=rendered, to=coordinator, cc=[],
+                         sender=sender, sender_name=sender_name, reply_to=[],
+                         dedupe=hashlib.sha256(dedupe.encode("utf-8")).hexdigest())
+    if rec.status in ("sent", "duplicate") and not deliverer.dry_run:
+        sentlog.mark_reported(failure_ids, day)
+    return rec
+
+
+def _held_on(day: dt.date, policy: Policy) -> set[str]:
+    """Families of queued messages that wait for a working day."""
+    if workdays.is_workday(day):
+        return set()
+    return {"unit"} if policy.digest_on_rest_days else {"unit", "digest"}
+
+
+def _record_skip(outcome: RemindOutcome, plan: UnitPlan, day: dt.date, reason: str) -> None:
+    outcome.messages.append(ReminderRecord(plan.unit, plan.kind or "upcoming", [a for _, a in plan.to],
+                                           [a for _, a in plan.cc], "", "skipped", error=reason, day=day,
+                                           items=len(plan.items)))
+
+
+# ---------------------------------------------------------------- public API
+def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None = None,
+                   transport: Transport | None = None, dry_run: bool = False, force: bool = False,
+                   guard: GuardResult | None = None, units: list[str] | None = None,
+                   policy: Policy | None = None) -> RemindOutcome:
+    """Send today's reminders for a check result: one email per owing unit, the coordinator's
+    digest, queued messages from earlier runs. Idempotent: re-running sends nothing twice.
+
+    ``today`` defaults to the check's as-of date (Asia/Shanghai). ``dry_run`` composes and
+    reports but sends and records nothing. ``force`` sends even when the guard holds.
+    ``units`` limits the run to these units (no digest then).
+    """
+    policy = policy or load_policy(home)
+    today = today or local(result.as_of).date()
+    outcome = RemindOutcome(day=today, dry_run=dry_run)
+    transport = transport or transport_from_settings(home)
+    sentlog = SentLog(home.db)
+    renderer = Renderer(home)
+    deliverer = Deliverer(sentlog, transport, policy, outcome, dry_run=dry_run)
+    camp = catalog.campaign
+    try:
+        root = str(result.evidence_root)
+        own_guard = guard is None
+        if guard is None:
+            guard = evaluate(Path(root), None, sentlog.last_file_count(root), min_fraction=policy.guard_min_fraction)
+        if not guard.ok and force:
+            outcome.warnings.append(f"已强制发送（--force），忽略证据目录保护：{guard.reason}")
+            guard = replace(guard, ok=True, code="forced")
+        outcome.guard = guard
+
+        plans, warnings = plan_units(catalog, result, today, policy, units=units)
+        outcome.warnings += warnings
+        sender, sender_name = _sender(catalog, transport)
+        coordinator = coordinator_addresses(catalog)
+
+        if not guard.ok:
+            held = [p.unit for p in plans if p.sends]
+            for p in plans:
+                _record_skip(outcome, p, today, guard.reason)
+            _alert(catalog, sentlog, deliverer, renderer, transport, today,
+                   title="证据目录异常，今日未向各单位发送提醒", reason=guard.reason, held_units=held,
+                   dedupe=f"guard|{guard.code}|{guard.root}")
+            outcome.warnings += renderer.warnings
+            return outcome
+
+        if not dry_run:  # a unit that owes nothing any more must not get yesterday's queued reminder
+            for name, obligations in result.by_unit().items():
+                if not any(o.status in OPEN_STATUSES for o in obligations):
+                    sentlog.supersede(name, "unit")
+
+        states: dict[str, str] = {}
+        for p in plans:
+            if not p.sends:
+                _record_skip(outcome, p, today, p.skip_reason or "")
+                continue
+            rendered = renderer.render(p.kind, p.context)
+            rec = deliverer.send(unit=p.unit, kind=p.kind, day=today, rendered=rendered, to=p.to, cc=p.cc,
+                                 sender=sender, sender_name=sender_name, reply_to=coordinator,
+                                 items=len(p.items), supersede=True)
+            states[p.unit] = "sent" if rec.status == "duplicate" and rec.error is None else rec.status
+
+        digest_sent = False
+        if policy.send_digest and units is None and (workdays.is_workday(today) or policy.digest_on_rest_days):
+            failures, failure_ids = _failure_rows(sentlog, today)
+            context = digest_context(catalog, result, today, plans, policy, statuses=states,
+                                     day_counts=sentlog.day_counts(today), failures=failures,
+                                     warnings=outcome.warnings + renderer.warnings)
+            rendered = renderer.render("digest", context)
+            rec = deliverer.send(unit=camp.coordinator, kind="digest", day=today, rendered=rendered, to=coordinator,
+                                 cc=[], sender=sender, sender_name=sender_name, reply_to=[], supersede=True)
+            if rec.status in ("sent", "duplicate") and not dry_run:
+                sentlog.mark_reported(failure_ids, today)
+                digest_sent = True
+        if deliverer.new_failures and not digest_sent and deliverer.broken is None:
+            reason = "以下提醒被邮件服务器拒绝，未能送达，请核对 units.yaml 中的邮箱或邮件服务器设置。"
+            _alert(catalog, sentlog, deliverer, renderer, transport, today, title="部分提醒发送失败",
+                   reason=reason, held_units=[],
+                   dedupe="failures|" + "|".join(sorted(f"{r.unit}:{r.kind}" for r in deliverer.new_failures)))
+
+        if not dry_run:
+            # messages queued by earlier runs (alerts, other days, other units); units only on working days
+            deliverer.flush(skip_families=_held_on(today, policy))
+            if own_guard and guard.files_now is not None:
+                sentlog.record_file_count(root, guard.files_now, today)
+        outcome.warnings += [w for w in renderer.warnings if w not in outcome.warnings]
+        return outcome
+    finally:
+        sentlog.close()
+        transport.close()  # a caller's transport reconnects by itself on its next use
+
+
+def alert_coordinator(catalog, home, *, reason: str, transport: Transport | None = None,
+                      today: dt.date | None = None, title: str | None = None) -> RemindOutcome:
+    """One alert mail to the coordinator (idempotent per day and reason)."""
+    today = today or dt.datetime.now(TZ).date()
+    outcome = RemindOutcome(day=today)
+    transport = transport or transport_from_settings(home)
+    sentlog = SentLog(home.db)
+    renderer = Renderer(home)
+    deliverer = Deliverer(sentlog, transport, load_policy(home), outcome)
+    try:
+        _alert(catalog, sentlog, deliverer, renderer, transport, today,
+               title=title or "督办系统需要处理", reason=reason, held_units=[], dedupe=f"reason|{title}|{reason}")
+        outcome.warnings += renderer.warnings
+        return outcome
+    finally:
+        sentlog.close()
+        transport.close()  # a caller's transport reconnects by itself on its next use
+
+
+def flush_queue(home, transport: Transport | None = None, *, today: dt.date | None = None) -> RemindOutcome:
+    """Deliver every message left queued by earlier runs, each exactly once.
+
+    On a rest day (``today``, default the real date) unit reminders and digests stay
+    queued; alerts go.
+    """
+    today = today or dt.datetime.now(TZ).date()
+    outcome = RemindOutcome(day=today)
+    transport = transport or transport_from_settings(home)
+    sentlog = SentLog(home.db)
+    try:
+        policy = load_policy(home)
+        Deliverer(sentlog, transport, policy, outcome).flush(skip_families=_held_on(today, policy))
+        return outcome
+    finally:
+        sentlog.close()
+        transport.close()  # a caller's transport reconnects by itself on its next use

@@ -1,0 +1,295 @@
+"""How a composed message leaves: a file outbox of ``.eml`` files (the embedded default)
+or an SMTP server through yagmail.
+
+Transports raise :class:`TemporaryFailure` (retry later: connection refused, 4xx) or
+:class:`PermanentFailure` (do not retry: refused address, bad login, TLS mismatch). They
+never see, log or return the SMTP password in any message.
+
+Settings (``<home>/settings.yaml``)::
+
+    smtp:
+      host: smtp.lixia.gov.cn
+      port: 465              # default: 465 ssl, 587 starttls, 25 plain
+      security: ssl          # ssl | starttls | plain
+      user: duban@lixia.gov.cn
+      from: duban@lixia.gov.cn     # optional, default: user
+      sender_name: 历下区信用办督办  # optional display name
+      timeout: 30
+      verify: true           # false accepts a self-signed certificate
+
+Environment variables override them: ``DUBAN_SMTP_HOST``, ``DUBAN_SMTP_PORT``,
+``DUBAN_SMTP_USER``, ``DUBAN_SMTP_SECURITY``, ``DUBAN_SMTP_FROM``. The password comes from
+``DUBAN_SMTP_PASSWORD`` or the system keyring (``keyring set duban <user>``), never from a file.
+"""
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from .settings import SettingsError, section
+
+KEYRING_SERVICE = "duban"
+PASSWORD_ENV = "DUBAN_SMTP_PASSWORD"
+SECURITY_PORTS = {"ssl": 465, "starttls": 587, "plain": 25}
+
+
+# ---------------------------------------------------------------- errors
+class DeliveryError(Exception):
+    temporary = False
+
+    def __init__(self, message: str, *, category: str, code: int | None = None):
+        super().__init__(message)
+        self.category = category  # connection | recipient | sender | auth | config | data | io
+        self.code = code
+
+
+class TemporaryFailure(DeliveryError):
+    """Try again later (and keep the message queued meanwhile)."""
+
+    temporary = True
+
+
+class PermanentFailure(DeliveryError):
+    """Retrying the same message will not help: record it and tell the coordinator."""
+
+
+@dataclass
+class Delivered:
+    eml_path: str | None = None
+    refused: dict[str, str] = field(default_factory=dict)  # address -> server reply, when some were refused
+
+
+@runtime_checkable
+class Transport(Protocol):
+    name: str
+    sender: str | None  # the From address, when the transport knows it
+
+    def deliver(self, message: bytes, from_addr: str, recipients: list[str], *, filename: str) -> Delivered: ...
+
+    def close(self) -> None: ...
+
+
+# ---------------------------------------------------------------- the file outbox
+class FileOutbox:
+    """Writes each message as ``<outbox>/<filename>`` (.eml, openable in any mail program)."""
+
+    name = "outbox"
+
+    def __init__(self, directory: Path | str, *, sender: str | None = None, sender_name: str | None = None):
+        self.directory = Path(directory)
+        self.sender = sender
+        self.sender_name = sender_name
+
+    def deliver(self, message: bytes, from_addr: str, recipients: list[str], *, filename: str) -> Delivered:
+        path = self.directory / filename
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(message)
+            os.replace(tmp, path)
+        except OSError as e:
+            raise TemporaryFailure(f"无法写入发件箱 {path}：{e.strerror or e}", category="io") from None
+        return Delivered(eml_path=str(path))
+
+    def close(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"FileOutbox({str(self.directory)!r})"
+
+
+# ---------------------------------------------------------------- SMTP via yagmail
+def _code_kind(code: int | None) -> type[DeliveryError]:
+    return TemporaryFailure if code is not None and 400 <= code < 500 else PermanentFailure
+
+
+def _reply(code: int | None, msg: Any) -> str:
+    text = msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
+    return f"{code} {text}".strip()
+
+
+class SmtpTransport:
+    """SMTP through a yagmail connection, kept open for the whole run."""
+
+    name = "smtp"
+
+    def __init__(self, host: str, port: int | None = None, security: str = "ssl", user: str | None = None,
+                 password: str | None = None, *, sender: str | None = None, sender_name: str | None = None,
+                 timeout: float = 30, verify: bool = True):
+        if security not in SECURITY_PORTS:
+            raise ValueError(f"security 只能是 ssl、starttls 或 plain，不能是 '{security}'")
+        self.host = host
+        self.port = int(port) if port else SECURITY_PORTS[security]
+        self.security = security
+        self.user = user or None
+        self.sender = sender or user
+        self.sender_name = sender_name
+        self.timeout = timeout
+        self.verify = verify
+        self.__password = password  # name-mangled; never in repr, logs or records
+        self._client = None
+
+    def __repr__(self) -> str:
+        return f"SmtpTransport({self.host}:{self.port}, {self.security}, user={self.user!r})"
+
+    # -- credentials
+    def _password(self) -> str | None:
+        if self.__password:
+            return self.__password
+        env = os.environ.get(PASSWORD_ENV)
+        if env:
+            return env
+        if not self.user:
+            return None
+        try:
+            import keyring
+
+            return keyring.get_password(KEYRING_SERVICE, self.user)
+        except Exception:  # no keyring backend on this server: same as no entry
+            return None
+
+    def scrub(self, text: str) -> str:
+        """Remove the password from any text before it is shown or stored."""
+        pw = self._password()
+        return text.replace(pw, "***") if pw else text
+
+    # -- connection
+    def _connect(self):
+        if self._client is not None:
+            return self._client
+        import yagmail
+
+        password = None
+        if self.user:
+            password = self._password()
+            if not password:
+                raise PermanentFailure(
+                    f"没有找到 SMTP 用户 {self.user} 的密码：设置环境变量 {PASSWORD_ENV}，"
+                    f"或在本机执行 keyring set {KEYRING_SERVICE} {self.user}", category="auth")
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        starttls: bool | dict = self.security == "starttls"
+        if not self.verify:
+            ctx = ssl._create_unverified_context()
+            if self.security == "ssl":
+                kwargs["context"] = ctx
+            elif starttls:
+                starttls = {"context": ctx}
+        client = yagmail.SMTP(user=self.user or "", password=password, host=self.host, port=self.port,
+                              smtp_ssl=self.security == "ssl", smtp_starttls=starttls,
+                              smtp_skip_login=not self.user, soft_email_validation=False, **kwargs)
+        where = f"{self.host}:{self.port}"
+        try:
+            client.login()
+        except smtplib.SMTPAuthenticationError as e:
+            self._drop(client)
+            raise PermanentFailure(f"SMTP 登录被拒绝（{_reply(e.smtp_code, e.smtp_error)}）：检查用户名 {self.user} 和密码",
+                                   category="auth", code=e.smtp_code) from None
+        except smtplib.SMTPNotSupportedError as e:
+            self._drop(client)
+            raise PermanentFailure(f"SMTP 服务器 {where} 不支持所需功能（{e}）：检查 security 设置（ssl/starttls/plain）",
+                                   category="config") from None
+        except ssl.SSLError as e:
+            self._drop(client)
+            raise PermanentFailure(f"与 {where} 的 TLS 握手失败（{e.reason or e}）：检查 security 设置"
+                                   f"（465 端口一般为 ssl，587 为 starttls）", category="config") from None
+        except smtplib.SMTPResponseException as e:
+            self._drop(client)
+            kind = _code_kind(e.smtp_code)
+            raise kind(f"SMTP 服务器 {where} 拒绝连接：{_reply(e.smtp_code, e.smtp_error)}",
+                       category="connection" if kind is TemporaryFailure else "config", code=e.smtp_code) from None
+        except (OSError, smtplib.SMTPException) as e:
+            self._drop(client)
+            raise TemporaryFailure(f"无法连接 SMTP 服务器 {where}：{self.scrub(str(e)) or type(e).__name__}",
+                                   category="connection") from None
+        self._client = client
+        return client
+
+    @staticmethod
+    def _drop(client) -> None:
+        try:
+            if client.smtp is not None:
+                client.smtp.close()
+        except Exception:
+            pass
+        client.is_closed = True
+
+    def deliver(self, message: bytes, from_addr: str, recipients: list[str], *, filename: str) -> Delivered:
+        client = self._connect()
+        try:
+            refused = client.smtp.sendmail(from_addr, recipients, message)
+        except smtplib.SMTPRecipientsRefused as e:
+            replies = {a: _reply(c, m) for a, (c, m) in e.recipients.items()}
+            codes = [c for c, _ in e.recipients.values()]
+            kind = TemporaryFailure if codes and all(400 <= c < 500 for c in codes) else PermanentFailure
+            raise kind("收件地址被拒收：" + "；".join(f"{a}（{r}）" for a, r in replies.items()),
+                       category="recipient", code=max(codes) if codes else None) from None
+        except smtplib.SMTPSenderRefused as e:
+            raise _code_kind(e.smtp_code)(f"发件地址 {from_addr} 被拒绝：{_reply(e.smtp_code, e.smtp_error)}",
+                                          category="sender", code=e.smtp_code) from None
+        except smtplib.SMTPServerDisconnected as e:
+            self._reset()
+            raise TemporaryFailure(f"SMTP 连接中断：{e}", category="connection") from None
+        except smtplib.SMTPResponseException as e:
+            raise _code_kind(e.smtp_code)(f"SMTP 服务器拒绝了这封邮件：{_reply(e.smtp_code, e.smtp_error)}",
+                                          category="data", code=e.smtp_code) from None
+        except (OSError, smtplib.SMTPException) as e:
+            self._reset()
+            raise TemporaryFailure(f"发送时网络错误：{self.scrub(str(e)) or type(e).__name__}",
+                                   category="connection") from None
+        return Delivered(refused={a: _reply(c, m) for a, (c, m) in (refused or {}).items()})
+
+    def _reset(self) -> None:
+        if self._client is not None:
+            self._drop(self._client)
+        self._client = None
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.smtp.quit()
+            except Exception:
+                pass
+            self._reset()
+
+
+# ---------------------------------------------------------------- from settings
+def smtp_settings(home: Any) -> dict[str, Any]:
+    """The ``smtp:`` section of settings.yaml with the environment applied (no password)."""
+    settings_file = Path(getattr(home, "settings_file", home))
+    cfg = dict(section(settings_file, "smtp"))
+    if "password" in cfg:
+        raise SettingsError(settings_file, "smtp 部分不能写 password（密码不得保存在文件里）",
+                            f"删除 password 一行，改用环境变量 {PASSWORD_ENV}，或执行 keyring set {KEYRING_SERVICE} 用户名")
+    allowed = {"host", "port", "security", "user", "from", "sender_name", "timeout", "verify"}
+    unknown = set(cfg) - allowed
+    if unknown:
+        raise SettingsError(settings_file, f"smtp 部分的未知设置 {sorted(unknown)}", f"可用设置：{', '.join(sorted(allowed))}")
+    for key in ("host", "port", "user", "security", "from"):
+        value = os.environ.get(f"DUBAN_SMTP_{key.upper()}")
+        if value:
+            cfg[key] = value
+    security = str(cfg.get("security") or "ssl").lower()
+    if security not in SECURITY_PORTS:
+        raise SettingsError(settings_file, f"smtp.security 的值 '{cfg.get('security')}' 不合适",
+                            "只能是 ssl（465 端口）、starttls（587 端口）或 plain（25 端口，仅限内网中继）")
+    cfg["security"] = security
+    if cfg.get("port") not in (None, ""):
+        try:
+            cfg["port"] = int(cfg["port"])
+        except (TypeError, ValueError):
+            raise SettingsError(settings_file, f"smtp.port 的值 '{cfg['port']}' 不是数字", "写端口号，如 465") from None
+    return cfg
+
+
+def transport_from_settings(home: Any) -> Transport:
+    """SMTP when a host is configured (settings.yaml or DUBAN_SMTP_HOST), else the file outbox."""
+    cfg = smtp_settings(home)
+    if not cfg.get("host"):
+        return FileOutbox(home.outbox, sender=cfg.get("from") or cfg.get("user"), sender_name=cfg.get("sender_name"))
+    return SmtpTransport(str(cfg["host"]), cfg.get("port"), cfg["security"], cfg.get("user"),
+                         sender=cfg.get("from"), sender_name=cfg.get("sender_name"),
+                         timeout=float(cfg.get("timeout") or 30), verify=bool(cfg.get("verify", True)))

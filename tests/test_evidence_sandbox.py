@@ -1,0 +1,99 @@
+"""InspectorPool: a file that aborts, stalls or bloats a worker costs that file only."""
+import time
+
+import pytest
+
+from evidence import samples as S
+from evidence.inspect import common as R
+from evidence.limits import Limits
+from evidence.sandbox import InspectorPool, inspect_in_process
+from evidence.spec import InspectSpec, LedgerSpec
+from tasks_catalog import load_catalog
+
+
+@pytest.fixture(scope="module")
+def T():
+    return load_catalog().templates
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, T):
+    d = tmp_path_factory.mktemp("pool")
+    return {
+        "ledger": S.make_ledger_xlsx(d / "台账.xlsx", T["附件8"], 200, yes_ratio=0.25),
+        "short": S.make_ledger_xlsx(d / "短.xlsx", T["附件8"], 199),
+        "pdf": S.make_pdf(d / "承诺书.pdf", 3),
+        "docx": S.make_docx(d / "案例.docx", ["典型案例"], links=["https://www.creditchina.gov.cn/a"]),
+        "txt": S.make_txt_links(d / "链接.txt", ["http://www.jinan.gov.cn/1", "http://www.jinan.gov.cn/2"]),
+        "huge": S.make_huge_cell_xlsx(d / "huge.xlsx"),
+        "bomb": S.make_zip_bomb_xlsx(d / "bomb.xlsx", 120),
+        "encrypted": S.make_encrypted_xlsx(d / "加密.xlsx"),
+    }
+
+
+def _strip(f):
+    d = f.to_dict()
+    d.pop("seconds")
+    return d
+
+
+def test_hostile_files_cost_only_themselves(files, T):
+    spec = InspectSpec((LedgerSpec(T["附件8"], None, "是否获贷"),))
+    names = ["ledger", "huge", "pdf", "bomb", "short", "huge", "docx", "encrypted", "txt"]
+    with InspectorPool(Limits(), workers=2) as pool:
+        out = pool.inspect([(files[n], spec) for n in names])
+        assert pool.crashes == 2  # the two huge-cell files aborted their workers
+        again = pool.inspect([(files["ledger"], spec), (files["txt"], spec)])  # the pool still works
+    got = dict(zip(range(len(names)), out))
+    assert [f.ok for f in out] == [True, False, True, False, True, False, True, False, True]
+    for i in (1, 5):
+        assert (got[i].kind, got[i].reason) == ("xlsx", R.CRASH)
+    assert got[3].reason == "表格解压后过大（疑似压缩炸弹），已拒绝"  # refused by the pre-check, no crash
+    assert got[7].reason == R.ENCRYPTED
+    assert (got[0].ledgers[0].rows, got[0].ledgers[0].yes) == (200, 50)
+    assert got[4].ledgers[0].rows == 199
+    assert got[2].pages == 3 and got[6].links == ["https://www.creditchina.gov.cn/a"]
+    assert got[8].links == ["http://www.jinan.gov.cn/1", "http://www.jinan.gov.cn/2"]
+    assert [a.ledgers[0].rows if a.ledgers else a.links for a in again] == [200, got[8].links]
+
+
+def test_pool_results_equal_in_process_results(files, T):
+    spec = InspectSpec((LedgerSpec(T["附件8"], None, "是否获贷"),), (T["数据表-D25"],))
+    names = ["ledger", "short", "pdf", "docx", "txt", "encrypted"]
+    seen = []
+    with InspectorPool(Limits(), workers=2) as pool:
+        out = pool.inspect([(files[n], spec) for n in names], progress=lambda d, n: seen.append((d, n)))
+        assert pool.inspect([]) == []
+    assert [_strip(f) for f in out] == [_strip(inspect_in_process(files[n], spec)) for n in names]
+    assert seen[-1] == (6, 6) and len(seen) == 6
+
+
+def test_timeout_kills_the_worker_and_the_batch_goes_on(tmp_path, files):
+    slow = S.make_slow_pdf(tmp_path / "slow.pdf", ops=60_000)  # ~2-3 s of text extraction
+    spec = InspectSpec()
+    t = time.perf_counter()
+    with InspectorPool(Limits(timeout_s=0.5), workers=2) as pool:
+        out = pool.inspect([(files["pdf"], spec), (slow, spec), (files["txt"], spec), (files["docx"], spec)])
+        assert pool.crashes == 1
+    assert time.perf_counter() - t < 2.0  # not waited out
+    assert (out[1].ok, out[1].kind, out[1].reason) == (False, "pdf", "读取超时（超过 0.5 秒），已跳过：请检查文件是否异常")
+    assert [f.ok for f in out] == [True, False, True, True]
+
+
+def test_memory_limit_turns_a_bomb_past_the_precheck_into_one_rejection(tmp_path, files):
+    """With the zip caps lifted, the bomb reaches calamine; RLIMIT_AS stops it in its worker."""
+    bomb = S.make_zip_bomb_xlsx(tmp_path / "big-bomb.xlsx", 200)
+    lax = Limits(max_part_bytes=2 ** 31, max_uncompressed_bytes=2 ** 31, max_ratio=1e9, memory_mb=160)
+    with InspectorPool(lax, workers=1) as pool:
+        out = pool.inspect([(bomb, InspectSpec()), (files["pdf"], InspectSpec())])
+    assert not out[0].ok and out[0].reason in (R.CRASH, R.MEMORY)
+    assert out[1].ok and out[1].pages == 3
+
+
+def test_a_worker_killed_while_idle_does_not_blame_the_next_file(files):
+    with InspectorPool(Limits(), workers=1) as pool:
+        assert pool.inspect([(files["txt"], InspectSpec())])[0].ok
+        pool._pool[0].proc.kill()
+        pool._pool[0].proc.join()
+        out = pool.inspect([(files["pdf"], InspectSpec())])
+    assert out[0].ok and out[0].pages == 3

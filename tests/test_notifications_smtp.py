@@ -1,0 +1,170 @@
+"""Reminders delivered to a real SMTP server on loopback, decoded as a mail client would."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+
+from smtp_server import (  # noqa: F401  (fixtures)
+    PROBLEM_D20, SmtpServer, catalog, closed_port_transport, evidence_root, fast_policy, home, june18_result,
+    smtp_server,
+)
+
+from notifications import flush_queue, send_reminders
+
+JUNE18 = dt.date(2021, 6, 18)
+
+
+def _run(catalog, home, root, transport, **kw):
+    return send_reminders(catalog, june18_result(root), home, transport=transport, policy=fast_policy(), **kw)
+
+
+def test_one_message_per_owing_unit_with_the_right_recipients(catalog, home, evidence_root, smtp_server):
+    outcome = _run(catalog, home, evidence_root, smtp_server.transport())
+
+    units = sorted(m.unit for m in smtp_server.to_units())
+    assert units == ["区发改局", "区工信局", "区行政审批局"]  # 解放路街道 (not a reminder day), 区财政局 (ok) get none
+    gx = smtp_server.for_unit("区工信局")[0]
+    assert gx.kind == "escalation"
+    assert gx.to == ["gxj@lixia.example"]
+    assert gx.cc == ["duban@lixia.example"]  # overdue 4 working days > 2: the coordinator is copied
+    assert set(gx.rcpt_tos) == {"gxj@lixia.example", "duban@lixia.example"}
+    fg = smtp_server.for_unit("区发改局")[0]
+    assert fg.kind == "upcoming"
+    assert fg.to == ["fgj@lixia.example"]
+    # D12's supporting units are copied on their lead's item; the coordinator is not (nothing overdue)
+    assert set(fg.cc) == {"swuj@lixia.example", "gxj@lixia.example", "scjgj@lixia.example"}
+    digest = smtp_server.of_kind("digest")
+    assert len(digest) == 1 and digest[0].to == ["duban@lixia.example"]
+    assert all(m.status == "sent" for m in outcome.messages if m.status != "skipped")
+
+
+def test_subject_and_body_survive_in_chinese_with_items_and_numbers(catalog, home, evidence_root, smtp_server):
+    _run(catalog, home, evidence_root, smtp_server.transport())
+    gx = smtp_server.for_unit("区工信局")[0]
+
+    raw_subject = gx.raw.split(b"\r\n\r\n", 1)[0]
+    assert b"=?utf-8?" in raw_subject.lower()  # RFC 2047 encoded-words on the wire, not raw 8-bit
+    assert gx.subject == "【逾期督办】区工信局：3项材料待报送，其中2项已逾期（最长4个工作日），最早截止 6月12日"
+    assert gx.message.get_content_type() == "multipart/alternative"
+    text, html = gx.text, gx.html
+    for body in (text, html):
+        assert "济南市历下区工业和信息化局" in body
+        assert PROBLEM_D20 in body
+        assert "仓储物流数据归集" in body and "第二轮" in body
+        assert "附件7" in body and "企业仓储物流（快递）信息归集模板" in body
+        assert "已逾期 4 个工作日" in body
+    assert f"{evidence_root}/区工信局/20-仓储物流数据归集/第二轮" in text
+    assert "在依法依规获得市场主体授权前提下" in text  # the task text itself
+    # soonest due first: round 2 (6-12), D26 (6-15), round 3 (6-20)
+    assert text.index("6月12日") < text.index("【D26】") < text.index("第三轮")
+    assert "不少于 50 条" in text  # what D26 requires
+    assert "<table" in html and "<td" in html
+
+
+def test_digest_gives_the_coordinator_the_whole_picture(catalog, home, evidence_root, smtp_server):
+    _run(catalog, home, evidence_root, smtp_server.transport())
+    digest = smtp_server.of_kind("digest")[0]
+    assert digest.subject.startswith("【督办日报】6月18日（周五）：")
+    text = digest.text
+    assert "区工信局：逾期 2 项" in text
+    assert "区行政审批局：逾期 1 项" in text
+    assert "D09 信用异议与信用修复协同" in text and "D17" in text  # unassigned tasks
+    assert "D14" in text and "区委组织部" in text  # platform item awaiting confirmation
+    assert "材料不足：1" in text and "待分配：2" in text
+    assert "区发改局：到期提醒，1 项，已发送" in text
+
+
+def test_rerunning_the_same_round_sends_nothing_new(catalog, home, evidence_root, smtp_server):
+    _run(catalog, home, evidence_root, smtp_server.transport())
+    first = len(smtp_server.messages)
+    again = _run(catalog, home, evidence_root, smtp_server.transport())
+    third = _run(catalog, home, evidence_root, smtp_server.transport())
+
+    assert len(smtp_server.messages) == first == 4
+    assert {m.status for m in again.messages + third.messages} <= {"duplicate", "skipped"}
+    assert len(again.duplicates) == 4
+
+
+def test_server_down_queues_and_next_run_delivers_each_exactly_once(catalog, home, evidence_root, smtp_server):
+    down = _run(catalog, home, evidence_root, closed_port_transport())
+    assert len(down.queued) == 4 and not down.sent  # the run completed; nothing lost
+    assert "无法连接 SMTP 服务器" in down.queued[0].error
+    assert smtp_server.messages == []
+
+    up = _run(catalog, home, evidence_root, smtp_server.transport())
+    assert sorted(m.unit for m in smtp_server.to_units()) == ["区发改局", "区工信局", "区行政审批局"]
+    assert len(smtp_server.of_kind("digest")) == 1  # yesterday's queued digest was replaced, not sent as well
+    assert len(up.sent) == 4
+
+    _run(catalog, home, evidence_root, smtp_server.transport())
+    flushed = flush_queue(home, transport=smtp_server.transport(), today=JUNE18)
+    assert len(smtp_server.messages) == 4 and flushed.messages == []
+
+
+def test_flush_queue_delivers_queued_messages_once(catalog, home, evidence_root, smtp_server):
+    _run(catalog, home, evidence_root, closed_port_transport())
+    flushed = flush_queue(home, transport=smtp_server.transport(), today=JUNE18)
+    assert len(flushed.sent) == 4
+    assert sorted(m.unit for m in smtp_server.to_units()) == ["区发改局", "区工信局", "区行政审批局"]
+    assert flush_queue(home, transport=smtp_server.transport(), today=JUNE18).messages == []
+    later = _run(catalog, home, evidence_root, smtp_server.transport())
+    assert len(smtp_server.to_units()) == 3  # no unit mailed twice
+    assert {m.status for m in later.of_kind("upcoming", "overdue", "escalation") if m.status != "skipped"} == {"duplicate"}
+
+
+def test_refused_address_fails_once_and_is_reported_to_the_coordinator(catalog, home, evidence_root, smtp_server):
+    smtp_server.recorder.refuse["spj@lixia.example"] = "550 5.1.1 mailbox unavailable"
+    outcome = _run(catalog, home, evidence_root, smtp_server.transport())
+
+    failed = outcome.failed
+    assert [m.unit for m in failed] == ["区行政审批局"]
+    assert "550" in failed[0].error and "spj@lixia.example" in failed[0].error
+    # the unit got nothing; the coordinator's copy (escalation Cc) still went through
+    assert [m.rcpt_tos for m in smtp_server.for_unit("区行政审批局")] == [["duban@lixia.example"]]
+    digest = smtp_server.of_kind("digest")[0]
+    assert "发送问题" in digest.text and "spj@lixia.example" in digest.text and "550" in digest.text
+    assert "封提醒发送失败" in digest.subject
+
+    again = _run(catalog, home, evidence_root, smtp_server.transport())
+    assert smtp_server.recorder.refused_attempts == ["spj@lixia.example"]  # not retried
+    assert [m.status for m in again.for_unit("区行政审批局")] == ["failed"]
+    assert len(smtp_server.of_kind("digest")) == 1
+
+
+def test_bad_login_fails_without_leaking_the_password(catalog, home, evidence_root, monkeypatch, caplog):
+    server = SmtpServer(password="right-password").start()
+    try:
+        secret = "Wr0ng-pass-9531"
+        monkeypatch.setenv("DUBAN_SMTP_PASSWORD", secret)
+        caplog.set_level(logging.DEBUG)
+        outcome = _run(catalog, home, evidence_root, server.transport(user="duban@lixia.example"))
+
+        assert server.messages == []
+        assert len(outcome.failed) == 4
+        assert all("登录被拒绝" in m.error for m in outcome.failed)
+        assert len({peer for _, _, peer in server.logins}) == 1  # one login session, not one per message
+        dumped = json.dumps(outcome.to_dict(), ensure_ascii=False)
+        assert secret not in dumped and secret not in caplog.text
+        assert secret.encode() not in home.db.read_bytes()
+        assert not any(secret.encode() in p.read_bytes() for p in home.root.rglob("*") if p.is_file())
+
+        # the password is fixed: a re-run the same day delivers (a set-up failure is not final)
+        monkeypatch.setenv("DUBAN_SMTP_PASSWORD", "right-password")
+        fixed = _run(catalog, home, evidence_root, server.transport(user="duban@lixia.example"))
+        assert len(fixed.sent) == 4
+        assert sorted(m.unit for m in server.to_units()) == ["区发改局", "区工信局", "区行政审批局"]
+    finally:
+        server.stop()
+
+
+def test_sent_log_records_every_message_once(catalog, home, evidence_root, smtp_server):
+    _run(catalog, home, evidence_root, smtp_server.transport())
+    _run(catalog, home, evidence_root, smtp_server.transport())
+    conn = sqlite3.connect(home.db)
+    rows = conn.execute("SELECT unit, kind, day, status FROM reminder_log ORDER BY unit, kind").fetchall()
+    conn.close()
+    assert rows == [("区发改局", "digest", "2021-06-18", "sent"), ("区发改局", "upcoming", "2021-06-18", "sent"),
+                    ("区工信局", "escalation", "2021-06-18", "sent"),
+                    ("区行政审批局", "escalation", "2021-06-18", "sent")]
