@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench clean
+.PHONY: install browser demo test bench clean
 
 $(BIN)/duban: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,14 @@ install: $(BIN)/duban
 demo: install
 	$(BIN)/duban demo
 
-test: install
+# headless Chromium + CJK fonts for the report screenshot test (Debian packages; best effort:
+# without them that one test is skipped and says why)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && apt-get update -qq >/dev/null && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1; } \
+	  || echo "chromium not installed: the report screenshot test will be skipped"
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 bench: install
