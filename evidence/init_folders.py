@@ -52,7 +52,8 @@ def instructions(rt: ResolvedTask, catalog: Catalog, unit: str) -> str:
         lines += [f"- {round_name(i)}：{cn_date(d)}前" for i, d in enumerate(t.rounds)]
     else:
         lines += ["", "【放在哪里】材料直接放在本文件夹中。"]
-    lines += ["", "台账请使用本文件夹中的空白模板填写（不要改动表头）；空白模板本身不计入。",
+    where = "各轮次文件夹" if len(t.rounds) > 1 else "本文件夹"
+    lines += ["", f"台账请使用{where}中的空白模板填写（不要改动表头）；空白模板本身不计入。",
               "链接可写在 .txt、Word 或 Excel 文件里。文件请勿加密码、不要压缩打包。",
               f"本单位：{unit}。有疑问请联系{catalog.campaign.coordinator}。", ""]
     return "\n".join(lines)
