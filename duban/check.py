@@ -39,7 +39,10 @@ __all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check", "
 @dataclass
 class Gathered:
     root: str
-    files: list[tuple[str, str, str, str | None, float, dict]]  # rel, unit, task, round, mtime, facts
+    # rel, unit, task, round, submitted (POSIX), facts. Submitted = the file's modification
+    # time, or when duban first saw its content if that is earlier (a clerk's clock set in
+    # the future must not hide a real upload from a check made now).
+    files: list[tuple[str, str, str, str | None, float, dict]]
     unrecognized: list[tuple[str, str]]
     stats: dict = field(default_factory=dict)
 
@@ -66,6 +69,7 @@ def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: L
             rows.append((f.rel, f.size, f.mtime_ns, f.inode, sha))
         if rows:
             evstore.remember_hashes(conn, key, rows)
+        seen = evstore.content_first_seen(conn, set(shas.values()))
 
         specs = {tid: spec_for(rt, catalog.templates) for tid, rt in catalog.tasks.items()}
         wanted = {(shas[f.rel], specs[f.task].fingerprint()) for f in scan.files}
@@ -91,7 +95,8 @@ def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: L
             facts.update(zip(keys, results))
     finally:
         conn.close()
-    files = [(f.rel, f.unit, f.task, f.round.isoformat() if f.round else None, f.mtime,
+    files = [(f.rel, f.unit, f.task, f.round.isoformat() if f.round else None,
+              min(f.mtime, seen.get(shas[f.rel], f.mtime)),
               facts[(shas[f.rel], specs[f.task].fingerprint())].to_dict()) for f in scan.files]
     return Gathered(str(root), files, [(u.rel, u.reason) for u in scan.unrecognized],
                     {"files": len(scan.files), "hashed": hashed, "inspected": len(todo),
@@ -103,9 +108,9 @@ def evaluate(catalog: Catalog, gathered: Gathered, as_of: dt.datetime, home: Hom
     t0 = time.perf_counter()
     submitted: dict[tuple[str, str], list[Submitted]] = {}
     rejected: list[FileIssue] = []
-    for rel, unit, task, rnd, mtime, fd in gathered.files:
+    for rel, unit, task, rnd, when, fd in gathered.files:
         facts = Facts.from_dict(fd)
-        at = submitted_at(mtime)
+        at = submitted_at(when)
         if at > as_of:
             continue  # not handed in yet at this as-of time
         submitted.setdefault((task, unit), []).append(
@@ -125,6 +130,9 @@ def evaluate(catalog: Catalog, gathered: Gathered, as_of: dt.datetime, home: Hom
             owner = {rel: (unit, task) for rel, unit, task, *_ in gathered.files}
             result.rejected = [r for r in rejected if (not unit_names or owner[r.path][0] in unit_names)
                                and (not task_ids or owner[r.path][1] in task_ids)]
+            if unit_names:
+                result.unrecognized = [u for u in result.unrecognized
+                                       if _unit_of(u.path, catalog) in unit_names]
         result.stats = dict(gathered.stats, evaluate_seconds=round(time.perf_counter() - t0, 3))
         if record:
             result.run_id = evstore.record_run(
@@ -137,6 +145,11 @@ def evaluate(catalog: Catalog, gathered: Gathered, as_of: dt.datetime, home: Hom
     finally:
         conn.close()
     return result
+
+
+def _unit_of(rel: str, catalog: Catalog) -> str | None:
+    unit = catalog.find_unit(rel.split("/", 1)[0])
+    return unit.name if unit else None
 
 
 def run_check(catalog: Catalog, evidence_root: Path | str, as_of: dt.datetime, home: Home, *,

@@ -14,7 +14,8 @@ from pathlib import Path
 from tasks_catalog import Catalog, ResolvedTask
 from tasks_catalog.views import cn_date, deadline_text, item_text, units_text
 
-from .layout import INSTRUCTIONS_FILE, folder_for, round_name
+from .layout import (INSTRUCTIONS_FILE, parse_round_folder, parse_task_folder, parse_unit_folder, round_name,
+                     task_folder_name)
 
 
 @dataclass
@@ -37,7 +38,7 @@ def instructions(rt: ResolvedTask, catalog: Catalog, unit: str) -> str:
         t.text,
         "",
         f"【责任单位】{units_text(rt, catalog)}",
-        f"【完成时限】{deadline_text(rt)}（截止日当天 24 时前提交均算按时）",
+        f"【完成时限】{deadline_text(rt)}" + ("（截止日当天 24 时前提交均算按时）" if t.rounds else ""),
         "",
         "【需要报送】",
     ]
@@ -52,27 +53,41 @@ def instructions(rt: ResolvedTask, catalog: Catalog, unit: str) -> str:
         lines += [f"- {round_name(i)}：{cn_date(d)}前" for i, d in enumerate(t.rounds)]
     else:
         lines += ["", "【放在哪里】材料直接放在本文件夹中。"]
-    where = "各轮次文件夹" if len(t.rounds) > 1 else "本文件夹"
-    lines += ["", f"台账请使用{where}中的空白模板填写（不要改动表头）；空白模板本身不计入。",
-              "链接可写在 .txt、Word 或 Excel 文件里。文件请勿加密码、不要压缩打包。",
+    if any(i.kind in ("ledger", "figures") and i.template for i in t.evidence):
+        where = "各轮次文件夹" if len(t.rounds) > 1 else "本文件夹"
+        lines += ["", f"台账请使用{where}中的空白模板填写（不要改动表头）；空白模板本身不计入。"]
+    if any(i.kind == "link" for i in t.evidence):
+        lines += ["链接可写在 .txt、Word 或 Excel 文件里。"]
+    lines += ["文件请勿加密码、不要压缩打包。",
               f"本单位：{unit}。有疑问请联系{catalog.campaign.coordinator}。", ""]
     return "\n".join(lines)
 
 
 def init_folders(root: Path, catalog: Catalog, *, units: list[str] | None = None) -> InitReport:
+    """Lay out (or complete) the skeleton. A folder a unit already made or renamed in any
+    accepted form (``发改局``, ``07``, ``第1轮`` ...) is reused, never duplicated."""
     from .samples import make_blank_template_xlsx
 
     report = InitReport()
     root = Path(root)
     wanted = {catalog.unit(u).name for u in units} if units else None
+    unit_dirs = _existing(root, lambda name: getattr(parse_unit_folder(name, catalog), "name", None))
     for rt in catalog.tasks.values():
         for unit in rt.leads:
             if wanted and unit not in wanted:
                 continue
-            base = root / folder_for(rt, unit)
+            udir = unit_dirs.setdefault(unit, root / unit)
+            u = catalog.units[unit]
+            tasks_here = _existing(udir, lambda name: getattr(parse_task_folder(name, u, catalog)[0], "id", None))
+            base = tasks_here.get(rt.id, udir / task_folder_name(rt))
             _mkdir(base, report)
             _write_new(base / INSTRUCTIONS_FILE, instructions(rt, catalog, unit).encode("utf-8-sig"), report)
-            targets = [base / round_name(i) for i in range(len(rt.task.rounds))] if len(rt.task.rounds) > 1 else [base]
+            rounds = rt.task.rounds
+            targets = [base]
+            if len(rounds) > 1:
+                year = catalog.campaign.year
+                have = _existing(base, lambda name: parse_round_folder(name, rt, year)[0])
+                targets = [have.get(d, base / round_name(i)) for i, d in enumerate(rounds)]
             for folder in targets:
                 _mkdir(folder, report)
                 for item in rt.task.evidence:
@@ -85,6 +100,18 @@ def init_folders(root: Path, catalog: Catalog, *, units: list[str] | None = None
                             make_blank_template_xlsx(path, tpl)
                             report.created_files.append(path)
     return report
+
+
+def _existing(folder: Path, key) -> dict:
+    """Existing subfolders of ``folder`` by what their names mean (first one wins, sorted)."""
+    out: dict = {}
+    if folder.is_dir():
+        for p in sorted(folder.iterdir()):
+            if p.is_dir() and not p.name.startswith("."):
+                k = key(p.name)
+                if k is not None:
+                    out.setdefault(k, p)
+    return out
 
 
 def _mkdir(path: Path, report: InitReport) -> None:

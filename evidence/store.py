@@ -128,6 +128,13 @@ def run_by_id(conn: sqlite3.Connection, run_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM check_runs WHERE id = ?", (run_id,)).fetchone()
 
 
-def first_seen(conn: sqlite3.Connection, root: str) -> dict[str, str]:
-    return {r["path"]: r["first_seen"] for r in
-            conn.execute("SELECT path, first_seen FROM evidence_files WHERE root = ?", (root,))}
+def content_first_seen(conn: sqlite3.Connection, shas: set[str]) -> dict[str, float]:
+    """POSIX time duban first saw each content (whatever its path then)."""
+    out: dict[str, float] = {}
+    items = sorted(shas)
+    for i in range(0, len(items), 500):
+        part = items[i:i + 500]
+        q = f"SELECT sha256, first_seen FROM evidence_contents WHERE sha256 IN ({','.join('?' * len(part))})"
+        for r in conn.execute(q, part):
+            out[r["sha256"]] = dt.datetime.fromisoformat(r["first_seen"]).timestamp()
+    return out

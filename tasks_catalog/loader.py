@@ -109,12 +109,23 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise CatalogError(path, None, "不是 UTF-8 编码", "用记事本“另存为”UTF-8 编码") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f"第 {mark.line + 1} 行" if mark else ""
         raise CatalogError(path, None, f"YAML 格式错误 {line}：{getattr(e, 'problem', e)}",
                            "检查缩进（用空格，不要用 Tab）、冒号后的空格和引号是否成对") from None
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: pydantic then parses them and a bad date
+    (2021-06-31) becomes a message naming the field, not a traceback from YAML."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 # ---------------------------------------------------------------- the catalog

@@ -47,6 +47,12 @@ def test_date_outside_campaign(catdir):
     assert err.entry == "D26" and "2012-06-15" in str(err) and "活动期间" in str(err)
 
 
+def test_impossible_date(catdir):
+    edit(catdir / "tasks" / "D20.yaml", "2021-06-12", "2021-06-31")
+    err = error_of(catdir)
+    assert err.entry == "D20" and "deadline.rounds[1]" in str(err) and "2021-06-31" in str(err) and "有效日期" in str(err)
+
+
 def test_negative_minimum(catdir):
     edit(catdir / "tasks" / "D20.yaml", "min: 200", "min: -200")
     err = error_of(catdir)

@@ -174,3 +174,48 @@ def test_cli_check_json_contract(tmp_path, tree):
     missing = subprocess.run([sys.executable, "-m", "duban", "check", "--evidence", str(tmp_path / "gone")],
                              capture_output=True, text=True, env=env)
     assert missing.returncode == 2 and "不存在" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_recheck_trusts_the_store_for_unchanged_files(tmp_path, tree, cat):
+    """Proof that a re-check opens nothing: garble a file's bytes but keep its size, mtime and
+    inode — the re-check still sees the original facts (a real change moves mtime)."""
+    home = Home.resolve(tmp_path / "home")
+    first = run_check(cat, tree, T(6, 21), home)
+    target = tree / "工信局" / "20" / "第一轮" / "仓储物流.xlsx"
+    st = target.stat()
+    with open(target, "r+b") as f:
+        f.write(b"\0" * st.st_size)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    second = run_check(cat, tree, T(6, 21), home)
+    assert second.to_json() == first.to_json()
+    assert statuses(second)[("D20", "区工信局", D(6, 4))].status == "ok"
+
+
+def test_a_clock_in_the_future_does_not_hide_an_upload(tmp_path, cat):
+    root = tmp_path / "share"
+    now = dt.datetime.now(TZ)
+    samples.make_ledger_xlsx(root / "工信局" / "26" / "问卷.xlsx", cat.templates["问卷回收台账"], 50,
+                             mtime=now + dt.timedelta(days=3))
+    r = run_check(cat, root, now + dt.timedelta(minutes=1), Home.resolve(tmp_path / "home"), tasks=["D26"])
+    (o,) = r.obligations
+    assert o.status == "late" and o.files == ["工信局/26/问卷.xlsx"]
+
+
+def test_a_unit_recheck_lists_only_that_units_leftovers(tmp_path, tree, cat):
+    r = run_check(cat, tree, T(6, 21), Home.resolve(tmp_path / "home"), units=["区工信局"])
+    assert {u.path for u in r.unrecognized} == {"工信局/随手放的.pdf"}
+    assert {o.unit for o in r.obligations} == {"区工信局"}
+    assert r.rejected and all(f.path.startswith("工信局/") for f in r.rejected)
+
+
+def test_init_folders_reuses_folders_units_renamed(tmp_path, cat):
+    root = tmp_path / "share"
+    (root / "工信局" / "20" / "第1轮").mkdir(parents=True)
+    (root / "工信局" / "D26 问卷").mkdir(parents=True)
+    init_folders(root, cat, units=["区工信局"])
+    assert not (root / "区工信局").exists()
+    assert not (root / "工信局" / "20-仓储物流数据归集").exists() and not (root / "工信局" / "20" / "第一轮").exists()
+    assert (root / "工信局" / "20" / "第1轮" / "附件7-企业仓储物流（快递）信息归集模板（空白模板）.xlsx").exists()
+    assert (root / "工信局" / "20" / "第二轮").is_dir() and (root / "工信局" / "D26 问卷" / "说明.txt").exists()
+    note = (root / "工信局" / "06-信用制度文件梳理修订" / "说明.txt").read_text(encoding="utf-8-sig")
+    assert "6月20日前（截止日当天 24 时前提交均算按时）" in note and "空白模板" not in note

@@ -47,5 +47,7 @@ def test_confirm_refuses_evidence_tasks_and_strangers(tmp_path):
     assert p.returncode == 2 and "不是系统判定事项" in p.stderr
     p = duban(tmp_path, "confirm", "D14", "--unit", "区工信局", "--note", "x")
     assert p.returncode == 2 and "不是任务 D14 的责任单位" in p.stderr
+    p = duban(tmp_path, "confirm", "D14", "--note", "  ")
+    assert p.returncode == 2 and "确认依据" in p.stderr
     p = duban(tmp_path, "confirm", "D99", "--note", "x")
     assert p.returncode == 2 and "未知任务" in p.stderr and "Traceback" not in p.stderr

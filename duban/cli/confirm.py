@@ -20,6 +20,8 @@ def command(ctx: click.Context, task: str, unit_name: str | None, note: str, by:
     from duban import confirmations
     from duban.store import connect
 
+    if not note.strip():
+        raise UserError("请用 --note 写明确认依据（如“平台显示已全量登记”），确认记录是督办检查的凭据")
     catalog = load_catalog_or_fail(catalog_dir)
     try:
         rt = catalog.task(task)
