@@ -24,6 +24,7 @@ from .plan import UnitPlan, coordinator_addresses, digest_context, plan_units
 from .policy import Policy, load_policy
 from .render import Renderer, Rendered, compose, content_hash
 from .sentlog import Key, SentLog, family_of
+from .settings import display_root
 from .transport import PermanentFailure, TemporaryFailure, Transport, transport_from_settings
 
 log = logging.getLogger("duban.notifications")
@@ -234,7 +235,9 @@ def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None 
             guard = replace(guard, ok=True, code="forced")
         outcome.guard = guard
 
-        plans, warnings = plan_units(catalog, result, today, policy, units=units)
+        shown = display_root(home)  # the share as units see it (\\server\信用示范创建)
+        plans, warnings = plan_units(catalog, replace(result, evidence_root=shown) if shown else result, today,
+                                     policy, units=units)
         outcome.warnings += warnings
         sender, sender_name = _sender(catalog, transport)
         coordinator = coordinator_addresses(catalog)

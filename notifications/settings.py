@@ -50,3 +50,16 @@ def section(path: Path, name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SettingsError(path, f"'{name}' 部分应当是“键: 值”的映射", f"在 {name}: 下一行缩进写各项设置")
     return value
+
+
+DISPLAY_ENV = "DUBAN_EVIDENCE_DISPLAY"
+
+
+def display_root(home) -> str | None:
+    """How units reach the shared folder (``\\\\server\\信用示范创建`` or ``Z:\\信用示范创建``),
+    shown in reminders instead of the server-side path: ``DUBAN_EVIDENCE_DISPLAY`` or
+    ``evidence_display_root:`` in ``<home>/settings.yaml``. None = the path duban scanned."""
+    import os
+
+    value = os.environ.get(DISPLAY_ENV) or read_yaml(home.settings_file).get("evidence_display_root")
+    return str(value) if value else None

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from duban.results import STATUS_LABELS, CheckResult
 
 from .scoring import ReportSettings, Summary
-from .view import ReportMeta, detail_rows, file_rows, fmt_time, reminder_rows
+from .view import ReportMeta, detail_rows, file_rows, fmt_time, reminder_rows, sent_count
 
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
 SHEETS = ("总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "说明")
@@ -28,7 +28,7 @@ TASK_HEADERS = ("编号", "任务", "截止", "责任单位数", "应报单位�
                 "材料不足", "未报送", "未到期", "待确认", "其他状态", "未完成单位")
 DETAIL_HEADERS = ("任务编号", "任务", "单位", "轮次", "截止日期", "状态", "问题", "文件")
 FILE_HEADERS = ("路径", "原因")
-REMINDER_HEADERS = ("单位", "类型", "收件人", "抄送", "主题", "状态", "错误")
+REMINDER_HEADERS = ("单位", "类型", "收件人", "抄送", "主题", "状态", "说明")
 NOTE_HEADERS = ("项目", "内容")
 
 PCT, SCORE, DATE = "0.0%", "0.0", "yyyy-mm-dd"
@@ -144,7 +144,8 @@ def write_workbook(path: Path, catalog, result: CheckResult, summary: Summary, m
            FILE_HEADERS, file_rows(result.rejected), wrap=(2,), max_width=70)
 
     rem = reminder_rows(reminders)
-    ws = _table(wb, "提醒", f"本次运行发出的提醒：共 {len(rem)} 封", REMINDER_HEADERS,
+    ws = _table(wb, "提醒", f"本次运行的提醒：已发送 {sent_count(rem)} 封，共 {len(rem)} 条记录（未发送的原因见“说明”列）",
+                REMINDER_HEADERS,
                 [(r.unit, r.kind, r.to, r.cc, r.subject, r.status, r.error) for r in rem], wrap=(5, 7), max_width=60)
     red = settings.colour("red")
     for i, r in enumerate(rem):

@@ -8,16 +8,12 @@ from typing import Any
 
 from duban.results import STATUS_LABELS, CheckResult, FileIssue, Obligation
 from duban.timeutil import TZ
+from notifications.outcome import KIND_LABELS, STATUS_CN
 
 UNASSIGNED_UNIT = "（未指定）"
-REMINDER_KIND_LABELS = {
-    "upcoming": "到期前提醒", "overdue": "逾期催报", "escalation": "逾期抄送协调人", "digest": "协调人日报",
-    "alert": "异常告警",
-}
-REMINDER_STATUS_LABELS = {
-    "sent": "已发送", "queued": "排队待发", "failed": "发送失败", "dry-run": "演练（未发送）",
-    "dry_run": "演练（未发送）", "skipped": "已发过，跳过", "duplicate": "已发过，跳过",
-}
+# one vocabulary for reminders, owned by the module that sends them
+REMINDER_KIND_LABELS = KIND_LABELS
+REMINDER_STATUS_LABELS = STATUS_CN
 
 
 def fmt_time(t: dt.datetime | None) -> str:
@@ -120,6 +116,11 @@ class ReminderRow:
     status: str
     error: str
     ok: bool
+    sent: bool = False
+
+
+def sent_count(rows: list[ReminderRow]) -> int:
+    return sum(1 for r in rows if r.sent)
 
 
 def reminder_rows(reminders: list[dict] | None) -> list[ReminderRow]:
@@ -129,5 +130,5 @@ def reminder_rows(reminders: list[dict] | None) -> list[ReminderRow]:
         out.append(ReminderRow(_join(r.get("unit")), REMINDER_KIND_LABELS.get(kind, kind), _join(r.get("to")),
                                _join(r.get("cc")), _join(r.get("subject")),
                                REMINDER_STATUS_LABELS.get(status, status), _join(r.get("error")),
-                               not r.get("error") and status != "failed"))
+                               not r.get("error") and status != "failed", status == "sent"))
     return out

@@ -27,7 +27,7 @@ def test_dry_run_shows_what_would_go_out_and_sends_nothing(home, evidence_root, 
 
     assert r.exit_code == 0, r.output
     assert "（演练，不发送）" in r.output
-    assert "[演练] 区工信局 · 逾期督办（抄送协调单位） · 3 项" in r.output
+    assert "[演练（未发送）] 区工信局 · 逾期督办（抄送协调单位） · 3 项" in r.output
     assert "收件人：gxj@lixia.example    抄送：duban@lixia.example" in r.output
     assert "标题：【逾期督办】区工信局：3项材料待报送，其中2项已逾期（最长4个工作日），最早截止 6月12日" in r.output
     assert "| 济南市历下区工业和信息化局：" in r.output  # the first lines of the body
@@ -47,7 +47,7 @@ def test_from_json_sends_through_smtp_settings_then_rerun_sends_nothing(home, ev
     assert len(smtp_server.messages) == 4
 
     again = _remind(home, "--from-json", str(check), env=env)
-    assert "[已发过] 区工信局" in again.output and "已发过未重发 4 封" in again.output
+    assert "[已发过，未重发] 区工信局" in again.output and "已发过未重发 4 封" in again.output
     assert len(smtp_server.messages) == 4
 
 

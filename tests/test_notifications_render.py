@@ -86,3 +86,12 @@ def test_transport_from_settings_and_environment(home, monkeypatch):
     with pytest.raises(SettingsError) as e:
         transport_from_settings(home)
     assert "DUBAN_SMTP_PASSWORD" in str(e.value) and "hunter2" not in str(e.value)
+
+
+def test_upload_folder_is_shown_as_units_reach_the_share(catalog, home, evidence_root, smtp_server):
+    home.settings_file.write_text("evidence_display_root: '\\\\fileserver\\信用示范创建'\n", encoding="utf-8")
+    send_reminders(catalog, june18_result(evidence_root), home, transport=smtp_server.transport(),
+                   policy=fast_policy())
+    mail = smtp_server.for_unit("区工信局")[0]
+    assert "\\\\fileserver\\信用示范创建\\区工信局\\20-仓储物流数据归集" in mail.text
+    assert str(evidence_root) not in mail.text

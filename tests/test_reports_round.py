@@ -108,7 +108,7 @@ def test_workbook_has_the_sheets_and_chinese_headers(wb):
     assert headers["任务"][:7] == ["编号", "任务", "截止", "责任单位数", "应报单位数", "已完成单位数", "完成率"]
     assert headers["明细"] == ["任务编号", "任务", "单位", "轮次", "截止日期", "状态", "问题", "文件"]
     assert headers["未识别文件"] == headers["被拒文件"] == ["路径", "原因"]
-    assert headers["提醒"] == ["单位", "类型", "收件人", "抄送", "主题", "状态", "错误"]
+    assert headers["提醒"] == ["单位", "类型", "收件人", "抄送", "主题", "状态", "说明"]
     title = wb["总览"]["A1"].value
     assert "社会信用体系建设示范创建任务督办" in title and "2021-06-15" in title and "截至 2021-06-15 23:59" in title
 
@@ -198,10 +198,11 @@ def test_file_and_reminder_sheets(wb):
     assert table(wb["未识别文件"]) == [{"路径": "区工信局/杂项/照片.jpg", "原因": "无法识别任务文件夹“杂项”"}]
     assert table(wb["被拒文件"]) == [{"路径": "区财政局/06/制度.docx", "原因": "文件已损坏，无法打开"}]
     rem = table(wb["提醒"])
-    assert [(r["单位"], r["类型"], r["状态"]) for r in rem] == [("区发改局", "逾期催报", "已发送"),
-                                                                ("解放路街道", "逾期催报", "发送失败")]
+    assert [(r["单位"], r["类型"], r["状态"]) for r in rem] == [("区发改局", "逾期提醒", "已发送"),
+                                                                ("解放路街道", "逾期提醒", "发送失败")]
     assert rem[0]["收件人"] == "fgj@lixia.example" and rem[0]["抄送"] == "duban@lixia.example"
     assert fill(wb["提醒"]["F4"]) == RED and fill(wb["提醒"]["F3"]) == ""
+    assert wb["提醒"]["A1"].value.startswith("本次运行的提醒：已发送 1 封，共 2 条记录")  # a failure is not "sent"
     notes = "\n".join(str(r["内容"]) for r in table(wb["说明"]))
     assert "按时完成 100 分" in notes and "未报送 0 分" in notes  # the scoring rule travels with the report
 

@@ -31,8 +31,6 @@ class SomeFailed(Held):
     exit_code = 4
 
 
-STATUS_TAG = {"sent": "已发送", "queued": "已排队", "failed": "失败", "duplicate": "已发过", "dry-run": "演练",
-              "skipped": "未发送"}
 
 
 @click.command("remind")
@@ -120,7 +118,7 @@ def _check(catalog, root: Path, when: dt.datetime, home, units):
 
 
 def _print(outcome) -> None:
-    from notifications.outcome import KIND_LABELS
+    from notifications.outcome import KIND_LABELS, STATUS_CN
     from notifications.workdays import cn_date
 
     if outcome.day:
@@ -134,7 +132,7 @@ def _print(outcome) -> None:
             skipped.setdefault(m.error or "未说明原因", []).append(m.unit)
             continue
         who = m.unit if m.kind not in ("digest", "alert") else f"协调单位 {m.unit}"
-        click.echo(f"[{STATUS_TAG.get(m.status, m.status)}] {who} · {KIND_LABELS.get(m.kind, m.kind)}"
+        click.echo(f"[{STATUS_CN.get(m.status, m.status)}] {who} · {KIND_LABELS.get(m.kind, m.kind)}"
                    + (f" · {m.items} 项" if m.items else ""))
         click.echo(f"    收件人：{'、'.join(m.to)}" + (f"    抄送：{'、'.join(m.cc)}" if m.cc else ""))
         click.echo(f"    标题：{m.subject}")
