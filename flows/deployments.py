@@ -1,8 +1,8 @@
 """The deployments and their schedules, derived from the catalog — never written by hand.
 
-- ``round``: an RRULE with ``DTSTART`` and one ``RDATE`` per catalog due date, at 21:00
+- ``round``: an RRULE with ``DTSTART`` and one ``RDATE`` per catalog due date, at 23:58
   Asia/Shanghai — the evening of each due date, nothing else;
-- ``sweep``: every day at 09:00 Asia/Shanghai (cron); the flow itself skips rest days
+- ``sweep``: every day of the campaign at 09:00 Asia/Shanghai (RRULE until campaign end); the flow itself skips rest days
   and days outside the campaign, so the schedule needs no holiday list;
 - ``recheck``: no schedule; run on demand (Run in the UI, ``duban recheck``), its
   parameters shown with their descriptions in the UI's form.
@@ -25,8 +25,8 @@ import yaml
 from tasks_catalog import Catalog
 
 TIMEZONE = "Asia/Shanghai"
-ROUND_TIME = dt.time(21, 0)
-SWEEP_CRON = "0 9 * * *"
+ROUND_TIME = dt.time(23, 58)  # the flow waits for the close (24:00) and judges then
+SWEEP_TIME = dt.time(9, 0)
 WORK_POOL = "duban"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PREFECT_YAML = REPO_ROOT / "prefect.yaml"
@@ -39,8 +39,8 @@ FLOWS = {
 }
 
 DESCRIPTIONS = {
-    "round": "每个截止日当晚 21:00（北京时间）：检查全部佐证材料，发送提醒，保存轮次报告。日期取自任务清单的各轮截止日期。",
-    "sweep": "每天 09:00（北京时间）：工作日且在督办期内时，发送截止前提醒和逾期提醒，并给协调单位发督办日报；休息日自动跳过。",
+    "round": "每个截止日 23:58（北京时间）启动，到 24 时截止时刻检查全部佐证材料，发送提醒，保存轮次报告。日期取自任务清单的各轮截止日期。",
+    "sweep": "督办期内每天 09:00（北京时间）：工作日时，发送截止前提醒和逾期提醒，并给协调单位发督办日报；休息日自动跳过。",
     "recheck": "临时核查（协调人按需运行）：可只查部分单位或任务；默认不发提醒，总是生成报告。",
 }
 
@@ -71,10 +71,16 @@ def round_rrule(catalog: Catalog, at: dt.time = ROUND_TIME) -> str:
     return f"DTSTART:{_stamp(dates[0], at)}\nRDATE:" + ",".join(_stamp(d, at) for d in dates)
 
 
+def sweep_rrule(catalog: Catalog, at: dt.time = SWEEP_TIME) -> str:
+    """Every day of the campaign (campaign.yaml start..end) at ``at``; nothing after it."""
+    c = catalog.campaign
+    return f"DTSTART:{_stamp(c.start, at)}\nRRULE:FREQ=DAILY;UNTIL={_stamp(c.end, at)}"
+
+
 def schedules(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
     return {
         "round": [{"rrule": round_rrule(catalog), "timezone": TIMEZONE, "active": True}],
-        "sweep": [{"cron": SWEEP_CRON, "timezone": TIMEZONE, "active": True}],
+        "sweep": [{"rrule": sweep_rrule(catalog), "timezone": TIMEZONE, "active": True}],
         "recheck": [],
     }
 

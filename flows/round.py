@@ -23,6 +23,7 @@ emails without sending), or press Run on the ``round`` deployment in the Prefect
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from prefect import flow
 
@@ -80,6 +81,22 @@ def resolve_round(catalog: Catalog, round_date: dt.date | None, as_of: dt.dateti
     return (before[-1] if before else None), now, today
 
 
+CLOSE_WAIT = dt.timedelta(minutes=5)
+
+
+def wait_for_close(when: dt.datetime, now: dt.datetime | None = None, sleep=time.sleep) -> dt.datetime:
+    """Never judge a round before it has closed. The schedule fires at 23:58 on the due date:
+    wait the last minutes and judge at the close. Run by hand earlier in the day, judge as of
+    now (items not handed in yet are then ``pending``, not ``missing``)."""
+    now = now or dt.datetime.now(when.tzinfo)
+    if when <= now:
+        return when
+    if when - now <= CLOSE_WAIT:
+        sleep((when - now).total_seconds())
+        return when
+    return now.replace(microsecond=0)
+
+
 def round_label(catalog: Catalog, round_date: dt.date | None) -> str:
     if round_date is None:
         return "轮次检查"
@@ -106,6 +123,8 @@ def round_flow(round_date: dt.date | None = None, as_of: dt.datetime | None = No
     home_ = resolve_home(home)
     catalog = resolve_catalog()
     rnd, when, day = resolve_round(catalog, round_date, as_of)
+    if as_of is None:
+        when = wait_for_close(when)
     root = resolve_evidence(evidence_root, home_)
     title = round_label(catalog, rnd)
     key = f"round-{rnd.isoformat()}" if rnd else "round"

@@ -79,7 +79,7 @@ def test_serve_registers_deployments_and_answers_a_recheck(tmp_path):
         deps = wait_for(registered, 150, "the deployments", proc, err)
         assert set(deps) == {"round", "sweep", "recheck"}
         assert [s["schedule"].get("rrule", "").count(",") for s in deps["round"]["schedules"]] == [7]  # 8 dates
-        assert deps["sweep"]["schedules"][0]["schedule"]["cron"] == "0 9 * * *"
+        assert "FREQ=DAILY" in deps["sweep"]["schedules"][0]["schedule"]["rrule"]
         assert deps["recheck"]["parameters"] == {"evidence_root": str(root)}
 
         run = api(f"{base}/deployments/{deps['recheck']['id']}/create_flow_run", "POST",

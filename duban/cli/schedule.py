@@ -26,7 +26,7 @@ def command(check_only: bool, path: Path | None, catalog_dir: str | None) -> Non
             for d in diffs:
                 click.echo(f"不一致：{d}", err=True)
             raise UserError(f"{target} 与任务清单不一致：运行 duban schedule 重新生成")
-        click.echo(f"{target} 与任务清单一致（round：{dates} 21:00 北京时间；sweep：每天 09:00；recheck：按需）")
+        click.echo(f"{target} 与任务清单一致（round：{dates} 23:58 北京时间（到 24 时检查）；sweep：督办期内每天 09:00；recheck：按需）")
         return
     deployments.write(catalog, target)
-    click.echo(f"已写入 {target}：round 在 {dates} 21:00（北京时间），sweep 每天 09:00，recheck 按需")
+    click.echo(f"已写入 {target}：round 在 {dates} 23:58（北京时间，到 24 时检查），sweep 督办期内每天 09:00，recheck 按需")
