@@ -14,6 +14,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+EVIDENCE_ENV = "DUBAN_EVIDENCE"
+
+
+class ConfigError(ValueError):
+    """A missing or wrong setting; the message (Chinese) says what to set."""
+
 
 @dataclass(frozen=True)
 class Home:
@@ -44,6 +50,23 @@ class Home:
     @property
     def settings_file(self) -> Path:
         return self.root / "settings.yaml"
+
+    def evidence_root(self, explicit: str | Path | None = None) -> str:
+        """The shared evidence folder: ``explicit`` (``--evidence``, a flow parameter), else
+        ``DUBAN_EVIDENCE``, else ``evidence_root:`` in ``settings.yaml``."""
+        root = explicit or os.environ.get(EVIDENCE_ENV)
+        if not root and self.settings_file.exists():
+            import yaml
+
+            try:
+                data = yaml.safe_load(self.settings_file.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+                raise ConfigError(f"无法读取 {self.settings_file}：{e}") from None
+            root = data.get("evidence_root") if isinstance(data, dict) else None
+        if not root:
+            raise ConfigError(f"没有指定共享文件夹（证据目录）：请用 --evidence 指定，或设置环境变量 {EVIDENCE_ENV}，"
+                              f"或在 {self.settings_file} 中写 evidence_root: 共享文件夹路径")
+        return str(root)
 
     def _dir(self, name: str) -> Path:
         p = self.root / name

@@ -22,19 +22,15 @@ from prefect.utilities.annotations import quote
 
 from duban.home import Home
 from duban.results import STATUS_LABELS, STATUSES, CheckResult
+from duban.home import EVIDENCE_ENV, ConfigError  # noqa: F401  (re-exported for the CLI)
 from duban.timeutil import TZ, parse_as_of
 from tasks_catalog import Catalog, load_catalog
 
-EVIDENCE_ENV = "DUBAN_EVIDENCE"
 CATALOG_ENV = "DUBAN_CATALOG"
 SUMMARY_COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
 
 __all__ = ["RunSummary", "resolve_home", "resolve_evidence", "resolve_catalog", "scheduled_now", "quote",
            "gather_task", "check_task", "remind_task", "alert_task", "report_task", "publish"]
-
-
-class ConfigError(ValueError):
-    """A missing or wrong setting; the message says what to set."""
 
 
 # ---------------------------------------------------------------- where things are
@@ -49,21 +45,8 @@ def resolve_catalog() -> Catalog:
 
 
 def resolve_evidence(evidence_root: str | None, home: Home) -> str:
-    """The ``evidence_root`` parameter, else ``DUBAN_EVIDENCE``, else ``evidence_root:`` in
-    ``<home>/settings.yaml``."""
-    root = evidence_root or os.environ.get(EVIDENCE_ENV)
-    if not root and home.settings_file.exists():
-        import yaml
-
-        try:
-            data = yaml.safe_load(home.settings_file.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
-            raise ConfigError(f"无法读取 {home.settings_file}：{e}") from None
-        root = data.get("evidence_root") if isinstance(data, dict) else None
-    if not root:
-        raise ConfigError(f"没有指定证据目录：请用 --evidence（流程参数 evidence_root）指定，或设置环境变量 {EVIDENCE_ENV}，"
-                          f"或在 {home.settings_file} 中写 evidence_root: 共享文件夹路径")
-    return str(root)
+    """The ``evidence_root`` parameter, else ``DUBAN_EVIDENCE``, else ``settings.yaml``."""
+    return home.evidence_root(evidence_root)
 
 
 def scheduled_now() -> dt.datetime:

@@ -219,3 +219,18 @@ def test_init_folders_reuses_folders_units_renamed(tmp_path, cat):
     assert (root / "工信局" / "20" / "第二轮").is_dir() and (root / "工信局" / "D26 问卷" / "说明.txt").exists()
     note = (root / "工信局" / "06-信用制度文件梳理修订" / "说明.txt").read_text(encoding="utf-8-sig")
     assert "6月20日前（截止日当天 24 时前提交均算按时）" in note and "空白模板" not in note
+
+
+def test_cli_check_takes_the_share_from_settings(tmp_path, tree):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "settings.yaml").write_text(f"evidence_root: {tree}\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "DUBAN_EVIDENCE"}
+    env["DUBAN_HOME"] = str(home)
+    p = subprocess.run([sys.executable, "-m", "duban", "check", "--as-of", "2021-06-21", "--json", "-"],
+                       capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["evidence_root"] == str(tree.resolve())
+    (home / "settings.yaml").write_text("", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "duban", "check"], capture_output=True, text=True, env=env)
+    assert p.returncode == 2 and "evidence_root" in p.stderr and "Traceback" not in p.stderr

@@ -9,7 +9,8 @@ from .common import UserError, catalog_option, home_of, load_catalog_or_fail
 
 
 @click.command("check")
-@click.option("--evidence", "root", required=True, type=click.Path(path_type=Path), help="共享文件夹（佐证材料根目录）")
+@click.option("--evidence", "root", default=None, type=click.Path(path_type=Path),
+              help="共享文件夹（佐证材料根目录）；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root")
 @click.option("--as-of", "as_of", default="now", show_default=True,
               help="按哪个时间检查：2021-06-20（当天 24 时）或 2021-06-20T18:00")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -33,6 +34,10 @@ def command(ctx: click.Context, root: Path, as_of: str, json_path: Path | None, 
     except ValueError as e:
         raise UserError(str(e)) from None
     home = home_of(ctx)
+    try:
+        root = Path(home.evidence_root(root))
+    except ValueError as e:
+        raise UserError(str(e)) from None
     try:
         with _progress() as progress:
             result = run_check(catalog, root, when, home, units=list(units) or None, tasks=list(tasks) or None,
