@@ -109,6 +109,19 @@ class CheckResult:
                 out.setdefault(o.unit, []).append(o)
         return out
 
+    def unit_counts(self, units, statuses) -> list[tuple[str, dict[str, int]]]:
+        """(unit, {status: n}) for each unit in ``units`` order that owes something here."""
+        by_unit = self.by_unit()
+        rows = []
+        for unit in units:
+            if by_unit.get(unit):
+                c = {s: 0 for s in statuses}
+                for o in by_unit[unit]:
+                    if o.status in c:
+                        c[o.status] += 1
+                rows.append((unit, c))
+        return rows
+
     def counts(self) -> dict[str, int]:
         c = {s: 0 for s in STATUSES}
         for o in self.obligations:

@@ -22,7 +22,6 @@ from prefect.utilities.annotations import quote
 
 from duban.home import Home
 from duban.results import STATUS_LABELS, STATUSES, CheckResult
-from duban.home import EVIDENCE_ENV, ConfigError  # noqa: F401  (re-exported for the CLI)
 from duban.timeutil import TZ, parse_as_of
 from tasks_catalog import Catalog, load_catalog
 
@@ -114,17 +113,7 @@ class RunSummary:
 
 
 def unit_rows(catalog: Catalog, result: CheckResult) -> list[tuple[str, dict[str, int]]]:
-    by_unit = result.by_unit()
-    rows = []
-    for unit in catalog.units:
-        obs = by_unit.get(unit)
-        if obs:
-            c = {s: 0 for s in SUMMARY_COLUMNS}
-            for o in obs:
-                if o.status in c:
-                    c[o.status] += 1
-            rows.append((unit, c))
-    return rows
+    return result.unit_counts(catalog.units, SUMMARY_COLUMNS)
 
 
 def fill_from_result(summary: RunSummary, catalog: Catalog, result: CheckResult) -> None:

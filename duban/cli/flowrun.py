@@ -48,7 +48,8 @@ def where_prefect() -> str:
 def evidence_root(home: Home) -> str:
     """The evidence root the flow will use (checked here, so a missing setting is one line,
     not a failed flow run with a traceback)."""
-    from flows.common import ConfigError, resolve_evidence
+    from duban.home import ConfigError
+    from flows.common import resolve_evidence
 
     try:
         return resolve_evidence(None, home)
@@ -58,7 +59,7 @@ def evidence_root(home: Home) -> str:
 
 def run_flow(fn, **params):
     """Run a flow in this process; user mistakes become one-line errors."""
-    from flows.common import ConfigError
+    from duban.home import ConfigError
 
     try:
         return fn(**params)

@@ -14,18 +14,7 @@ STYLE = {"ok": "green", "late": "yellow", "partial": "dark_orange", "missing": "
 
 
 def unit_counts(catalog: Catalog, result: CheckResult) -> list[tuple[str, dict[str, int]]]:
-    rows = []
-    by_unit = result.by_unit()
-    for unit in catalog.units:
-        obs = by_unit.get(unit, [])
-        if not obs:
-            continue
-        c = {s: 0 for s in COLUMNS}
-        for o in obs:
-            if o.status in c:
-                c[o.status] += 1
-        rows.append((unit, c))
-    return rows
+    return result.unit_counts(catalog.units, COLUMNS)
 
 
 def print_summary(catalog: Catalog, result: CheckResult, *, details: bool = True, console: Console | None = None) -> None:

@@ -65,3 +65,20 @@ def url_shortcut(text: str) -> list[str]:
         if line.strip().upper().startswith("URL="):
             out.append(line.split("=", 1)[1].strip())
     return dedup(u for u in out if u.lower().startswith(("http://", "https://")))
+
+
+_REL = re.compile(r"<Relationship\b[^>]*>")
+_TARGET = re.compile(r'Target="([^"]+)"')
+
+
+def external_hyperlinks(rels_xml: str) -> list[str]:
+    """http(s) targets of the external hyperlink relationships in an OOXML ``.rels`` part
+    (links behind display text in Word and Excel)."""
+    out = []
+    for m in _REL.finditer(rels_xml):
+        tag = m.group(0)
+        if "/hyperlink" in tag and 'TargetMode="External"' in tag:
+            t = _TARGET.search(tag)
+            if t and t.group(1).lower().startswith(("http://", "https://")):
+                out.append(t.group(1).replace("&amp;", "&"))
+    return out

@@ -27,7 +27,7 @@ from tasks_catalog.models import Template
 from . import common
 from .common import InspectError, loose_label, norm_label
 from .figures import figures_from_rows
-from .links import dedup, find_links
+from .links import dedup, external_hyperlinks, find_links
 
 HEADER_SCAN = 30  # rows searched for the header
 MAX_DETAILS = 20  # entries listed in LedgerFacts detail lists
@@ -76,13 +76,7 @@ def xlsx_hyperlinks(path: Path, limits: Limits) -> list[str]:
             for info in z.infolist():
                 n = info.filename
                 if n.startswith("xl/worksheets/_rels/") and n.endswith(".rels") and info.file_size < limits.max_part_bytes:
-                    xml = z.read(info).decode("utf-8", "replace")
-                    for m in re.finditer(r"<Relationship\b[^>]*>", xml):
-                        tag = m.group(0)
-                        if "/hyperlink" in tag and 'TargetMode="External"' in tag:
-                            t = re.search(r'Target="([^"]+)"', tag)
-                            if t and t.group(1).lower().startswith(("http://", "https://")):
-                                out.append(t.group(1).replace("&amp;", "&"))
+                    out += external_hyperlinks(z.read(info).decode("utf-8", "replace"))
     except (zipfile.BadZipFile, zlib.error, OSError, KeyError, ValueError, EOFError):
         return []
     return out

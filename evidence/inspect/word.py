@@ -22,7 +22,7 @@ from evidence.spec import InspectSpec
 from . import common
 from .common import InspectError
 from .figures import figures_from_text
-from .links import dedup, find_links
+from .links import dedup, external_hyperlinks, find_links
 from .text import text_chars
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -83,14 +83,7 @@ def _rels_links(z: zipfile.ZipFile) -> list[str]:
         xml = z.read("word/_rels/document.xml.rels").decode("utf-8", "replace")
     except KeyError:
         return []
-    out = []
-    for m in re.finditer(r"<Relationship\b[^>]*>", xml):
-        tag = m.group(0)
-        if "/hyperlink" in tag and 'TargetMode="External"' in tag:
-            t = re.search(r'Target="([^"]+)"', tag)
-            if t and t.group(1).lower().startswith(("http://", "https://")):
-                out.append(t.group(1).replace("&amp;", "&"))
-    return out
+    return external_hyperlinks(xml)
 
 
 def inspect_docx(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
