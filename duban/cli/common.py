@@ -30,6 +30,20 @@ def load_catalog_or_fail(path: str | None = None):
         raise UserError(str(e)) from None
 
 
+def parse_round_date(value: str, catalog, hint: str = ""):
+    """A catalog round date typed by the user (2021-06-20), or a UserError listing the rounds."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(f"无法识别的日期 '{value}'：请写成 2021-06-20") from None
+    rounds = catalog.round_dates()
+    if day not in rounds:
+        raise UserError(f"{day.isoformat()} 不是任务清单中的截止日期；可选：{'、'.join(d.isoformat() for d in rounds)}{hint}")
+    return day
+
+
 def run_cli(group: click.Group) -> int:
     try:
         group.main(standalone_mode=False)

@@ -1,27 +1,18 @@
 """``duban report``: list stored round reports, rebuild one from a stored check, rebuild the index."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import click
 
-from .common import UserError, catalog_option, emit, home_of, load_catalog_or_fail
+from .common import UserError, catalog_option, emit, home_of, load_catalog_or_fail, parse_round_date
 
 
-def _parse_round(value: str | None, catalog) -> dt.date | None:
+def _parse_round(value: str | None, catalog):
     if value in (None, "", "adhoc"):
         return None
-    try:
-        day = dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UserError(f"无法识别的轮次日期 '{value}'：请写成 2021-06-20") from None
-    rounds = catalog.round_dates()
-    if day not in rounds:
-        raise UserError(f"{day} 不是任务清单中的截止日期；可选：{'、'.join(d.isoformat() for d in rounds)}"
-                        "（不属于任何轮次的报告请省略 --round）")
-    return day
+    return parse_round_date(value, catalog, "（不属于任何轮次的报告请省略 --round）")
 
 
 def _load_check(path: Path):

@@ -2,12 +2,11 @@
 run one round's flow now (gather -> check -> remind -> report)."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
-from .common import UserError, catalog_option, load_catalog_or_fail
+from .common import UserError, catalog_option, load_catalog_or_fail, parse_round_date
 from .flowrun import Held, echo_summary, evidence_root, prepare, run_flow, where_prefect
 
 
@@ -29,14 +28,7 @@ def command(ctx: click.Context, date: str, as_of: str | None, evidence: Path | N
     from duban.timeutil import parse_as_of
 
     catalog = load_catalog_or_fail(catalog_dir)
-    try:
-        round_date = dt.date.fromisoformat(date.strip())
-    except ValueError:
-        raise UserError(f"无法识别的日期 '{date}'：请写成 2021-06-20") from None
-    rounds = catalog.round_dates()
-    if round_date not in rounds:
-        raise UserError(f"{round_date.isoformat()} 不是任务清单中的截止日期；可选："
-                        + "、".join(d.isoformat() for d in rounds))
+    round_date = parse_round_date(date, catalog)
     try:
         when = parse_as_of(as_of) if as_of else None
     except ValueError as e:
