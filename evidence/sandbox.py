@@ -11,18 +11,20 @@ worker processes, each with ``RLIMIT_AS = limits.memory_mb`` and a per-file dead
 - a file that takes longer than ``limits.timeout_s`` -> its worker is killed, same;
 - ``MemoryError`` inside a worker -> that file is rejected, the worker lives on.
 
-Workers start from the ``forkserver`` (``spawn`` where there is none), so like any
-multiprocessing code the program's main module must be import-safe
-(``if __name__ == "__main__":``). Workers are plain processes talking over pipes (no ProcessPoolExecutor: it cannot kill
+Workers start from the ``forkserver`` (``spawn`` where there is none). They need nothing
+from the caller's main module, so it is not re-imported in them (see ``_main_hidden``): a
+script without an ``if __name__ == "__main__":`` guard still works. Workers are plain processes talking over pipes (no ProcessPoolExecutor: it cannot kill
 one stuck worker, and its breakage costs every pending future). Each job costs one
 pickle round trip (~0.2 ms); an InspectSpec is sent to a worker once and then named by
 its fingerprint.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
@@ -99,11 +101,31 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+@contextlib.contextmanager
+def _main_hidden():
+    """Start a worker without multiprocessing re-running the caller's ``__main__`` in it
+    (spawn/forkserver children import it by path or name to find pickled objects; ours
+    live in this module)."""
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__spec__ = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
+            if "__spec__" not in saved:
+                main.__dict__.pop("__spec__", None)
+
+
 class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, memory_mb: int):
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True, name="duban-inspector")
-        self.proc.start()
+        with _main_hidden():
+            self.proc.start()
         child.close()
         self.specs: set[str] = set()
         self.job: int | None = None

@@ -97,3 +97,24 @@ def test_a_worker_killed_while_idle_does_not_blame_the_next_file(files):
         pool._pool[0].proc.join()
         out = pool.inspect([(files["pdf"], InspectSpec())])
     assert out[0].ok and out[0].pages == 3
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path):
+    """The workers never re-run the caller's script (no `if __name__ == "__main__"` needed)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "check_now.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from evidence import samples\n"
+        "from evidence.limits import Limits\n"
+        "from evidence.sandbox import InspectorPool\n"
+        "from evidence.spec import InspectSpec\n"
+        f"p = samples.make_pdf(Path({str(tmp_path)!r}) / 'a.pdf', pages=3)\n"
+        "with InspectorPool(Limits(), workers=2) as pool:\n"
+        "    (facts,) = pool.inspect([(p, InspectSpec())])\n"
+        "print('RAN', facts.pages)\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["RAN 3"]
