@@ -13,6 +13,8 @@ No Prefect here: this is the library core the CLI, the flows and the tests share
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +52,7 @@ class Gathered:
 def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: Limits | None = None,
            workers: int | None = None, progress: Progress | None = None) -> Gathered:
     t0 = time.perf_counter()
+    limits = limits or limits_from_settings(home)
     root = Path(evidence_root).resolve()
     scan: Scan = scan_tree(root, catalog)
     conn = connect(home.db)
@@ -71,12 +74,16 @@ def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: L
             evstore.remember_hashes(conn, key, rows)
         seen = evstore.content_first_seen(conn, set(shas.values()))
 
+        # facts are cached per (content, what it is read against, reading bounds): editing a
+        # template or raising a limit makes duban read the affected files again
         specs = {tid: spec_for(rt, catalog.templates) for tid, rt in catalog.tasks.items()}
-        wanted = {(shas[f.rel], specs[f.task].fingerprint()) for f in scan.files}
+        bounds = hashlib.sha256(json.dumps(limits.to_dict(), sort_keys=True).encode()).hexdigest()[:8]
+        spec_key = {tid: f"{spec.fingerprint()}.{bounds}" for tid, spec in specs.items()}
+        wanted = {(shas[f.rel], spec_key[f.task]) for f in scan.files}
         facts = evstore.cached_facts(conn, wanted)
         todo: dict[tuple[str, str], tuple[Path, object]] = {}
         for f in scan.files:
-            k = (shas[f.rel], specs[f.task].fingerprint())
+            k = (shas[f.rel], spec_key[f.task])
             if k not in facts and k not in todo:
                 todo[k] = (f.path, specs[f.task])
         if todo:
@@ -84,7 +91,7 @@ def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: L
 
             keys = list(todo)
             results: list[Facts] = []
-            with InspectorPool(limits or Limits(), workers=workers or 2) as pool:
+            with InspectorPool(limits, workers=workers or 2) as pool:
                 batch = 64
                 for i in range(0, len(keys), batch):
                     part = keys[i:i + batch]
@@ -97,7 +104,7 @@ def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: L
         conn.close()
     files = [(f.rel, f.unit, f.task, f.round.isoformat() if f.round else None,
               min(f.mtime, seen.get(shas[f.rel], f.mtime)),
-              facts[(shas[f.rel], specs[f.task].fingerprint())].to_dict()) for f in scan.files]
+              facts[(shas[f.rel], spec_key[f.task])].to_dict()) for f in scan.files]
     return Gathered(str(root), files, [(u.rel, u.reason) for u in scan.unrecognized],
                     {"files": len(scan.files), "hashed": hashed, "inspected": len(todo),
                      "unrecognized": len(scan.unrecognized), "gather_seconds": round(time.perf_counter() - t0, 3)})
@@ -158,6 +165,17 @@ def run_check(catalog: Catalog, evidence_root: Path | str, as_of: dt.datetime, h
     """Scan, inspect and judge: the whole check in one call."""
     gathered = gather(catalog, evidence_root, home, limits=limits, workers=workers, progress=progress)
     return evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks)
+
+
+def limits_from_settings(home: Home) -> Limits:
+    """Reading bounds: the ``limits:`` section of ``settings.yaml`` over the defaults
+    (``evidence/limits.py``), e.g. ``limits: {max_file_bytes: 524288000, timeout_s: 120}``."""
+    from duban.home import ConfigError
+
+    try:
+        return Limits.from_dict(home.settings_section("limits"))
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{home.settings_file} 的 limits 设置有误：{e}") from None
 
 
 def previous_file_count(home: Home, evidence_root: Path | str, before_run_id: int | None = None) -> int | None:

@@ -51,6 +51,23 @@ class Home:
     def settings_file(self) -> Path:
         return self.root / "settings.yaml"
 
+    def settings_section(self, name: str) -> dict:
+        """One top-level mapping of ``settings.yaml`` ({} when absent)."""
+        if not self.settings_file.exists():
+            return {}
+        import yaml
+
+        try:
+            data = yaml.safe_load(self.settings_file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+            raise ConfigError(f"无法读取 {self.settings_file}：{e}") from None
+        value = data.get(name) if isinstance(data, dict) else None
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.settings_file}：'{name}' 部分应当是“键: 值”的映射")
+        return value
+
     def evidence_root(self, explicit: str | Path | None = None) -> str:
         """The shared evidence folder: ``explicit`` (``--evidence``, a flow parameter), else
         ``DUBAN_EVIDENCE``, else ``evidence_root:`` in ``settings.yaml``."""

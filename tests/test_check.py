@@ -234,3 +234,21 @@ def test_cli_check_takes_the_share_from_settings(tmp_path, tree):
     (home / "settings.yaml").write_text("", encoding="utf-8")
     p = subprocess.run([sys.executable, "-m", "duban", "check"], capture_output=True, text=True, env=env)
     assert p.returncode == 2 and "evidence_root" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_reading_limits_come_from_settings(tmp_path, cat):
+    root = tmp_path / "share"
+    samples.make_ledger_xlsx(root / "工信局" / "26" / "问卷.xlsx", cat.templates["问卷回收台账"], 50, mtime=T(6, 14))
+    home = Home.resolve(tmp_path / "home")
+    home.settings_file.write_text("limits:\n  max_file_bytes: 1000\n", encoding="utf-8")
+    r = run_check(cat, root, T(6, 16), home, tasks=["D26"])
+    (bad,) = r.rejected
+    assert bad.path == "工信局/26/问卷.xlsx" and "过大" in bad.reason and r.obligations[0].status == "missing"
+    home.settings_file.write_text("limits:\n  max_file_bytes: 10000000\n", encoding="utf-8")  # raised: read again
+    r = run_check(cat, root, T(6, 16), home, tasks=["D26"])
+    assert not r.rejected and r.obligations[0].status == "ok"
+    home.settings_file.write_text("limits:\n  max_file_size: 1000\n", encoding="utf-8")
+    env = dict(os.environ, DUBAN_HOME=str(home.root))
+    p = subprocess.run([sys.executable, "-m", "duban", "check", "--evidence", str(root)], capture_output=True,
+                       text=True, env=env)
+    assert p.returncode == 2 and "max_file_size" in p.stderr and "settings.yaml" in p.stderr

@@ -46,6 +46,8 @@ def command(ctx: click.Context, root: Path, as_of: str, json_path: Path | None, 
         raise UserError(str(e)) from None
     except KeyError as e:
         raise UserError(str(e.args[0])) from None
+    except ValueError as e:  # a settings mistake (limits), named with its file
+        raise UserError(str(e)) from None
     if json_path and str(json_path) == "-":
         click.echo(result.dumps())
         return
