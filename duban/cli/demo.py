@@ -6,6 +6,8 @@ an office's real sent-log and reports); a new demo replaces the previous one.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 import shutil
 import time
@@ -91,16 +93,23 @@ def command(ctx: click.Context, home_dir: Path | None, rounds: str, quick: bool)
                f"（提交时间模拟为 2021 年 6 月），用时 {time.perf_counter() - t0:.1f} 秒。其中：")
     for case in tree.cases:
         click.echo(f"  · {case}")
-    click.echo(f"\n逐轮运行 round 流程（{len(selected)}/{len(all_rounds)} 个截止日，每轮在截止日当晚按截止时刻检查）：")
+    click.echo(f"\n逐轮运行 round 流程（{len(selected)}/{len(all_rounds)} 个截止日，每轮在截止日当晚按截止时刻检查）"
+               + ("" if quick else "，两轮之间的工作日早上运行 sweep 流程（截止前提醒、逾期提醒、督办日报）") + "：")
 
     from flows.round import round_flow
+    from flows.sweep import sweep_flow
 
     summaries = []
+    previous = None
     for i, day in enumerate(selected):
+        if not quick:
+            for morning in _sweep_days(previous, day, all_rounds):
+                _print_sweep(morning, sweep_flow(day=morning, evidence_root=str(root), home=str(home.root)))
         t0 = time.perf_counter()
         summary = round_flow(round_date=day, evidence_root=str(root), home=str(home.root))
         summaries.append(summary)
         _print_round(i, day, summary, time.perf_counter() - t0)
+        previous = day
 
     _print_files(home, root, tree, summaries)
     click.echo(f"\n演示完成，共用时 {time.perf_counter() - t_start:.0f} 秒。"
@@ -108,6 +117,38 @@ def command(ctx: click.Context, home_dir: Path | None, rounds: str, quick: bool)
 
 
 WEEK = "一二三四五六日"
+SWEEP_LEAD_DAYS = 5  # the first sweeps: this many calendar days before the first round
+
+
+def _sweep_days(previous, day, rounds):
+    """Working days after ``previous`` (or a few days before the first round) and before
+    ``day`` that are not themselves due dates (the round flow mails on those)."""
+    from notifications.workdays import is_workday
+
+    start = previous + dt.timedelta(days=1) if previous else day - dt.timedelta(days=SWEEP_LEAD_DAYS)
+    out = []
+    d = start
+    while d < day:
+        if d not in rounds and is_workday(d):
+            out.append(d)
+        d += dt.timedelta(days=1)
+    return out
+
+
+def _print_sweep(day, summary) -> None:
+    from notifications.outcome import KIND_LABELS
+
+    sent = [m for m in summary.reminders if m["status"] == "sent"]
+    head = f"  {day.month}月{day.day}日（周{WEEK[day.weekday()]}）早上 sweep："
+    if not sent:
+        click.echo(head + "今天没有要发的提醒")
+        return
+    by_kind: dict[str, list[str]] = {}
+    for m in sent:
+        by_kind.setdefault(m["kind"], []).append(m["unit"])
+    click.echo(head + "；".join(f"{KIND_LABELS.get(k, k)} {len(v)} 封" + (f"（{'、'.join(v[:3])}{' 等' if len(v) > 3 else ''}）"
+                                                                         if k != "digest" else "")
+                                 for k, v in by_kind.items()))
 
 
 def _print_round(i: int, day, summary, seconds: float) -> None:
