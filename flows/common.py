@@ -104,10 +104,11 @@ class RunSummary:
 
     def state_object(self):
         """The Prefect state the flow ends in: ``Completed``, or a completed state named
-        ``Held`` (reminders held back by the guard) / ``Skipped`` (nothing to do today)."""
+        ``Held`` (reminders held back by the guard), ``Skipped`` (nothing to do today) or
+        ``MailFailed`` (reminders were due but none could be delivered: check the mail settings)."""
         from prefect.states import Completed
 
-        name = {"held": "Held", "skipped": "Skipped"}.get(self.state)
+        name = {"held": "Held", "skipped": "Skipped", "mail-failed": "MailFailed"}.get(self.state)
         return Completed(name=name, message=self.message, data=self) if name else Completed(message=self.message,
                                                                                           data=self)
 
@@ -130,6 +131,8 @@ def fill_from_outcome(summary: RunSummary, outcome) -> None:
     summary.reminder_line = outcome.summary()
     summary.guard = outcome.guard.to_dict() if outcome.guard else None
     summary.warnings += list(outcome.warnings)
+    if outcome.failed and not outcome.sent and summary.state == "completed":
+        summary.state = "mail-failed"
 
 
 # ---------------------------------------------------------------- phases

@@ -132,6 +132,8 @@ def differences(catalog: Catalog, path: Path = PREFECT_YAML) -> list[str]:
         have = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         return [f"{path} 不是有效的 YAML：{e}"]
+    if not isinstance(have, dict):
+        return [f"{path} 的内容不是 prefect.yaml 的格式：运行 duban schedule 重新生成"]
     want = project(catalog)
     if have == want:
         return []

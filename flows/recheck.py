@@ -82,7 +82,10 @@ def recheck_flow(units: list[str] | None = None, tasks: list[str] | None = None,
     result = check_task(quote(catalog), quote(gathered), when, home_, units=unit_names, tasks=task_ids)
     fill_from_result(summary, catalog, result)
     if notify:
-        outcome = remind_task(quote(catalog), quote(result), home_, day, dry_run=dry_run, force=force,
+        # a reminder lists everything a unit owes: never remind from a task-scoped result (it would
+        # mail part of the list and drop the unit's queued full reminder)
+        full = result if not task_ids else check_task(quote(catalog), quote(gathered), when, home_, units=unit_names)
+        outcome = remind_task(quote(catalog), quote(full), home_, day, dry_run=dry_run, force=force,
                               units=unit_names)
         fill_from_outcome(summary, outcome)
     paths = report_task(quote(catalog), quote(result), home_, None, quote(summary.reminders), title)

@@ -17,7 +17,7 @@ from typing import Any
 class GuardResult:
     ok: bool
     reason: str  # plain Chinese, for the coordinator ("" when ok)
-    code: str = "ok"  # ok | missing | unreadable | empty | shrunk | forced
+    code: str = "ok"  # ok | missing | unreadable | empty | shrunk | unmapped | forced
     files_now: int | None = None
     files_last: int | None = None
     root: str = ""

@@ -43,6 +43,8 @@ class Deliverer:
         self.broken: PermanentFailure | None = None  # bad login / TLS set-up: fail the rest without trying
         self.new_failures: list[ReminderRecord] = []
         self.handled: set[int] = set()  # sent-log rows this run already dealt with
+        if not dry_run:  # rows a crashed run left half-sent: settled, never resent blindly
+            sentlog.settle_interrupted(getattr(transport, "delivered", lambda filename: None))
 
     def _scrub(self, text: str) -> str:
         scrub = getattr(self.transport, "scrub", None)
@@ -63,8 +65,13 @@ class Deliverer:
             row = self.log.find(key)
             rec.status = "duplicate" if row is not None and row["status"] == "sent" else "dry-run"
             return rec
-        msg = compose(rendered, to=to, cc=cc, sender=sender, sender_name=sender_name, reply_to=reply_to,
-                      kind=kind, unit=unit, day=day)
+        try:
+            msg = compose(rendered, to=to, cc=cc, sender=sender, sender_name=sender_name, reply_to=reply_to,
+                          kind=kind, unit=unit, day=day)
+        except Exception as e:  # an address the mail format cannot carry: this message only
+            rec.status, rec.error = "failed", f"无法生成邮件（{e}）：检查 units.yaml 中 {unit} 的邮箱地址"
+            self.new_failures.append(rec)
+            return rec
         filename = f"{day.isoformat()}/{day.isoformat()}_{kind}_{unit}_{key.content_hash[:10]}.eml"
         claim = self.log.claim(key, to=to_addrs, cc=cc_addrs, subject=rendered.subject, sender=sender, items=items,
                                message=msg.as_bytes(), filename=filename)
@@ -130,6 +137,10 @@ class Deliverer:
                 if e.category in ("auth", "config", "sender"):
                     self.broken = e
                 self._failed(row_id, rec, e, attempts=attempts)
+                return
+            except Exception as e:  # anything unforeseen costs this message, never the whole run
+                self._failed(row_id, rec, PermanentFailure(f"发送时出错：{type(e).__name__}: {e}", category="data"),
+                             attempts=attempts)
                 return
             note = None
             if delivered.refused:
@@ -230,6 +241,12 @@ def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None 
         own_guard = guard is None
         if guard is None:
             guard = evaluate(Path(root), None, sentlog.last_file_count(root), min_fraction=policy.guard_min_fraction)
+        if guard.ok and result.stats.get("files") == 0 and result.unrecognized:
+            # files there, but not one in a unit's folder: most likely the wrong folder (a parent,
+            # a copy) — not 35 units that all forgot; there is no earlier scan to compare with
+            guard = replace(guard, ok=False, code="unmapped", reason=(
+                f"共享文件夹 {root} 中没有任何单位文件夹能被识别（{len(result.unrecognized)} 项未识别），"
+                "很可能指错了目录：今日不向各单位发送提醒。核实后可用 --force 发送"))
         if not guard.ok and force:
             outcome.warnings.append(f"已强制发送（--force），忽略证据目录保护：{guard.reason}")
             guard = replace(guard, ok=True, code="forced")
@@ -275,9 +292,12 @@ def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None 
                                      day_counts=sentlog.day_counts(today), failures=failures,
                                      warnings=outcome.warnings + renderer.warnings)
             rendered = renderer.render("digest", context)
+            # one digest a day: a later run the same day (the round at 23:58 after the 09:00 sweep,
+            # a recheck with --notify) does not mail the coordinator again
             rec = deliverer.send(unit=camp.coordinator, kind="digest", day=today, rendered=rendered, to=coordinator,
-                                 cc=[], sender=sender, sender_name=sender_name, reply_to=[], supersede=True)
-            if rec.status in ("sent", "duplicate") and not dry_run:
+                                 cc=[], sender=sender, sender_name=sender_name, reply_to=[], supersede=True,
+                                 dedupe=f"daily|{today.isoformat()}")
+            if rec.status == "sent" and not dry_run:
                 sentlog.mark_reported(failure_ids, today)
                 digest_sent = True
         if deliverer.new_failures and not digest_sent and deliverer.broken is None:

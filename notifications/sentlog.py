@@ -105,10 +105,24 @@ class SentLog:
         return self.conn.execute("SELECT * FROM reminder_log WHERE id=?", (row_id,)).fetchone()
 
     def queued(self) -> list[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM reminder_log WHERE status='queued' ORDER BY id").fetchall()
+
+    def settle_interrupted(self, delivered) -> int:
+        """Rows a crashed run left in 'sending': sent if the transport can show it (the .eml
+        exists), else failed as *uncertain* — reported to the coordinator, never resent, because
+        the server may have accepted the message before the crash."""
         stale = (dt.datetime.now(TZ) - STALE_SENDING).replace(microsecond=0).isoformat()
-        return self.conn.execute(
-            "SELECT * FROM reminder_log WHERE status='queued' OR (status='sending' AND updated_at < ?) ORDER BY id",
-            (stale,)).fetchall()
+        rows = self.conn.execute("SELECT * FROM reminder_log WHERE status='sending' AND updated_at < ?",
+                                 (stale,)).fetchall()
+        for row in rows:
+            path = delivered(row["filename"])
+            if path:
+                self.mark_sent(row["id"], attempts=0, eml_path=path)
+            else:
+                self.mark_failed(row["id"], attempts=0, category="uncertain",
+                                 error="发送结果不确定：上次运行在发送这封提醒时中断，可能已经送达，"
+                                       "为避免重复不再自动重发；请协调人向该单位核实")
+        return len(rows)
 
     def day_counts(self, day: dt.date) -> dict[str, int]:
         """Unit reminders of a day by state (for the digest)."""
@@ -172,9 +186,8 @@ class SentLog:
             return "duplicate"
         if status in ("queued", "superseded"):
             return "send" if (status == "queued" or rerun) else "duplicate"
-        if status == "sending":
-            updated = dt.datetime.fromisoformat(row["updated_at"])
-            return "send" if dt.datetime.now(TZ) - updated > STALE_SENDING else "busy"
+        if status == "sending":  # another run has it (a crashed run's row is settled first)
+            return "busy"
         if status == "failed":
             return "send" if rerun and row["category"] in RETRY_ON_RERUN else "failed"
         return "duplicate"

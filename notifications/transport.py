@@ -24,6 +24,7 @@ Environment variables override them: ``DUBAN_SMTP_HOST``, ``DUBAN_SMTP_PORT``,
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -57,6 +58,15 @@ class PermanentFailure(DeliveryError):
     """Retrying the same message will not help: record it and tell the coordinator."""
 
 
+UNCERTAIN = ("发送结果不确定：邮件内容已发给服务器，但没有收到确认（{why}）。可能已经送达，"
+             "为避免重复不再自动重发；请协调人向该单位核实，需要时运行 duban remind 重新发送")
+
+
+def uncertain(why: str) -> PermanentFailure:
+    """The server may have the message: never retry it (SMTP is not transactional)."""
+    return PermanentFailure(UNCERTAIN.format(why=why), category="uncertain")
+
+
 @dataclass
 class Delivered:
     eml_path: str | None = None
@@ -83,6 +93,11 @@ class FileOutbox:
         self.directory = Path(directory)
         self.sender = sender
         self.sender_name = sender_name
+
+    def delivered(self, filename: str) -> str | None:
+        """The .eml already written for this message, if any (settles an interrupted run)."""
+        path = self.directory / filename
+        return str(path) if path.exists() else None
 
     def deliver(self, message: bytes, from_addr: str, recipients: list[str], *, filename: str) -> Delivered:
         path = self.directory / filename
@@ -217,10 +232,16 @@ class SmtpTransport:
             pass
         client.is_closed = True
 
+    def delivered(self, filename: str) -> str | None:
+        return None  # an SMTP server cannot be asked
+
     def deliver(self, message: bytes, from_addr: str, recipients: list[str], *, filename: str) -> Delivered:
         client = self._connect()
         try:
-            refused = client.smtp.sendmail(from_addr, recipients, message)
+            refused = _sendmail(client.smtp, from_addr, recipients, message)
+        except _AfterData as e:
+            self._reset()
+            raise uncertain(self.scrub(str(e.__cause__ or e)) or "连接中断") from None
         except smtplib.SMTPRecipientsRefused as e:
             replies = {a: _reply(c, m) for a, (c, m) in e.recipients.items()}
             codes = [c for c, _ in e.recipients.values()]
@@ -254,6 +275,45 @@ class SmtpTransport:
             except Exception:
                 pass
             self._reset()
+
+
+class _AfterData(Exception):
+    """The message content was (being) sent when the connection failed."""
+
+
+def _sendmail(smtp: smtplib.SMTP, from_addr: str, recipients: list[str], message: bytes) -> dict:
+    """``smtplib.SMTP.sendmail`` with one difference: a failure after the content has gone to
+    the server raises :class:`_AfterData`, so the caller never retries a message the server
+    may already have accepted. Refusals before that behave exactly as in smtplib."""
+    smtp.ehlo_or_helo_if_needed()
+    code, resp = smtp.mail(from_addr)
+    if code != 250:
+        smtp._rset() if hasattr(smtp, "_rset") else smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, resp, from_addr)
+    refused = {}
+    for rcpt in recipients:
+        code, resp = smtp.rcpt(rcpt)
+        if code not in (250, 251):
+            refused[rcpt] = (code, resp)
+    if len(refused) == len(recipients):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, resp = smtp.docmd("data")
+    if code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, resp)
+    body = re.sub(rb"(?m)^\.", b"..", message)
+    if body[-2:] != b"\r\n":
+        body += b"\r\n"
+    try:
+        smtp.send(body + b".\r\n")
+        code, resp = smtp.getreply()
+    except (OSError, smtplib.SMTPException) as e:
+        raise _AfterData(str(e) or type(e).__name__) from e
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, resp)
+    return refused
 
 
 # ---------------------------------------------------------------- from settings

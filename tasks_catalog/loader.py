@@ -70,6 +70,8 @@ def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str]:
         return (f"'{loc}' 的值 '{got}' 不是数字", "填写阿拉伯数字")
     if kind in ("list_type",):
         return (f"'{loc}' 应当是列表", "写成 [a, b] 或每行一个 '- a'")
+    if kind == "value_error":
+        return (f"'{loc}'：{str(err['msg']).removeprefix('Value error, ')}", "按提示改正该字段")
     return (f"'{loc}'：{err['msg']}", "按 README 中的字段说明修改")
 
 

@@ -17,6 +17,14 @@ SECTION_PREFIX = {"departments": "D", "streets": "S"}
 TASK_ID = re.compile(r"^[DS]\d{2}$")
 
 
+def _email(e: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e):
+        raise ValueError(f"'{e}' 不是邮箱地址")
+    if not e.isascii():
+        raise ValueError(f"邮箱 '{e}' 含有中文或全角字符：只能用英文字母、数字和符号（中文域名请写成 xn-- 形式）")
+    return e
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,6 +39,12 @@ class Campaign(Strict):
     timezone: str = "Asia/Shanghai"
     coordinator: str  # the lead office's unit name
     coordinator_emails: list[str] = Field(default_factory=list)
+
+    @field_validator("coordinator_emails")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        return [_email(e) for e in v]
+
     due_time: dt.time = dt.time(23, 59, 59)  # 6月20日前 = through 23:59:59 that day
 
     @model_validator(mode="after")
@@ -51,10 +65,7 @@ class Unit(Strict):
     @field_validator("emails")
     @classmethod
     def _emails(cls, v: list[str]) -> list[str]:
-        for e in v:
-            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e):
-                raise ValueError(f"'{e}' is not an email address")
-        return v
+        return [_email(e) for e in v]
 
     @property
     def names(self) -> list[str]:

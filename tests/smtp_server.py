@@ -5,6 +5,8 @@ Import the fixtures into a test module: ``from smtp_server import smtp_server, .
 """
 from __future__ import annotations
 
+import asyncio
+
 import datetime as dt
 import email
 import socket
@@ -73,6 +75,7 @@ class Recorder:
     messages: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # address -> SMTP reply, e.g. '550 no such user'
     refused_attempts: list[str] = field(default_factory=list)
+    slow_for: dict[str, float] = field(default_factory=dict)  # address -> seconds to wait before the final reply
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -85,6 +88,9 @@ class Recorder:
         raw = envelope.original_content or envelope.content
         msg = email.message_from_bytes(raw, policy=email_policy.default)
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), raw, msg))
+        delay = max((self.slow_for.get(a, 0.0) for a in envelope.rcpt_tos), default=0.0)
+        if delay:  # the content is here, the reply comes too late for the client
+            await asyncio.sleep(delay)
         return "250 Message accepted for delivery"
 
 

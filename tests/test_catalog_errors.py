@@ -100,3 +100,10 @@ def test_cli_check_prints_one_message_without_traceback(catdir):
     assert "D20.yaml" in proc.stderr and "Traceback" not in proc.stderr
     ok = subprocess.run([sys.executable, "-m", "duban", "catalog", "--check"], capture_output=True, text=True)
     assert ok.returncode == 0 and "40 项任务" in ok.stdout
+
+
+def test_email_smtp_cannot_carry(catdir):
+    edit(catdir / "units.yaml", "emails: [gxj@lixia.example]", "emails: [张三@lixia.example]")
+    err = error_of(catdir)
+    assert err.file.endswith("units.yaml") and err.entry == "区工信局"
+    assert "张三@lixia.example" in str(err) and "中文" in str(err) and "Value error" not in str(err)

@@ -207,6 +207,18 @@ def test_recheck_flow_scoped_no_mail_report_always(world, prefect_harness):
         recheck_flow(units=["不存在的局"], evidence_root=str(root), home=str(home.root))
 
 
+def test_recheck_of_one_task_reminds_with_the_whole_list(world, prefect_harness):
+    from flows.recheck import recheck_flow
+
+    root, home = world
+    s = recheck_flow(units=["工信局"], tasks=["D20"], notify=True, as_of=T(6, 7, 10), evidence_root=str(root),
+                     home=str(home.root))
+    assert {o.task for o in s.result.obligations} == {"D20"}  # the report is the task's
+    (mail,) = [p for p in emls(home) if "区工信局" in p.name]
+    body = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "【D11】" in body  # the unit's other open item is in its reminder too, not only the task re-checked
+
+
 def test_sweep_flow(world, prefect_harness):
     from flows.sweep import sweep_flow
 

@@ -108,3 +108,21 @@ def test_alert_coordinator_sends_one_alert_per_day_and_reason(catalog, home, smt
     assert [a.to for a in alerts] == [["duban@lixia.example"], ["duban@lixia.example"]]
     assert "数据库被锁定" in alerts[0].text and "磁盘已满" in alerts[1].text
     assert alerts[0].subject.startswith("【督办告警】")
+
+
+def test_a_root_with_no_unit_folder_at_all_mails_no_unit(catalog, home, tmp_path, smtp_server):
+    """The first run has no earlier scan to compare with: a share pointing at the wrong folder
+    (files, but not one unit folder) must still not mail 35 units that they are late."""
+    from duban.results import FileIssue
+
+    root = tmp_path / "上级目录"
+    (root / "旧材料").mkdir(parents=True)
+    (root / "旧材料" / "a.pdf").write_bytes(b"%PDF-1.4")
+    result = june18_result(root)
+    result.stats = {"files": 0}
+    result.unrecognized = [FileIssue("旧材料/", "无法识别的单位文件夹")]
+    outcome = send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
+    assert smtp_server.to_units() == [] and outcome.guard.code == "unmapped"
+    assert len(smtp_server.of_kind("alert")) == 1 and "指错" in smtp_server.of_kind("alert")[0].text
+    forced = send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy(), force=True)
+    assert forced.sent and smtp_server.to_units()

@@ -168,3 +168,87 @@ def test_sent_log_records_every_message_once(catalog, home, evidence_root, smtp_
     assert rows == [("区发改局", "digest", "2021-06-18", "sent"), ("区发改局", "upcoming", "2021-06-18", "sent"),
                     ("区工信局", "escalation", "2021-06-18", "sent"),
                     ("区行政审批局", "escalation", "2021-06-18", "sent")]
+
+
+def _age_sending_rows(home, minutes=20):
+    conn = sqlite3.connect(home.db)
+    old = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(minutes=minutes)).isoformat()
+    conn.execute("UPDATE reminder_log SET updated_at=? WHERE status='sending'", (old,))
+    conn.commit()
+    conn.close()
+
+
+def test_a_reply_lost_after_the_content_went_out_is_never_resent(catalog, home, evidence_root, smtp_server):
+    """SMTP is not transactional: the server has the message but its reply times out.
+    Retrying would mail the unit twice; the message is recorded as uncertain and reported."""
+    smtp_server.recorder.slow_for["spj@lixia.example"] = 3.0
+    first = _run(catalog, home, evidence_root, smtp_server.transport(timeout=1))
+    (spj,) = first.for_unit("区行政审批局")
+    assert spj.status == "failed" and "发送结果不确定" in spj.error
+    assert len(smtp_server.for_unit("区行政审批局")) == 1  # no retry within the run
+    assert sorted(m.unit for m in first.sent if m.kind != "digest") == ["区发改局", "区工信局"]
+    smtp_server.recorder.slow_for.clear()
+    second = _run(catalog, home, evidence_root, smtp_server.transport())
+    flush_queue(home, transport=smtp_server.transport(), today=JUNE18)
+    assert len(smtp_server.for_unit("区行政审批局")) == 1  # nor on the next run
+    assert second.for_unit("区行政审批局")[0].status == "failed"
+    assert any("区行政审批局" in m.text and "发送结果不确定" in m.text for m in smtp_server.of_kind("digest"))
+
+
+def test_a_crash_between_send_and_record_does_not_mail_twice(catalog, home, evidence_root, smtp_server, monkeypatch):
+    from notifications.sentlog import SentLog
+
+    real = SentLog.mark_sent
+
+    def crash_once(self, row_id, **kw):
+        monkeypatch.setattr(SentLog, "mark_sent", real)
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(SentLog, "mark_sent", crash_once)
+    try:
+        _run(catalog, home, evidence_root, smtp_server.transport())
+    except KeyboardInterrupt:
+        pass
+    delivered = len(smtp_server.messages)
+    assert delivered == 1  # the first message reached the server, the run died before recording it
+    _age_sending_rows(home)  # the next run comes after the crashed one is clearly gone
+    again = _run(catalog, home, evidence_root, smtp_server.transport())
+    flush_queue(home, transport=smtp_server.transport(), today=JUNE18)
+    counts = {}
+    for m in smtp_server.messages:
+        counts[(m.kind, m.unit)] = counts.get((m.kind, m.unit), 0) + 1
+    assert max(counts.values()) == 1  # nothing delivered twice
+    assert [m for m in again.messages if m.status == "failed" and "中断" in (m.error or "")]
+
+
+def test_the_outbox_settles_an_interrupted_write_as_sent(catalog, home, evidence_root, monkeypatch):
+    from notifications.sentlog import SentLog
+
+    real = SentLog.mark_sent
+
+    def crash_once(self, row_id, **kw):
+        monkeypatch.setattr(SentLog, "mark_sent", real)
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(SentLog, "mark_sent", crash_once)
+    try:
+        send_reminders(catalog, june18_result(evidence_root), home, policy=fast_policy())
+    except KeyboardInterrupt:
+        pass
+    assert len(list(home.outbox.rglob("*.eml"))) == 1
+    _age_sending_rows(home)
+    send_reminders(catalog, june18_result(evidence_root), home, policy=fast_policy())
+    assert len(list(home.outbox.rglob("*.eml"))) == 4  # the written one counted as sent, the rest written once
+    conn = sqlite3.connect(home.db)
+    assert {r[0] for r in conn.execute("SELECT status FROM reminder_log")} == {"sent"}
+    conn.close()
+
+
+def test_the_coordinator_gets_one_digest_a_day(catalog, home, evidence_root, smtp_server):
+    morning = june18_result(evidence_root)
+    send_reminders(catalog, morning, home, transport=smtp_server.transport(), policy=fast_policy())
+    evening = june18_result(evidence_root)
+    evening.as_of = evening.as_of.replace(hour=23, minute=59)  # the round run after the morning sweep
+    evening.obligations = [o for o in evening.obligations if o.unit != "区行政审批局"]  # and things moved
+    send_reminders(catalog, evening, home, transport=smtp_server.transport(), policy=fast_policy())
+    assert len(smtp_server.of_kind("digest")) == 1

@@ -82,8 +82,9 @@ def test_serve_registers_deployments_and_answers_a_recheck(tmp_path):
         assert "FREQ=DAILY" in deps["sweep"]["schedules"][0]["schedule"]["rrule"]
         assert deps["recheck"]["parameters"] == {"evidence_root": str(root)}
 
-        run = api(f"{base}/deployments/{deps['recheck']['id']}/create_flow_run", "POST",
-                  {"parameters": {"units": ["工信局"], "as_of": "2021-06-05T09:00:00"}})
+        run = wait_for(lambda: api(f"{base}/deployments/{deps['recheck']['id']}/create_flow_run", "POST",
+                                   {"parameters": {"units": ["工信局"], "as_of": "2021-06-05T09:00:00"}}),
+                       60, "the run request (a busy server answers 503)", proc, err)
 
         def finished():
             fr = api(f"{base}/flow_runs/{run['id']}")

@@ -23,6 +23,20 @@ class Held(click.ClickException):
         pass
 
 
+class MailFailed(Held):
+    """Reminders were due but none could be delivered (the message says why)."""
+
+    exit_code = 4
+
+
+def finish(summary) -> None:
+    """Exit code for a completed run that still needs a human: 3 held back, 4 mail failed."""
+    if summary.held:
+        raise Held(summary.message)
+    if summary.state == "mail-failed":
+        raise MailFailed(summary.message)
+
+
 def prepare(ctx: click.Context, *, quiet: bool = True, catalog_dir: str | None = None,
             evidence: Path | None = None, use_local_server: bool = True) -> Home:
     """The data directory, with Prefect configured for it (call before importing flows)."""
@@ -85,8 +99,8 @@ def echo_summary(summary, catalog=None, *, table: bool = True, details: bool = F
         click.echo(f"      {summary.report['xlsx']}")
     for w in summary.warnings:
         click.echo(f"注意：{w}")
-    colour = {"held": "red", "skipped": "yellow"}.get(summary.state, "green")
-    click.secho(summary.message, fg=colour, bold=summary.state == "held")
+    colour = {"held": "red", "skipped": "yellow", "mail-failed": "red"}.get(summary.state, "green")
+    click.secho(summary.message, fg=colour, bold=summary.state in ("held", "mail-failed"))
 
 
 def echo_reminders(summary) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .common import UserError, catalog_option, load_catalog_or_fail
-from .flowrun import Held, echo_summary, evidence_root, prepare, run_flow, where_prefect
+from .flowrun import Held, MailFailed, echo_summary, evidence_root, finish, prepare, run_flow, where_prefect
 
 DEPLOYMENT = "recheck/recheck"
 
@@ -62,8 +62,7 @@ def command(ctx: click.Context, units, tasks, notify: bool, evidence: Path | Non
     params["as_of"] = when
     summary = run_flow(recheck_flow, home=str(home.root), **params)
     echo_summary(summary, catalog, details=details)
-    if summary.held:
-        raise Held(summary.message)
+    finish(summary)
 
 
 def _remote(params: dict, timeout: int) -> None:
@@ -91,6 +90,8 @@ def _remote(params: dict, timeout: int) -> None:
         raise UserError(f"运行未成功：{state.message or state.name}")
     if state.name == "Held":
         raise Held(state.message or "")
+    if state.name == "MailFailed":
+        raise MailFailed(state.message or "")
 
 
 def run_artifacts(flow_run_id) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .common import UserError, catalog_option, load_catalog_or_fail, parse_round_date
-from .flowrun import Held, echo_summary, evidence_root, prepare, run_flow, where_prefect
+from .flowrun import echo_summary, evidence_root, finish, prepare, run_flow, where_prefect
 
 
 @click.command("run-round")
@@ -41,5 +41,4 @@ def command(ctx: click.Context, date: str, as_of: str | None, evidence: Path | N
     summary = run_flow(round_flow, round_date=round_date, as_of=when, notify=notify, dry_run=dry_run, force=force,
                        home=str(home.root))
     echo_summary(summary, catalog, details=details)
-    if summary.held:
-        raise Held(summary.message)
+    finish(summary)

@@ -96,7 +96,8 @@ def _interrupt(signum, frame):  # SIGTERM before the runner installs its own han
 
 
 @click.command("serve")
-@click.option("--port", default=4200, show_default=True, help="本地 Prefect 服务器和界面的端口")
+@click.option("--port", default=4200, show_default=True, type=click.IntRange(1, 65535),
+              help="本地 Prefect 服务器和界面的端口")
 @click.option("--host", default="127.0.0.1", show_default=True, help="本地服务器监听的地址（默认只允许本机访问）")
 @click.option("--evidence", "evidence", type=click.Path(path_type=Path), default=None,
               help="共享文件夹（部署的默认参数）；默认取环境变量 DUBAN_EVIDENCE 或 settings.yaml 的 evidence_root")

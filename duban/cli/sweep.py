@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .common import UserError, catalog_option, load_catalog_or_fail
-from .flowrun import Held, echo_summary, evidence_root, prepare, run_flow, where_prefect
+from .flowrun import echo_summary, evidence_root, finish, prepare, run_flow, where_prefect
 
 
 @click.command("sweep")
@@ -33,5 +33,4 @@ def command(ctx: click.Context, day: str | None, evidence: Path | None, dry_run:
 
     summary = run_flow(sweep_flow, day=the_day, dry_run=dry_run, force=force, home=str(home.root))
     echo_summary(summary, catalog, table=False)
-    if summary.held:
-        raise Held(summary.message)
+    finish(summary)
