@@ -41,10 +41,10 @@ __all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check", "
 @dataclass
 class Gathered:
     root: str
-    # rel, unit, task, round, submitted (POSIX), facts. Submitted = the file's modification
+    # rel, unit, task, round, submitted (POSIX), facts, sha256. Submitted = the file's modification
     # time, or when duban first saw its content if that is earlier (a clerk's clock set in
     # the future must not hide a real upload from a check made now).
-    files: list[tuple[str, str, str, str | None, float, dict]]
+    files: list[tuple[str, str, str, str | None, float, dict, str]]
     unrecognized: list[tuple[str, str]]
     stats: dict = field(default_factory=dict)
 
@@ -104,7 +104,7 @@ def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: L
         conn.close()
     files = [(f.rel, f.unit, f.task, f.round.isoformat() if f.round else None,
               min(f.mtime, seen.get(shas[f.rel], f.mtime)),
-              facts[(shas[f.rel], spec_key[f.task])].to_dict()) for f in scan.files]
+              facts[(shas[f.rel], spec_key[f.task])].to_dict(), shas[f.rel]) for f in scan.files]
     return Gathered(str(root), files, [(u.rel, u.reason) for u in scan.unrecognized],
                     {"files": len(scan.files), "hashed": hashed, "inspected": len(todo),
                      "unrecognized": len(scan.unrecognized), "gather_seconds": round(time.perf_counter() - t0, 3)})
@@ -115,13 +115,13 @@ def evaluate(catalog: Catalog, gathered: Gathered, as_of: dt.datetime, home: Hom
     t0 = time.perf_counter()
     submitted: dict[tuple[str, str], list[Submitted]] = {}
     rejected: list[FileIssue] = []
-    for rel, unit, task, rnd, when, fd in gathered.files:
+    for rel, unit, task, rnd, when, fd, sha in gathered.files:
         facts = Facts.from_dict(fd)
         at = submitted_at(when)
         if at > as_of:
             continue  # not handed in yet at this as-of time
         submitted.setdefault((task, unit), []).append(
-            Submitted(rel, dt.date.fromisoformat(rnd) if rnd else None, at, facts))
+            Submitted(rel, dt.date.fromisoformat(rnd) if rnd else None, at, facts, sha))
         if not facts.ok:
             rejected.append(FileIssue(rel, facts.reason or "无法读取"))
     conn = connect(home.db)

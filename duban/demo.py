@@ -132,7 +132,8 @@ class Builder:
                 if item.kind == "document" and self.rng.random() < 0.15:
                     add(samples.make_docx(folder / f"{name}.docx", [f"{unit}", label, f"第 {k + 1} 份"], mtime=when))
                 else:
-                    add(samples.make_pdf(folder / f"{name}.pdf", 1 + (k % 3), f"{unit}\n{label}", mtime=when))
+                    add(samples.make_pdf(folder / f"{name}.pdf", 1 + (k % 3), f"{unit}\n{label}\n{folder.name} 第 {k + 1} 份",
+                                         mtime=when))
             return True
         if item.kind == "link":
             if short:
@@ -214,7 +215,7 @@ class Builder:
             for idx, (due, n) in enumerate(zip(s07.task.rounds, counts)):
                 folder = root / folder_for(s07, unit, due)
                 for k in range(n):
-                    add(samples.make_pdf(folder / f"合同{idx + 1}-{k + 1:02d}.pdf", 1, f"{unit}\n{pdf.label}",
+                    add(samples.make_pdf(folder / f"合同{idx + 1}-{k + 1:02d}.pdf", 1, f"{unit}\n{pdf.label}\n合同编号 {idx + 1}-{k + 1}",
                                          mtime=_on_time(self.rng, due, self.start)))
         cases.append(f"S07 合同 PDF（两轮累计不少于 {pdf.min} 份）：6 个街道报送，数量不一，其余街道未报")
 

@@ -38,6 +38,7 @@ class Submitted:
     round: dt.date | None  # explicit round folder, or None = loose in the task folder
     at: dt.datetime  # submission time (mtime), Asia/Shanghai
     facts: Facts
+    sha: str = ""  # content hash: two copies of one file count once
 
 
 @dataclass
@@ -147,14 +148,29 @@ def _meets(catalog: Catalog, items: list[EvidenceItem], files: list[Submitted] |
     ordered = sorted(items, key=lambda it: {"ledger": 0, "figures": 1, "pdf": 2, "link": 3, "document": 4}[it.kind])
     for item in ordered:
         pool = files_for(item) if files_for else (files or [])
-        usable = [s for s in pool if s.facts.ok]
+        usable, copies = _unique([s for s in pool if s.facts.ok])
         o = _ITEM[item.kind](catalog, item, usable, consumed)
-        consumed.update(o.used)
+        if item.kind not in ("link", "figures"):  # a Word file may hold the plan and its links
+            consumed.update(o.used)
         total.met &= o.met
         total.usable |= o.usable
-        total.problems += o.problems
+        total.problems += o.problems + [p for p in copies if p not in total.problems]
         total.used += [u for u in o.used if u not in total.used]
     return total
+
+
+def _unique(files: list[Submitted]) -> tuple[list[Submitted], list[str]]:
+    """One file per content (the earliest submitted), and a note for each extra copy."""
+    first: dict[str, Submitted] = {}
+    keep, notes = [], []
+    for s in sorted(files, key=lambda s: (s.at, s.rel)):
+        if s.sha and s.sha in first:
+            notes.append(f"“{_name(s.rel)}”与“{_name(first[s.sha].rel)}”内容相同，只计一次")
+            continue
+        if s.sha:
+            first[s.sha] = s
+        keep.append(s)
+    return keep, notes
 
 
 # ---------------------------------------------------------------- one requirement
@@ -165,10 +181,10 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
     for s in files:
         for lf in s.facts.ledgers:
             if lf.template == (tpl.id if tpl else None):
-                if lf.rows == 0:
-                    blank.append(s.rel)
-                else:
+                if lf.rows:
                     found.append((s, lf))
+                elif lf.header_row > 0:  # the template's header, nothing under it
+                    blank.append(s.rel)
     name = item.label
     problems: list[str] = []
     if not found:
@@ -191,15 +207,22 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
         if bad:
             problems.append(f"{name}有 {bad} 个统一社会信用代码有误，如 {lf.invalid_uscc[0]}{where}")
         if lf.duplicate_uscc_count:
-            problems.append(f"{name}有重复的统一社会信用代码，如 {lf.duplicate_uscc[0]}{where}")
+            problems.append(f"{name}有 {lf.duplicate_extra_rows} 行统一社会信用代码与前面的行重复（只计一次），"
+                            f"如 {lf.duplicate_uscc[0]}{where}")
         if lf.outside_window_count and item.window:
             w = item.window
             problems.append(f"{name}有 {lf.outside_window_count} 行{w.column}不在 {w.start} 至 {w.end} 之间，"
                             f"如 {lf.outside_window[0]}{where}")
+        if lf.bad_dates and item.window:
+            problems.append(f"{name}有 {lf.bad_dates} 行{item.window.column}无法识别为日期"
+                            f"（请写成 2021-05-31 或 2021年5月31日）{where}")
         if lf.truncated:
             problems.append(f"{name}行数超过读取上限，只统计了前 {lf.rows} 行{where}")
         if not lf.missing_headers:
-            valid += max(lf.rows - bad - (lf.outside_window_count if item.window else 0), 0)
+            unusable = bad + lf.duplicate_extra_rows
+            if item.window:
+                unusable += lf.outside_window_count + lf.bad_dates
+            valid += max(lf.rows - unusable, 0)
         yes += lf.yes
         ratio_rows += lf.ratio_rows
     met = valid >= max(item.min, 1) and not any("缺少表头" in p for p in problems)

@@ -116,6 +116,9 @@ def _validate(d: dict, src: Path) -> ReportSettings:
     def fail(entry: str, problem: str, fix: str):
         raise ReportSettingsError(f"报告设置有误：{src}，条目 {entry}：{problem}\n  怎么改：{fix}")
 
+    for section in ("scoring", "traffic_light", "colours", "status_colours"):
+        if d.get(section) is not None and not isinstance(d.get(section), dict):
+            fail(section, "应当是“键: 值”的映射", f"参照 {DEFAULTS_FILE} 中 {section} 的写法")
     sc = d.get("scoring") or {}
     points_raw = sc.get("points") or {}
     if not isinstance(points_raw, dict) or not points_raw:
@@ -160,7 +163,10 @@ def _validate(d: dict, src: Path) -> ReportSettings:
             fail(f"status_colours.{s}", f"未知状态 '{s}'", f"状态只能是 {', '.join(STATUSES)}")
         if name not in colours:
             fail(f"status_colours.{s}", f"颜色 '{name}' 未在 colours 中定义", f"改为 {', '.join(colours)} 之一")
-    return ReportSettings(points, tuple(completed), bool(sc.get("rank_within_group", True)),
+    rank_within_group = sc.get("rank_within_group", True)
+    if not isinstance(rank_within_group, bool):
+        fail("scoring.rank_within_group", f"'{rank_within_group}' 不是 true/false", "写 true（分组排名）或 false（统一排名）")
+    return ReportSettings(points, tuple(completed), rank_within_group,
                           float(green_at), float(yellow_at), colours, status_colours)
 
 
@@ -182,7 +188,6 @@ def bucket(o: Obligation, day: dt.date, settings: ReportSettings) -> str | None:
     """The 总览 column an obligation counts in: its status when owed, else 未到期 / 待确认, else None."""
     if is_owed(o, day, settings) or o.status == "confirm":
         return o.status
-        return "confirm"
     if o.due is not None and (o.due > day or o.status == "pending"):
         return "not_due"
     return None  # done, ongoing, unassigned: not in the tallies

@@ -51,11 +51,18 @@ def new_run_folder(root: Path, round_date: dt.date | None, run_time: dt.datetime
             n += 1
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600: readable by others like report.xlsx
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

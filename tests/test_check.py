@@ -48,7 +48,7 @@ def build_tree(root: Path, cat) -> None:
     samples.make_pdf(gx / "随手放的.pdf")                                                             # unrecognized
     street = root / "解放路街道"
     for i in range(60):
-        samples.make_pdf(street / "07" / "第一轮" / f"合同{i:02d}.pdf", mtime=T(6, 8))
+        samples.make_pdf(street / "07" / "第一轮" / f"合同{i:02d}.pdf", text=f"合同 {i}", mtime=T(6, 8))
     make_ledger_xls(street / "05" / "名单.xls", t8, 10, yes_ratio=0.3, mtime=T(6, 18))    # .xls, ok
     samples.make_pdf(root / "不存在局" / "06" / "a.pdf")                                               # unrecognized
 

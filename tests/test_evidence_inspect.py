@@ -411,3 +411,48 @@ def test_makers_set_the_modification_time(tmp_path, T):
     assert q.stat().st_mtime == 1_600_000_000.0
     x = make_xls(tmp_path / "x.xls", {"S": [["a"]]}, mtime=1_600_000_001)
     assert x.stat().st_mtime == 1_600_000_001
+
+
+# ---------------------------------------------------------------- ledgers as clerks really send them
+def _d23_spec():
+    from evidence.spec import spec_for
+    from tasks_catalog import load_catalog
+
+    cat = load_catalog()
+    return cat, spec_for(cat.tasks["D23"], cat.templates)
+
+
+def _d23_rows(n, start=0, loaned=()):
+    from evidence.uscc import make_uscc
+
+    return [[start + i + 1, f"企业{start + i}", make_uscc(start + i), "2021-05", 100, "是" if (start + i) in loaned else "否", None]
+            for i in range(n)]
+
+
+HEAD8 = ["序号", "企业名称", "统一社会信用代码", "推荐月份", "融资需求（万元）", "是否获贷", "获贷金额（万元）"]
+
+
+def test_a_ledger_split_over_sheets_counts_every_sheet(tmp_path):
+    cat, spec = _d23_spec()
+    p = S.make_table_xlsx(tmp_path / "名单.xlsx", {"5月": [HEAD8] + _d23_rows(12), "6月": [HEAD8] + _d23_rows(8, 12)})
+    facts = inspect_file(p, spec, Limits())
+    assert sorted(lf.rows for lf in facts.ledgers if lf.template == "附件8") == [8, 12]
+
+
+def test_example_subtotal_and_repeated_header_rows_are_not_data(tmp_path):
+    cat, spec = _d23_spec()
+    example = ["示例", "某某科技有限公司", "91370102MA3XXXXXXX", "2021-05", 50, "是", 20]
+    rows = [HEAD8, example] + _d23_rows(3, loaned={0}) + [["小计", None, None, None, 300, None, None], HEAD8] \
+        + _d23_rows(2, 3, loaned={3}) + [["合计", None, None, None, 500, None, None]]
+    p = S.make_table_xlsx(tmp_path / "名单.xlsx", {"Sheet1": rows})
+    (lf,) = [lf for lf in inspect_file(p, spec, Limits()).ledgers if lf.template == "附件8"]
+    assert lf.rows == 5 and lf.invalid_uscc_count == 0
+    assert (lf.yes, lf.ratio_rows) == (2, 5)  # the repeated header's 是否获贷 is not a "yes"
+
+
+def test_chinese_punctuation_around_links_is_not_part_of_them():
+    from evidence.inspect.links import find_links
+
+    text = "见www.jinan.gov.cn，（http://news.example/a?id=1）。另见ｈｔｔｐ：／／ｗｗｗ．ｘ．ｃｎ／ａ；链接：http://c.cn/q"
+    assert find_links(text) == ["http://www.jinan.gov.cn", "http://news.example/a?id=1", "http://www.x.cn/a",
+                                "http://c.cn/q"]

@@ -167,3 +167,43 @@ def test_done_ongoing_unassigned_confirm(cat):
 def test_unit_filter_keeps_only_that_unit(cat):
     obs = run(cat, [], T(6, 21), tasks=["D06", "D09"], units=[GX])
     assert {(k[0], k[1]) for k in obs} == {("D06", GX)}
+
+
+def test_copies_of_one_file_count_once(cat):
+    a = Submitted("工信局/11/第一轮/案例.pdf", D(6, 4), T(6, 2), pdf(), sha="aaa")
+    b = Submitted("工信局/11/第一轮/案例 - 副本.pdf", D(6, 4), T(6, 3), pdf(), sha="aaa")
+    obs = evaluate(cat, {("D11", GX): [a, b]}, T(6, 5), {}, tasks={"D11"})
+    o = next(o for o in obs if o.round == D(6, 4) and o.unit == GX)
+    assert o.status == "partial" and any("已报送 1 份，要求不少于 2 份" in p for p in o.problems)
+    assert "“案例 - 副本.pdf”与“案例.pdf”内容相同，只计一次" in o.problems
+
+
+def test_one_word_file_can_hold_the_plan_and_its_links(cat):
+    unit = "区发改局"
+    both = ("D22", unit, "发改局/22/方案及报道.docx", None, T(6, 18), docx(links=["http://news.example/a"]))
+    assert run(cat, [both], T(6, 21), tasks=["D22"])[("D22", unit, D(6, 20))].status == "ok"
+
+
+def test_a_ledger_of_another_template_is_not_called_blank(cat):
+    unit = "区行政审批局"
+    other = Facts(kind="xlsx", ok=True, ledgers=[
+        LedgerFacts(sheet="Sheet1", template="附件2-1", header_row=3, rows=12),
+        LedgerFacts(sheet="Sheet1", template="附件2-2", header_row=0, rows=0, missing_headers=["是否履约践诺"])])
+    files = [("D07", unit, "审批局/07/第一轮/承诺台账.xlsx", D(6, 10), T(6, 9), other),
+             ("D07", unit, "审批局/07/第一轮/制度.docx", D(6, 10), T(6, 9), docx())]
+    o = run(cat, files, T(6, 11), tasks=["D07"])[("D07", unit, D(6, 10))]
+    assert o.status == "partial"
+    assert not any("空白模板" in p for p in o.problems)
+    assert any(p.startswith("缺少信用承诺履约践诺情况信息台账（模板 附件2-2") for p in o.problems)
+
+
+def test_duplicate_rows_and_unreadable_dates_do_not_count(cat):
+    dup = ledger("附件7", 205, duplicate_uscc=["91370102MA3C0000X0（第5、9行）"], duplicate_uscc_count=3,
+                 duplicate_extra_rows=6)
+    o = run(cat, [("D20", GX, "工信局/20/第一轮/a.xlsx", D(6, 4), T(6, 1), dup)], T(6, 5), tasks=["D20"])
+    (ob,) = [x for x in o.values() if x.round == D(6, 4)]
+    assert ob.status == "partial" and "台账有效数据 199 条" in ob.problems[0] and "6 行统一社会信用代码与前面的行重复" in ob.problems[1]
+    unit = "区财政局"
+    dates = ledger("双公示台账", 10, bad_dates=2)
+    (o,) = run(cat, [("D08", unit, "财政局/08/a.xlsx", None, T(6, 1), dates)], T(6, 5), tasks=["D08"], units=[unit]).values()
+    assert any("2 行决定日期无法识别为日期" in p for p in o.problems)

@@ -40,8 +40,8 @@ def build(root: Path) -> None:
     samples.make_ledger_xlsx(root / folder_for(d20, "区工信局", r1) / "仓储物流.xlsx", CAT.template("附件7"), 250,
                              mtime=T(6, 3))                                                  # ok
     samples.make_pdf(root / folder_for(d11, "区工信局", r1) / "案例1.pdf", mtime=T(6, 2))      # partial: 1 of 2
-    samples.make_pdf(root / folder_for(d13, "区发改局", r1) / "活动1.pdf", mtime=T(6, 7))      # late (after 06-04)
-    samples.make_pdf(root / folder_for(d13, "区发改局", r1) / "活动2.pdf", mtime=T(6, 7))
+    samples.make_pdf(root / folder_for(d13, "区发改局", r1) / "活动1.pdf", text="活动一", mtime=T(6, 7))  # late
+    samples.make_pdf(root / folder_for(d13, "区发改局", r1) / "活动2.pdf", text="活动二", mtime=T(6, 7))
     samples.make_corrupt(root / folder_for(d11, "区发改局", r1) / "案例.docx", mtime=T(6, 1))  # rejected
 
 

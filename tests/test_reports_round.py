@@ -215,6 +215,8 @@ def test_json_is_the_check_contract_plus_reminders(written):
     assert {k: data[k] for k in check} == check
     assert data["reminders"] == REMINDERS
     assert data["round"] == "2021-06-15" and data["generated_at"] == RUN.isoformat()
+    mode = lambda p: p.stat().st_mode & 0o777  # noqa: E731
+    assert mode(paths.json) == mode(paths.html) == mode(paths.xlsx)  # another account can open all three
     assert CheckResult.from_json(data).to_json() == check  # a stored report is a valid check JSON again
     assert data["summary"]["owed"] == 10 and data["summary"]["completed"] == 6
 

@@ -77,6 +77,8 @@ def test_home_settings_override_the_rule_and_show_in_the_workbook(catalog, tmp_p
     ("report:\n  colours:\n    green: {fill: green, font: '006100', bar: '3C9A5F'}\n", "colours.green.fill"),
     ("report:\n  status_colours: {missing: purple}\n", "status_colours.missing"),
     ("report:\n  scoring: [\n", "YAML"),
+    ("report:\n  scoring: [1, 2]\n", "scoring"),
+    ("report:\n  scoring:\n    rank_within_group: 否\n", "scoring.rank_within_group"),
 ])
 def test_a_mistake_in_the_settings_names_the_file_and_entry(tmp_path, yaml_text, entry):
     home = Home.resolve(tmp_path)

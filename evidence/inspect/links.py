@@ -9,7 +9,9 @@ from typing import Iterable
 # ASCII URL characters only: Chinese text right after a link ends it ("见http://a.cn/x。详见…")
 _URL = re.compile(r"(?:https?://|(?<![A-Za-z0-9./@-])www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.I)
 _SPLIT = re.compile(r"(?=https?://)", re.I)
-_TRAIL = ".,;:!?'\"、，。；：！？）】》」』"
+_TRAIL = ".,;:!?'\"、，。；：！？）】》」』(["
+# Chinese punctuation ends a link: replaced by a space *before* NFKC would turn "，（" into ",("
+_CJK_PUNCT = re.compile(r"[，（）。；！？【】《》、「」『』“”‘’]")
 MAX_LINKS = 1000
 
 
@@ -28,7 +30,7 @@ def find_links(text: str) -> list[str]:
     if not text or ("http" not in text and "www" not in text and "ｈｔｔｐ" not in text and "ｗｗｗ" not in text):
         return []
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", _CJK_PUNCT.sub(" ", text))
     out: list[str] = []
     for m in _URL.finditer(text):
         for piece in _SPLIT.split(m.group(0)):  # "http://a.cn,http://b.cn" is two links

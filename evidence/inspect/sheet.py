@@ -88,6 +88,9 @@ def _blank(v: object) -> bool:
 
 
 _TOTAL = re.compile(r"^(合计|总计|累计合计)")
+_SUBTOTAL = re.compile(r"^(小计|分计)")
+# the template's own example line (示例 / 例： / 某某公司 / XXXX): not data
+_EXAMPLE = re.compile(r"^(示例|样例|范例|举例|填写示例|填表示例|例[:：]?$|例[:：])|某某|^[xX×*]{3,}")
 _FOOTER = re.compile(r"^(填报人|填表人|审核人|制表人|负责人|单位负责人|分管领导|联系人|联系电话|填报日期|填表日期|"
                      r"填报单位|备注|说明|填表说明|注)\s*(?:[（(][^）)]{0,8}[）)])?\s*\d*\s*[:：.、]")
 
@@ -182,17 +185,23 @@ class _Matcher:
 
 
 # ---------------------------------------------------------------- data rows
-def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_row: int):
+def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_row: int,
+               header: Sequence[object] = ()):
     """([(0-based index, row)] of the rows that hold data, truncated).
 
     A row holds data when a cell outside the 序号-like columns is filled (a pre-numbered
     blank template has none); a 合计/总计 row ends the table; footer lines
-    (``填报人：``, ``注：``) are skipped.
+    (``填报人：``, ``注：``), 小计 rows, the template's example line (``示例``, ``某某公司``)
+    and the header repeated on a later page are skipped.
     """
     cap = start + limits.max_rows
     out = []
+    heads = {p: norm_label(v) for p, v in enumerate(header) if isinstance(v, str) and norm_label(v)}
     for i in range(start, min(len(rows), cap)):
         row = rows[i]
+        if heads and sum(1 for p, lab in heads.items() if p < len(row) and isinstance(row[p], str)
+                         and norm_label(row[p]) == lab) * 2 >= len(heads):
+            continue  # the header again (a printed table repeats it on every page)
         first = lead = None  # the first filled cell; the first outside the 序号 columns
         for p, v in enumerate(row):
             if not _blank(v):
@@ -209,6 +218,9 @@ def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_ro
             if isinstance(v, str) and _TOTAL.match(norm_label(v)):
                 return out, False
         if isinstance(lead, str) and _FOOTER.match(unicodedata.normalize("NFKC", lead).strip()):
+            continue
+        if any(isinstance(v, str) and (_SUBTOTAL.match(norm_label(v)) or _EXAMPLE.search(norm_label(v)))
+               for v in (first, lead)):
             continue
         out.append((i, row))
     truncated = end_row >= cap or any(not all(_blank(v) for v in r) for r in rows[cap:])
@@ -290,6 +302,8 @@ def yes_no(v: object) -> bool | None:
         return True
     if s in NO:
         return False
+    if s.startswith("是否"):  # a header's words, not an answer
+        return None
     if s[0] in "是已获":
         return True
     if s[0] in "否未不没无":
@@ -311,7 +325,7 @@ def analyse_template(name: str, rows: Rows, end_row: int, m: _Matcher, h: _Heade
                      limits: Limits) -> LedgerFacts:
     tpl = m.tpl
     start = h.row + h.height
-    data, truncated = _iter_data(rows, start, h.seq_pos, limits, end_row)
+    data, truncated = _iter_data(rows, start, h.seq_pos, limits, end_row, rows[h.row] if h.height == 1 else ())
     lf = LedgerFacts(sheet=name, template=tpl.id, header_row=h.row + 1, rows=len(data),
                      missing_headers=[c.name for ci, c in enumerate(tpl.columns) if c.required and ci not in h.pos],
                      truncated=truncated)
@@ -417,8 +431,7 @@ def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limit
                     out.append(lf)
             continue
         m = matchers[id(ls)]
-        best: LedgerFacts | None = None
-        best_key = None
+        found: list[LedgerFacts] = []
         for si, (name, rows, end) in enumerate(sheets):
             h = headers.get((id(ls), si))
             if h is None:
@@ -429,15 +442,12 @@ def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limit
                    matchers[id(other)].fraction(headers[(id(other), si)]) > mine
                    and other.template.id != ls.template.id for other in tpl_specs):
                 continue
-            lf = analyse_template(name, rows, end, m, h, ls, limits)
-            key = (h.required, h.total, lf.rows)
-            if best_key is None or key > best_key:
-                best, best_key = lf, key
-        if best is None:
+            found.append(analyse_template(name, rows, end, m, h, ls, limits))
+        if not found:  # not this template's ledger: say which headers it would need
             first = sheets[0][0] if sheets else ""
-            best = LedgerFacts(sheet=first, template=ls.template.id, header_row=0, rows=0,
-                               missing_headers=[c.name for c in ls.template.columns if c.required])
-        out.append(best)
+            found = [LedgerFacts(sheet=first, template=ls.template.id, header_row=0, rows=0,
+                                 missing_headers=[c.name for c in ls.template.columns if c.required])]
+        out.extend(found)
     return out
 
 
