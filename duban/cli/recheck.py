@@ -53,6 +53,8 @@ def command(ctx: click.Context, units, tasks, notify: bool, evidence: Path | Non
     if prefect_env.api_url() and not local:
         if evidence is not None:
             params["evidence_root"] = str(Path(evidence).expanduser().resolve())
+        if (ctx.find_root().obj or {}).get("home"):  # an explicit --home / DUBAN_HOME travels with the run
+            params["home"] = str(home.root)
         _remote(params, timeout)
         return
     evidence_root(home)
