@@ -195,7 +195,8 @@ def test_a_reply_lost_after_the_content_went_out_is_never_resent(catalog, home, 
     assert any("区行政审批局" in m.text and "发送结果不确定" in m.text for m in smtp_server.of_kind("digest"))
 
 
-def test_a_crash_between_send_and_record_does_not_mail_twice(catalog, home, evidence_root, smtp_server, monkeypatch):
+def _power_cut_before_the_next_record(monkeypatch):
+    """The run dies right after a message left, before the sent-log records it."""
     from notifications.sentlog import SentLog
 
     real = SentLog.mark_sent
@@ -205,6 +206,10 @@ def test_a_crash_between_send_and_record_does_not_mail_twice(catalog, home, evid
         raise KeyboardInterrupt("power cut")
 
     monkeypatch.setattr(SentLog, "mark_sent", crash_once)
+
+
+def test_a_crash_between_send_and_record_does_not_mail_twice(catalog, home, evidence_root, smtp_server, monkeypatch):
+    _power_cut_before_the_next_record(monkeypatch)
     try:
         _run(catalog, home, evidence_root, smtp_server.transport())
     except KeyboardInterrupt:
@@ -222,15 +227,7 @@ def test_a_crash_between_send_and_record_does_not_mail_twice(catalog, home, evid
 
 
 def test_the_outbox_settles_an_interrupted_write_as_sent(catalog, home, evidence_root, monkeypatch):
-    from notifications.sentlog import SentLog
-
-    real = SentLog.mark_sent
-
-    def crash_once(self, row_id, **kw):
-        monkeypatch.setattr(SentLog, "mark_sent", real)
-        raise KeyboardInterrupt("power cut")
-
-    monkeypatch.setattr(SentLog, "mark_sent", crash_once)
+    _power_cut_before_the_next_record(monkeypatch)
     try:
         send_reminders(catalog, june18_result(evidence_root), home, policy=fast_policy())
     except KeyboardInterrupt:
