@@ -260,10 +260,9 @@ def _figures(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consu
     return Outcome(not problems, bool(used), problems, used)
 
 
-def _count(kinds: set[str] | None, noun: str):
+def _count(kinds: set[str], noun: str):
     def rule(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consumed: set[str]) -> Outcome:
-        mine = [s for s in files if s.rel not in consumed and (kinds is None or s.facts.kind in kinds)
-                and not _is_blank_sheet(s) and (s.facts.kind != "txt" or kinds is not None)]
+        mine = [s for s in files if s.rel not in consumed and s.facts.kind in kinds and not _is_blank_sheet(s)]
         n = len(mine)
         need = max(item.min, 1)
         problems = []

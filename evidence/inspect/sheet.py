@@ -321,6 +321,12 @@ def _excel_row(i: int) -> int:
     return i + 1
 
 
+def _column_pos(tpl: Template, h: _Header, name: str) -> int | None:
+    """Sheet position of a template column, None when the template or the sheet lacks it."""
+    names = [c.name for c in tpl.columns]
+    return h.pos.get(names.index(name)) if name in names else None
+
+
 def analyse_template(name: str, rows: Rows, end_row: int, m: _Matcher, h: _Header, ls: LedgerSpec,
                      limits: Limits) -> LedgerFacts:
     tpl = m.tpl
@@ -355,12 +361,8 @@ def analyse_template(name: str, rows: Rows, end_row: int, m: _Matcher, h: _Heade
     # date window
     w = ls.window
     if w is not None:
-        try:
-            wci = [c.name for c in tpl.columns].index(w.column)
-        except ValueError:
-            wci = None
-        if wci is not None and wci in h.pos:
-            p = h.pos[wci]
+        p = _column_pos(tpl, h, w.column)
+        if p is not None:
             for i, row in data:
                 v = row[p] if p < len(row) else None
                 if _blank(v):
@@ -377,12 +379,8 @@ def analyse_template(name: str, rows: Rows, end_row: int, m: _Matcher, h: _Heade
 
     # yes/no ratio
     if ls.ratio_column:
-        try:
-            rci = [c.name for c in tpl.columns].index(ls.ratio_column)
-        except ValueError:
-            rci = None
-        if rci is not None and rci in h.pos:
-            p = h.pos[rci]
+        p = _column_pos(tpl, h, ls.ratio_column)
+        if p is not None:
             for i, row in data:
                 yn = yes_no(row[p] if p < len(row) else None)
                 if yn is not None:
