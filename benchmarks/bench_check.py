@@ -4,6 +4,7 @@ Prints: tree size, the first check (hash + inspect every file in the sandboxed p
 a re-check with nothing changed (no file opened), a re-check after one file changed,
 and the rule evaluation alone. Run: .venv/bin/python benchmarks/bench_check.py
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,12 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from duban.check import gather, evaluate, run_check
-from duban.demo import build_tree
+from duban.check import evaluate, gather, run_check
 from duban.home import Home
+from duban.tasks_catalog import load_catalog
+from duban.testing import samples
+from duban.testing.demo_tree import build_tree
 from duban.timeutil import TZ
-from evidence import samples
-from tasks_catalog import load_catalog
 
 
 def main() -> None:
@@ -35,8 +36,10 @@ def main() -> None:
         first = run_check(catalog, root, as_of, home)
         cold = time.perf_counter() - t
         s = first.stats
-        print(f"first check:  {cold:6.2f} s  ({s['files']} files, {s['hashed']} hashed, {s['inspected']} inspected, "
-              f"{s['files'] / cold:.0f} files/s, {len(first.obligations)} obligations)")
+        print(
+            f"first check:  {cold:6.2f} s  ({s['files']} files, {s['hashed']} hashed, {s['inspected']} inspected, "
+            f"{s['files'] / cold:.0f} files/s, {len(first.obligations)} obligations)"
+        )
 
         t = time.perf_counter()
         again = run_check(catalog, root, as_of, home)
@@ -47,8 +50,10 @@ def main() -> None:
         samples.make_table_xlsx(target, {"Sheet1": [["名称", "内容"], ["a", "b"]]})
         t = time.perf_counter()
         one = run_check(catalog, root, as_of, home)
-        print(f"one changed:  {time.perf_counter() - t:6.2f} s  ({one.stats['hashed']} hashed, "
-              f"{one.stats['inspected']} inspected)")
+        print(
+            f"one changed:  {time.perf_counter() - t:6.2f} s  ({one.stats['hashed']} hashed, "
+            f"{one.stats['inspected']} inspected)"
+        )
 
         g = gather(catalog, root, home)
         t = time.perf_counter()

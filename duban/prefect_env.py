@@ -18,6 +18,7 @@ Every value is a default (``os.environ.setdefault``): whatever the user or the c
 sets — ``PREFECT_API_URL`` to use an existing server, a PostgreSQL database URL, another
 ``PREFECT_HOME`` — wins. See ``../shared/notes/prefect.md`` for the measurements.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,12 @@ def configure(home: Home, *, quiet: bool = True, use_local_server: bool = True) 
     UI, and two servers never share one SQLite file). Returns the values applied.
     """
     if "prefect" in sys.modules and "PREFECT_HOME" not in os.environ:
-        warnings.warn("duban.prefect_env.configure() called after prefect was imported: "
-                      "settings read at import time will not change", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            "duban.prefect_env.configure() called after prefect was imported: "
+            "settings read at import time will not change",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     applied = {}
     values = defaults(home)
     if quiet:
@@ -99,7 +104,7 @@ def clear_serve_file(home: Home, pid: int) -> None:
 def healthy(url: str, timeout: float = 2.0) -> bool:
     """True when the Prefect API at ``url`` (``http://host:port/api``) answers its health check."""
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=timeout) as r:  # noqa: S310 (local URL)
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=timeout) as r:
             return r.status == 200 and r.read().strip() == b"true"
     except (OSError, ValueError):
         return False

@@ -2,22 +2,17 @@
 could not be used. This is the contract between the checker, the reminders, the reports
 and the flows; its JSON form (``schema: 1``) is documented in DESIGN.md.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Status = Literal["ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned"]
-STATUSES: tuple[str, ...] = ("ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned")
-# statuses that mean "the unit still owes something" (reminders go out for these)
-OPEN_STATUSES = ("partial", "missing", "pending")
-STATUS_LABELS = {
-    "ok": "按时完成", "late": "逾期完成", "partial": "材料不足", "missing": "未报送", "pending": "未到期",
-    "done": "已完成", "ongoing": "长期工作", "confirm": "待确认", "unassigned": "待分配",
-}
+from duban.statuses import STATUSES
+
 SCHEMA = 1
 
 
@@ -37,17 +32,27 @@ class Obligation:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "task": self.task, "unit": self.unit,
+            "task": self.task,
+            "unit": self.unit,
             "round": self.round.isoformat() if self.round else None,
             "due": self.due.isoformat() if self.due else None,
-            "status": self.status, "problems": list(self.problems), "files": list(self.files),
+            "status": self.status,
+            "problems": list(self.problems),
+            "files": list(self.files),
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Obligation":
-        date = lambda v: dt.date.fromisoformat(v) if v else None  # noqa: E731
-        return cls(d["task"], d.get("unit"), date(d.get("round")), date(d.get("due")), d["status"],
-                   list(d.get("problems") or []), list(d.get("files") or []))
+    def from_json(cls, d: dict[str, Any]) -> Obligation:
+        date = lambda v: dt.date.fromisoformat(v) if v else None
+        return cls(
+            d["task"],
+            d.get("unit"),
+            date(d.get("round")),
+            date(d.get("due")),
+            d["status"],
+            list(d.get("problems") or []),
+            list(d.get("files") or []),
+        )
 
 
 @dataclass
@@ -86,7 +91,7 @@ class CheckResult:
         return p
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "CheckResult":
+    def from_json(cls, d: dict[str, Any]) -> CheckResult:
         if d.get("schema") != SCHEMA:
             raise ValueError(f"unsupported check schema {d.get('schema')!r}")
         return cls(
@@ -98,7 +103,7 @@ class CheckResult:
         )
 
     @classmethod
-    def load(cls, path: Path | str) -> "CheckResult":
+    def load(cls, path: Path | str) -> CheckResult:
         return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
     # -- views used by reminders and reports
@@ -115,7 +120,7 @@ class CheckResult:
         rows = []
         for unit in units:
             if by_unit.get(unit):
-                c = {s: 0 for s in statuses}
+                c = dict.fromkeys(statuses, 0)
                 for o in by_unit[unit]:
                     if o.status in c:
                         c[o.status] += 1
@@ -123,7 +128,7 @@ class CheckResult:
         return rows
 
     def counts(self) -> dict[str, int]:
-        c = {s: 0 for s in STATUSES}
+        c = dict.fromkeys(STATUSES, 0)
         for o in self.obligations:
             c[o.status] = c.get(o.status, 0) + 1
         return c

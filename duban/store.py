@@ -4,6 +4,7 @@ Each module that keeps state declares its own tables with :func:`ensure_schema`
 (evidence inspections and check runs, confirmations, the reminder sent-log, reports);
 this module only opens the database safely for several processes.
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -1,4 +1,5 @@
 """Times are Asia/Shanghai. Parsing of --as-of values and round dates."""
+
 from __future__ import annotations
 
 import datetime as dt

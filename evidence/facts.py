@@ -1,9 +1,10 @@
 """What an inspector found in one file: plain, picklable data, stored by content hash.
 
 Inspectors (``evidence.inspect``) produce :class:`Facts`; the rules
-(``evidence.rules``) turn facts into obligation statuses and problems. Facts hold
+(``duban.check.rules``) turn facts into obligation statuses and problems. Facts hold
 numbers and short Chinese details (with Excel row numbers); they never decide a status.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -52,11 +53,11 @@ class Facts:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Facts":
+    def from_dict(cls, d: dict[str, Any]) -> Facts:
         d = dict(d)
         d["ledgers"] = [LedgerFacts(**x) for x in d.get("ledgers", [])]
         return cls(**d)
 
     @classmethod
-    def rejected(cls, kind: str, reason: str) -> "Facts":
+    def rejected(cls, kind: str, reason: str) -> Facts:
         return cls(kind=kind, ok=False, reason=reason)

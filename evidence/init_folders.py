@@ -6,16 +6,17 @@ and the blank template ``.xlsx`` where a ledger is required. It only ever adds: 
 existing folder or file — anything a unit put there — is never overwritten, moved or
 deleted.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks_catalog import Catalog, ResolvedTask
-from tasks_catalog.views import cn_date, deadline_text, item_text, units_text
+from duban.tasks_catalog import Catalog, ResolvedTask
+from duban.tasks_catalog.views import cn_date, deadline_text, item_text, round_name, units_text
 
-from .layout import (INSTRUCTIONS_FILE, parse_round_folder, parse_task_folder, parse_unit_folder, round_name,
-                     task_folder_name)
+from .blank_templates import make_blank_template_xlsx, template_filename
+from .layout import INSTRUCTIONS_FILE, parse_round_folder, parse_task_folder, parse_unit_folder, task_folder_name
 
 
 @dataclass
@@ -23,10 +24,6 @@ class InitReport:
     created_dirs: list[Path] = field(default_factory=list)
     created_files: list[Path] = field(default_factory=list)
     kept: int = 0  # files that already existed and were left alone
-
-
-def template_filename(template_id: str, title: str) -> str:
-    return f"{template_id}-{title}（空白模板）.xlsx".replace("/", "／")
 
 
 def instructions(rt: ResolvedTask, catalog: Catalog, unit: str) -> str:
@@ -58,16 +55,13 @@ def instructions(rt: ResolvedTask, catalog: Catalog, unit: str) -> str:
         lines += ["", f"台账请使用{where}中的空白模板填写（不要改动表头）；空白模板本身不计入。"]
     if any(i.kind == "link" for i in t.evidence):
         lines += ["链接可写在 .txt、Word 或 Excel 文件里。"]
-    lines += ["文件请勿加密码、不要压缩打包。",
-              f"本单位：{unit}。有疑问请联系{catalog.campaign.coordinator}。", ""]
+    lines += ["文件请勿加密码、不要压缩打包。", f"本单位：{unit}。有疑问请联系{catalog.campaign.coordinator}。", ""]
     return "\n".join(lines)
 
 
 def init_folders(root: Path, catalog: Catalog, *, units: list[str] | None = None) -> InitReport:
     """Lay out (or complete) the skeleton. A folder a unit already made or renamed in any
     accepted form (``发改局``, ``07``, ``第1轮`` ...) is reused, never duplicated."""
-    from .samples import make_blank_template_xlsx
-
     report = InitReport()
     root = Path(root)
     wanted = {catalog.unit(u).name for u in units} if units else None
@@ -78,7 +72,7 @@ def init_folders(root: Path, catalog: Catalog, *, units: list[str] | None = None
                 continue
             udir = unit_dirs.setdefault(unit, root / unit)
             u = catalog.units[unit]
-            tasks_here = _existing(udir, lambda name: getattr(parse_task_folder(name, u, catalog)[0], "id", None))
+            tasks_here = _existing(udir, lambda name, u=u: getattr(parse_task_folder(name, u, catalog)[0], "id", None))
             base = tasks_here.get(rt.id, udir / task_folder_name(rt))
             _mkdir(base, report)
             _write_new(base / INSTRUCTIONS_FILE, instructions(rt, catalog, unit).encode("utf-8-sig"), report)
@@ -86,7 +80,7 @@ def init_folders(root: Path, catalog: Catalog, *, units: list[str] | None = None
             targets = [base]
             if len(rounds) > 1:
                 year = catalog.campaign.year
-                have = _existing(base, lambda name: parse_round_folder(name, rt, year)[0])
+                have = _existing(base, lambda name, rt=rt, year=year: parse_round_folder(name, rt, year)[0])
                 targets = [have.get(d, base / round_name(i)) for i, d in enumerate(rounds)]
             for folder in targets:
                 _mkdir(folder, report)

@@ -9,6 +9,7 @@ parsing of every form a clerk may type (DESIGN.md, "Folder convention"):
 - round (tasks with several rounds): ``第一轮``, ``第1轮`` ... or the due date
   (``2021-06-10``, ``0610``, ``6月10日``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,18 +17,13 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
-from tasks_catalog import Catalog, ResolvedTask, Unit
+from duban.tasks_catalog import Catalog, ResolvedTask, Unit
+from duban.tasks_catalog.views import CN_NUM, round_name
 
-CN_NUM = "一二三四五六七八九十"
 INSTRUCTIONS_FILE = "说明.txt"
 
 
 # ---------------------------------------------------------------- canonical names
-def round_name(index: int) -> str:
-    """0 -> 第一轮."""
-    return f"第{CN_NUM[index]}轮" if index < len(CN_NUM) else f"第{index + 1}轮"
-
-
 def task_folder_name(task: ResolvedTask) -> str:
     return f"{task.task.number:02d}-{task.task.title}"
 
@@ -83,24 +79,29 @@ def parse_round_folder(name: str, task: ResolvedTask, year: int) -> tuple[dt.dat
     m = _ROUND_CN.match(text)
     if m:
         n = m.group("n")
-        idx = (CN_NUM.index(n) if n in CN_NUM else int(n) - 1)
+        idx = CN_NUM.index(n) if n in CN_NUM else int(n) - 1
         if 0 <= idx < len(rounds):
             return rounds[idx], None
         return None, f"任务 {task.id} 只有 {len(rounds)} 轮，没有'{name}'：请放入 " + "、".join(
-            round_name(i) for i in range(len(rounds)))
+            round_name(i) for i in range(len(rounds))
+        )
     for rx in _DATE_FORMS:
         m = rx.match(text)
         if not m:
             continue
         try:
-            day = dt.date(int(m.group("y")) if "y" in m.groupdict() and m.group("y") else year,
-                          int(m.group("m")), int(m.group("d")))
+            day = dt.date(
+                int(m.group("y")) if "y" in m.groupdict() and m.group("y") else year,
+                int(m.group("m")),
+                int(m.group("d")),
+            )
         except ValueError:
             break
         if day in rounds:
             return day, None
         return None, f"任务 {task.id} 没有截止日期为 {day.isoformat()} 的一轮：应为 " + "、".join(
-            f"{round_name(i)}（{d.month}月{d.day}日）" for i, d in enumerate(rounds))
+            f"{round_name(i)}（{d.month}月{d.day}日）" for i, d in enumerate(rounds)
+        )
     return None, None  # not a round folder name at all
 
 

@@ -5,10 +5,13 @@ The defaults suit one office server; a settings file may override any of them::
 
     Limits.from_dict({"max_rows": 200000, "timeout_s": 120})
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from duban.settings import Settings, SettingsError, check_keys
 
 MiB = 1024 * 1024
 
@@ -35,7 +38,7 @@ class Limits:
                 raise ValueError(f"limit '{f.name}' must be a whole number, got {v!r}")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> "Limits":
+    def from_dict(cls, d: dict[str, Any] | None) -> Limits:
         """Limits from a settings mapping; unknown keys are an error naming the key."""
         d = dict(d or {})
         known = {f.name: f for f in fields(cls)}
@@ -48,6 +51,17 @@ class Limits:
                 v = int(v)
             out[key] = v
         return cls(**out)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The ``limits:`` section of ``settings.yaml`` over the defaults, e.g.
+        ``limits: {max_file_bytes: 524288000, timeout_s: 120}``."""
+        data = settings.section("limits")
+        check_keys(data, [f.name for f in fields(cls)], file=settings.file, where="limits")
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError) as e:
+            raise SettingsError(settings.file, f"limits 设置有误：{e}", "写正数，整数项不要带小数") from None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,6 +18,7 @@ one stuck worker, and its breakage costs every pending future). Each job costs o
 pickle round trip (~0.2 ms); an InspectSpec is sent to a worker once and then named by
 its fingerprint.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,14 +28,14 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable, Sequence
 
-from evidence.facts import Facts
-from evidence.inspect import common
-from evidence.limits import Limits
-from evidence.spec import InspectSpec
+from duban.evidence.facts import Facts
+from duban.evidence.inspect import common
+from duban.evidence.limits import Limits
+from duban.evidence.spec import InspectSpec
 
 __all__ = ["InspectorPool", "inspect_in_process"]
 
@@ -43,7 +44,7 @@ Job = tuple[Path, InspectSpec]
 
 def inspect_in_process(path: Path | str, spec: InspectSpec, limits: Limits | None = None) -> Facts:
     """Inspect in this process (tests, benchmarks). No sandbox: a calamine abort kills the caller."""
-    from evidence.inspect import inspect_file
+    from duban.evidence.inspect import inspect_file
 
     return inspect_file(Path(path), spec, limits or Limits())
 
@@ -65,7 +66,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
     except (ImportError, ValueError, OSError):  # pragma: no cover - non-Linux
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
-    from evidence.inspect import inspect_file
+    from duban.evidence.inspect import inspect_file
 
     specs: dict[str, InspectSpec] = {}
     while True:
@@ -82,7 +83,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             facts = inspect_file(Path(path), specs[key], limits)
         except MemoryError:
             facts = Facts.rejected("unknown", common.MEMORY)
-        except Exception as e:  # noqa: BLE001 - a reader bug must not kill the worker
+        except Exception as e:
             facts = Facts.rejected("unknown", f"{common.CORRUPT}（{type(e).__name__}）")
         try:
             conn.send((job_id, facts))
@@ -95,8 +96,18 @@ def _context() -> mp.context.BaseContext:
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         # workers fork from a server that has already imported the readers: a new worker in ~5 ms
-        ctx.set_forkserver_preload(["evidence.inspect", "evidence.inspect.sheet", "evidence.inspect.pdf",
-                                    "evidence.inspect.word", "python_calamine", "pypdf", "msoffcrypto", "olefile"])
+        ctx.set_forkserver_preload(
+            [
+                "duban.evidence.inspect",
+                "duban.evidence.inspect.sheet",
+                "duban.evidence.inspect.pdf",
+                "duban.evidence.inspect.word",
+                "python_calamine",
+                "pypdf",
+                "msoffcrypto",
+                "olefile",
+            ]
+        )
         return ctx
     return mp.get_context("spawn")
 
@@ -170,7 +181,7 @@ class InspectorPool:
         self.restarts = 0
 
     # -- lifecycle
-    def __enter__(self) -> "InspectorPool":
+    def __enter__(self) -> InspectorPool:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -237,8 +248,9 @@ class InspectorPool:
             if not busy:
                 raise RuntimeError("inspector pool has jobs left but no busy worker")  # pragma: no cover
             wait_for = max(0.0, min(self._pool[k].deadline for k in busy) - time.monotonic())
-            ready = set(wait([self._pool[k].conn for k in busy] + [self._pool[k].proc.sentinel for k in busy],
-                             timeout=wait_for))
+            ready = set(
+                wait([self._pool[k].conn for k in busy] + [self._pool[k].proc.sentinel for k in busy], timeout=wait_for)
+            )
             now = time.monotonic()
             for k in busy:
                 w = self._pool[k]
@@ -273,17 +285,17 @@ class InspectorPool:
                     return facts
         except (EOFError, OSError, ValueError):
             pass
-        except Exception:  # noqa: BLE001 - a truncated pickle from a dying worker
+        except Exception:  # noqa: S110 (a worker that answers garbage is treated as one that did not answer)
             pass
         return None
 
 
 def _kind(path: Path) -> str:
-    from evidence.sniff import sniff
+    from duban.evidence.sniff import sniff
 
     try:
         return sniff(path)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "unknown"
 
 

@@ -5,6 +5,7 @@ inspection happen later, and only for new or changed files). Anything it cannot 
 returned as *unrecognized* with a reason in Chinese; nothing is dropped silently except
 Office lock files, system files and hidden files.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks_catalog import Catalog, ResolvedTask, Unit
+from duban.tasks_catalog import Catalog, ResolvedTask, Unit
 
 from .layout import INSTRUCTIONS_FILE, parse_round_folder, parse_task_folder, parse_unit_folder
 
@@ -55,16 +56,33 @@ class Scan:
 class EvidenceRootError(Exception):
     """The evidence root is missing or unreadable: no round may proceed on it."""
 
+    def __init__(self, reason: str, code: str = "unreadable"):
+        super().__init__(reason)
+        self.reason, self.code = reason, code
+
+
+def root_problem(root: Path | str) -> EvidenceRootError | None:
+    """Why the evidence root cannot be scanned (``code`` missing | unreadable), or None.
+
+    The one readability check of the share: the scanner, the guard and the flows all ask here.
+    """
+    root = Path(root)
+    if not root.exists():
+        return EvidenceRootError(f"佐证材料根目录 {root} 不存在或无法访问（共享盘是否已断开？）", "missing")
+    if not root.is_dir():
+        return EvidenceRootError(f"佐证材料根目录 {root} 不是文件夹：请检查 --evidence 参数或 evidence_root 设置")
+    try:
+        with os.scandir(root) as it:
+            next(it, None)
+    except OSError as e:
+        return EvidenceRootError(f"无法读取佐证材料根目录 {root}（{e.strerror or e}）：请检查共享盘权限")
+    return None
+
 
 def check_root(root: Path) -> None:
-    if not root.exists():
-        raise EvidenceRootError(f"佐证材料根目录不存在：{root}（共享盘是否已断开？）")
-    if not root.is_dir():
-        raise EvidenceRootError(f"佐证材料根目录不是文件夹：{root}")
-    try:
-        next(os.scandir(root), None)
-    except OSError as e:
-        raise EvidenceRootError(f"无法读取佐证材料根目录 {root}：{e.strerror or e}") from None
+    problem = root_problem(root)
+    if problem is not None:
+        raise problem
 
 
 def scan_tree(root: Path, catalog: Catalog) -> Scan:
@@ -82,12 +100,18 @@ def scan_tree(root: Path, catalog: Catalog) -> Scan:
         unit = parse_unit_folder(entry.name, catalog)
         if unit is None:
             n = _count_files(Path(entry.path))
-            scan.unrecognized.append(Unrecognized(
-                rel + "/", f"无法识别的单位文件夹 '{entry.name}'（内有 {n} 个文件）：请用单位名录中的名称或简称命名，如 区发改局、发改局"))
+            scan.unrecognized.append(
+                Unrecognized(
+                    rel + "/",
+                    f"无法识别的单位文件夹 '{entry.name}'（内有 {n} 个文件）：请用单位名录中的名称或简称命名，如 区发改局、发改局",
+                )
+            )
             continue
         unit_real = Path(entry.path).resolve()
         if entry.is_symlink() and not _inside(unit_real, real_root):
-            scan.unrecognized.append(Unrecognized(rel + "/", "单位文件夹是指向共享文件夹以外的链接，不计入：请把材料本身放进来"))
+            scan.unrecognized.append(
+                Unrecognized(rel + "/", "单位文件夹是指向共享文件夹以外的链接，不计入：请把材料本身放进来")
+            )
             continue
         _scan_unit(Path(entry.path), rel, unit, unit_real, catalog, scan)
     return scan
@@ -99,24 +123,41 @@ def _scan_unit(path: Path, rel: str, unit: Unit, unit_real: Path, catalog: Catal
         if is_ignored(entry.name):
             continue
         if entry.is_symlink() and not _inside(Path(entry.path).resolve(), unit_real):
-            scan.unrecognized.append(Unrecognized(erel, "这是指向本单位文件夹以外的链接，不计入：请把材料本身放入本单位文件夹"))
+            scan.unrecognized.append(
+                Unrecognized(erel, "这是指向本单位文件夹以外的链接，不计入：请把材料本身放入本单位文件夹")
+            )
             continue
         if not _is_dir(entry):
-            scan.unrecognized.append(Unrecognized(erel, "文件直接放在单位文件夹里，看不出属于哪项任务：请放入对应任务编号的文件夹（如 07）"))
+            scan.unrecognized.append(
+                Unrecognized(erel, "文件直接放在单位文件夹里，看不出属于哪项任务：请放入对应任务编号的文件夹（如 07）")
+            )
             continue
         task, reason = parse_task_folder(entry.name, unit, catalog)
         if task is None:
             scan.unrecognized.append(Unrecognized(erel + "/", reason or "无法识别的任务文件夹"))
             continue
         if unit.name not in task.leads and unit.name not in task.supports:
-            scan.unrecognized.append(Unrecognized(
-                erel + "/", f"{unit.name} 不是任务 {task.id} 的责任单位，材料不计入：请确认任务编号（可运行 duban catalog --unit {unit.name} 查看本单位任务）"))
+            scan.unrecognized.append(
+                Unrecognized(
+                    erel + "/",
+                    f"{unit.name} 不是任务 {task.id} 的责任单位，材料不计入：请确认任务编号（可运行 duban catalog --unit {unit.name} 查看本单位任务）",
+                )
+            )
             continue
         _scan_task(Path(entry.path), erel, unit, task, None, unit_real, catalog, scan, depth=0)
 
 
-def _scan_task(path: Path, rel: str, unit: Unit, task: ResolvedTask, round_date: dt.date | None,
-               unit_real: Path, catalog: Catalog, scan: Scan, depth: int) -> None:
+def _scan_task(
+    path: Path,
+    rel: str,
+    unit: Unit,
+    task: ResolvedTask,
+    round_date: dt.date | None,
+    unit_real: Path,
+    catalog: Catalog,
+    scan: Scan,
+    depth: int,
+) -> None:
     multi = len(task.task.rounds) > 1
     for entry in _entries(path):
         erel = f"{rel}/{entry.name}"
@@ -125,8 +166,11 @@ def _scan_task(path: Path, rel: str, unit: Unit, task: ResolvedTask, round_date:
         if entry.is_symlink():
             target = Path(entry.path).resolve()
             if not _inside(target, unit_real):
-                scan.unrecognized.append(Unrecognized(
-                    erel, f"这是指向本单位文件夹以外（{target}）的链接，不计入：请把文件本身放入本单位文件夹"))
+                scan.unrecognized.append(
+                    Unrecognized(
+                        erel, f"这是指向本单位文件夹以外（{target}）的链接，不计入：请把文件本身放入本单位文件夹"
+                    )
+                )
                 continue
         if _is_dir(entry):
             if depth > 8:
@@ -149,8 +193,19 @@ def _scan_task(path: Path, rel: str, unit: Unit, task: ResolvedTask, round_date:
         if not stat.S_ISREG(st.st_mode):
             scan.unrecognized.append(Unrecognized(erel, "不是普通文件，已跳过"))
             continue
-        scan.files.append(ScannedFile(erel, Path(entry.path), unit.name, task.id, round_date, st.st_size,
-                                      st.st_mtime, st.st_mtime_ns, st.st_ino))
+        scan.files.append(
+            ScannedFile(
+                erel,
+                Path(entry.path),
+                unit.name,
+                task.id,
+                round_date,
+                st.st_size,
+                st.st_mtime,
+                st.st_mtime_ns,
+                st.st_ino,
+            )
+        )
 
 
 def _entries(path: Path) -> list[os.DirEntry]:

@@ -7,6 +7,7 @@ Kinds: ``pdf docx doc wps xlsx xls et ods csv txt html image zip unknown empty``
 (zip, rar, 7z, gz). Reads at most the first 64 KiB plus the zip central directory or
 the OLE directory: well under 2 ms for an ordinary file, whatever its size.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -16,16 +17,33 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("pdf", "docx", "doc", "wps", "xlsx", "xls", "et", "ods", "csv", "txt", "html", "image", "zip",
-         "unknown", "empty", "encrypted-office")
+KINDS = (
+    "pdf",
+    "docx",
+    "doc",
+    "wps",
+    "xlsx",
+    "xls",
+    "et",
+    "ods",
+    "csv",
+    "txt",
+    "html",
+    "image",
+    "zip",
+    "unknown",
+    "empty",
+    "encrypted-office",
+)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEAD = 8192
 
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _ARCHIVE_MAGIC = (b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
-_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|meta|title|style)\b",
-                         re.I | re.S)
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|meta|title|style)\b", re.I | re.S
+)
 
 
 @dataclass(frozen=True)
@@ -60,9 +78,12 @@ def _from_head(f, head: bytes, ext: str) -> Sniffed:
         return _ole_kind(f, ext)
     if b"%PDF-" in head[:1024]:
         return Sniffed("pdf")
-    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP") \
-            or (head[:2] == b"BM" and len(head) > 26 and head[6:10] == b"\0\0\0\0") \
-            or head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
+    if (
+        head.startswith(_IMAGE_MAGIC)
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or (head[:2] == b"BM" and len(head) > 26 and head[6:10] == b"\0\0\0\0")
+        or head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif")
+    ):
         return Sniffed("image")
     if head.startswith(_ARCHIVE_MAGIC):
         return Sniffed("zip", detail="archive")
@@ -119,7 +140,7 @@ def _ole_kind(f, ext: str) -> Sniffed:
     try:
         f.seek(0)
         ole = olefile.OleFileIO(f)
-    except Exception:  # noqa: BLE001 - olefile raises many kinds on garbage
+    except Exception:
         return Sniffed("unknown", "ole", "bad-ole")
     try:
         streams = {"/".join(p) for p in ole.listdir(streams=True, storages=False)}
@@ -140,7 +161,7 @@ def _ole_kind(f, ext: str) -> Sniffed:
         if "PowerPoint Document" in top:
             return Sniffed("unknown", "ole", "ppt")
         return Sniffed("unknown", "ole")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return Sniffed("unknown", "ole", "bad-ole")
     finally:
         ole.close()
@@ -157,13 +178,17 @@ def _stream_head(ole, name: str, n: int) -> bytes:
     out = bytearray()
     sect, seen = entry.isectStart, 0
     fp, size = ole.fp, ole.sectorsize
-    while len(out) < min(n, entry.size) and sect < len(ole.fat) and seen < 64 \
-            and sect not in (olefile.ENDOFCHAIN, olefile.FREESECT):
+    while (
+        len(out) < min(n, entry.size)
+        and sect < len(ole.fat)
+        and seen < 64
+        and sect not in (olefile.ENDOFCHAIN, olefile.FREESECT)
+    ):
         fp.seek(size * (sect + 1))
         out += fp.read(size)
         sect = ole.fat[sect]
         seen += 1
-    return bytes(out[:min(n, entry.size)])
+    return bytes(out[: min(n, entry.size)])
 
 
 def _xls_encrypted(data: bytes) -> bool:
@@ -191,8 +216,9 @@ def decode_head(head: bytes) -> str | None:
     """The text of a file's first bytes, or None when it does not look like text."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return head[2:len(head) - (len(head) % 2)].decode("utf-16-le" if head[0] == 0xFF else "utf-16-be",
-                                                                errors="strict")
+            return head[2 : len(head) - (len(head) % 2)].decode(
+                "utf-16-le" if head[0] == 0xFF else "utf-16-be", errors="strict"
+            )
         except UnicodeDecodeError:
             return None
     if b"\x00" in head:

@@ -3,13 +3,14 @@ figures forms of the task whose folder it sits in. Picklable, so it travels to t
 worker processes; its fingerprint is part of the inspection cache key, so editing a
 template in the catalog makes duban read the affected files again.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
 
-from tasks_catalog.models import DateWindow, EvidenceItem, ResolvedTask, Template
+from duban.tasks_catalog.models import DateWindow, EvidenceItem, ResolvedTask, Template
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,14 @@ class InspectSpec:
 
     def fingerprint(self) -> str:
         data = {
-            "ledgers": [[l.template.model_dump(mode="json") if l.template else None,
-                         l.window.model_dump(mode="json") if l.window else None, l.ratio_column] for l in self.ledgers],
+            "ledgers": [
+                [
+                    ls.template.model_dump(mode="json") if ls.template else None,
+                    ls.window.model_dump(mode="json") if ls.window else None,
+                    ls.ratio_column,
+                ]
+                for ls in self.ledgers
+            ],
             "figures": [t.model_dump(mode="json") for t in self.figures],
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]

@@ -9,6 +9,7 @@ Tables
 - ``inspections``: facts per (content hash, inspect-spec fingerprint).
 - ``check_runs``: one row per check: when, as of when, counters, the result JSON.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,9 @@ from duban.store import register_schema
 
 from .facts import Facts
 
-register_schema("evidence", """
+register_schema(
+    "evidence",
+    """
 CREATE TABLE IF NOT EXISTS evidence_files (
     root TEXT NOT NULL, path TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
@@ -42,13 +45,14 @@ CREATE TABLE IF NOT EXISTS check_runs (
     files INTEGER NOT NULL, hashed INTEGER NOT NULL, inspected INTEGER NOT NULL,
     seconds REAL NOT NULL, result TEXT NOT NULL
 );
-""")
+""",
+)
 
 CHUNK = 1 << 20
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
 def sha256_file(path: Path) -> str:
@@ -73,10 +77,12 @@ def remember_hashes(conn: sqlite3.Connection, root: str, rows: list[tuple[str, i
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT(root, path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,
              inode=excluded.inode, sha256=excluded.sha256, last_seen=excluded.last_seen""",
-        [(root, p, s, m, i, h, now, now) for p, s, m, i, h in rows])
+        [(root, p, s, m, i, h, now, now) for p, s, m, i, h in rows],
+    )
     conn.executemany(
         "INSERT OR IGNORE INTO evidence_contents (sha256, size, first_seen, first_path) VALUES (?, ?, ?, ?)",
-        [(h, s, now, p) for p, s, m, i, h in rows])
+        [(h, s, now, p) for p, s, m, i, h in rows],
+    )
     conn.execute("COMMIT")
 
 
@@ -86,8 +92,8 @@ def cached_facts(conn: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[t
         return out
     shas = sorted({k[0] for k in keys})
     for i in range(0, len(shas), 500):
-        part = shas[i:i + 500]
-        q = f"SELECT sha256, spec, facts FROM inspections WHERE sha256 IN ({','.join('?' * len(part))})"
+        part = shas[i : i + 500]
+        q = f"SELECT sha256, spec, facts FROM inspections WHERE sha256 IN ({','.join('?' * len(part))})"  # noqa: S608 (placeholders only)
         for r in conn.execute(q, part):
             key = (r["sha256"], r["spec"])
             if key in keys:
@@ -100,17 +106,41 @@ def remember_facts(conn: sqlite3.Connection, items: list[tuple[str, str, Facts]]
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT OR REPLACE INTO inspections (sha256, spec, facts, inspected_at) VALUES (?, ?, ?, ?)",
-        [(sha, spec, json.dumps(f.to_dict(), ensure_ascii=False), now) for sha, spec, f in items])
+        [(sha, spec, json.dumps(f.to_dict(), ensure_ascii=False), now) for sha, spec, f in items],
+    )
     conn.execute("COMMIT")
 
 
-def record_run(conn: sqlite3.Connection, *, started_at: str, as_of: str, root: str, units, tasks, files: int,
-               hashed: int, inspected: int, seconds: float, result_json: str) -> int:
+def record_run(
+    conn: sqlite3.Connection,
+    *,
+    started_at: str,
+    as_of: str,
+    root: str,
+    units,
+    tasks,
+    files: int,
+    hashed: int,
+    inspected: int,
+    seconds: float,
+    result_json: str,
+) -> int:
     cur = conn.execute(
         """INSERT INTO check_runs (started_at, as_of, evidence_root, units, tasks, files, hashed, inspected, seconds, result)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (started_at, as_of, root, json.dumps(units, ensure_ascii=False) if units else None,
-         json.dumps(tasks) if tasks else None, files, hashed, inspected, seconds, result_json))
+        (
+            started_at,
+            as_of,
+            root,
+            json.dumps(units, ensure_ascii=False) if units else None,
+            json.dumps(tasks) if tasks else None,
+            files,
+            hashed,
+            inspected,
+            seconds,
+            result_json,
+        ),
+    )
     return int(cur.lastrowid)
 
 
@@ -133,8 +163,8 @@ def content_first_seen(conn: sqlite3.Connection, shas: set[str]) -> dict[str, fl
     out: dict[str, float] = {}
     items = sorted(shas)
     for i in range(0, len(items), 500):
-        part = items[i:i + 500]
-        q = f"SELECT sha256, first_seen FROM evidence_contents WHERE sha256 IN ({','.join('?' * len(part))})"
+        part = items[i : i + 500]
+        q = f"SELECT sha256, first_seen FROM evidence_contents WHERE sha256 IN ({','.join('?' * len(part))})"  # noqa: S608 (placeholders only)
         for r in conn.execute(q, part):
             out[r["sha256"]] = dt.datetime.fromisoformat(r["first_seen"]).timestamp()
     return out

@@ -5,6 +5,7 @@ division (6 digits), organisation code (9, GB 11714), check character (1). The c
 set has 31 symbols — digits and capitals without I, O, S, V, Z — and the check character
 is ``31 - (sum(value_i * 3^i mod 31) mod 31)``.
 """
+
 from __future__ import annotations
 
 import random

@@ -7,6 +7,7 @@ Each phase is one Prefect task around one library call — ``duban.check.gather`
 one per file or per obligation. Big arguments (the catalog, the gathered facts, the check
 result) are passed ``quote``-d so Prefect does not walk them looking for futures.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,15 +22,28 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from duban.home import Home
-from duban.results import STATUS_LABELS, STATUSES, CheckResult
+from duban.results import CheckResult
+from duban.statuses import STATUS_LABELS, STATUSES
+from duban.tasks_catalog import Catalog, load_catalog
 from duban.timeutil import TZ, parse_as_of
-from tasks_catalog import Catalog, load_catalog
 
 CATALOG_ENV = "DUBAN_CATALOG"
 SUMMARY_COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
 
-__all__ = ["RunSummary", "resolve_home", "resolve_evidence", "resolve_catalog", "scheduled_now", "quote",
-           "gather_task", "check_task", "remind_task", "alert_task", "report_task", "publish"]
+__all__ = [
+    "RunSummary",
+    "resolve_home",
+    "resolve_evidence",
+    "resolve_catalog",
+    "scheduled_now",
+    "quote",
+    "gather_task",
+    "check_task",
+    "remind_task",
+    "alert_task",
+    "report_task",
+    "publish",
+]
 
 
 # ---------------------------------------------------------------- where things are
@@ -56,7 +70,7 @@ def scheduled_now() -> dt.datetime:
         when = flow_run.scheduled_start_time
         if when is not None:
             return dt.datetime.fromtimestamp(when.timestamp(), TZ).replace(microsecond=0)
-    except Exception:  # noqa: BLE001 (outside a flow run)
+    except Exception:  # noqa: S110 (outside a flow run: now)
         pass
     return dt.datetime.now(TZ).replace(microsecond=0)
 
@@ -95,12 +109,24 @@ class RunSummary:
         return [m for m in self.reminders if m.get("status") == "sent"]
 
     def to_dict(self) -> dict[str, Any]:
-        iso = lambda v: v.isoformat() if v else None  # noqa: E731
-        return {"flow": self.flow, "state": self.state, "message": self.message, "day": iso(self.day),
-                "round": iso(self.round_date), "as_of": iso(self.as_of), "evidence_root": self.evidence_root,
-                "counts": dict(self.counts), "reminders": list(self.reminders), "reminder_line": self.reminder_line,
-                "guard": self.guard, "report": self.report, "outbox": self.outbox, "stats": dict(self.stats),
-                "warnings": list(self.warnings)}
+        iso = lambda v: v.isoformat() if v else None
+        return {
+            "flow": self.flow,
+            "state": self.state,
+            "message": self.message,
+            "day": iso(self.day),
+            "round": iso(self.round_date),
+            "as_of": iso(self.as_of),
+            "evidence_root": self.evidence_root,
+            "counts": dict(self.counts),
+            "reminders": list(self.reminders),
+            "reminder_line": self.reminder_line,
+            "guard": self.guard,
+            "report": self.report,
+            "outbox": self.outbox,
+            "stats": dict(self.stats),
+            "warnings": list(self.warnings),
+        }
 
     def state_object(self):
         """The Prefect state the flow ends in: ``Completed``, or a completed state named
@@ -109,8 +135,11 @@ class RunSummary:
         from prefect.states import Completed
 
         name = {"held": "Held", "skipped": "Skipped", "mail-failed": "MailFailed"}.get(self.state)
-        return Completed(name=name, message=self.message, data=self) if name else Completed(message=self.message,
-                                                                                          data=self)
+        return (
+            Completed(name=name, message=self.message, data=self)
+            if name
+            else Completed(message=self.message, data=self)
+        )
 
 
 def unit_rows(catalog: Catalog, result: CheckResult) -> list[tuple[str, dict[str, int]]]:
@@ -144,14 +173,26 @@ def gather_task(catalog: Catalog, evidence_root: str, home: Home):
     logger = get_run_logger()
     gathered = gather(catalog, evidence_root, home)
     s = gathered.stats
-    logger.info("扫描 %s：%s 个文件，新读取 %s 个，未识别 %s 个（%.1f 秒）", evidence_root, s.get("files", 0),
-                s.get("inspected", 0), s.get("unrecognized", 0), s.get("gather_seconds", 0))
+    logger.info(
+        "扫描 %s：%s 个文件，新读取 %s 个，未识别 %s 个（%.1f 秒）",
+        evidence_root,
+        s.get("files", 0),
+        s.get("inspected", 0),
+        s.get("unrecognized", 0),
+        s.get("gather_seconds", 0),
+    )
     return gathered
 
 
 @task(name="check", cache_policy=NO_CACHE, persist_result=False)
-def check_task(catalog: Catalog, gathered, as_of: dt.datetime, home: Home, units: list[str] | None = None,
-               tasks: list[str] | None = None) -> CheckResult:
+def check_task(
+    catalog: Catalog,
+    gathered,
+    as_of: dt.datetime,
+    home: Home,
+    units: list[str] | None = None,
+    tasks: list[str] | None = None,
+) -> CheckResult:
     """Apply the rules: one obligation per (task, unit, round), stored as a check run."""
     from duban.check import evaluate
 
@@ -168,10 +209,17 @@ def check_task(catalog: Catalog, gathered, as_of: dt.datetime, home: Home, units
 # sent-log stays the source of truth (a message already sent is never sent again) and these
 # retries only cover an unexpected error of the run itself (a locked store, a full disk).
 @task(name="remind", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=[10, 60])
-def remind_task(catalog: Catalog, result: CheckResult, home: Home, day: dt.date, dry_run: bool = False,
-                force: bool = False, units: list[str] | None = None):
+def remind_task(
+    catalog: Catalog,
+    result: CheckResult,
+    home: Home,
+    day: dt.date,
+    dry_run: bool = False,
+    force: bool = False,
+    units: list[str] | None = None,
+):
     """Send today's reminders (guarded, idempotent) and the coordinator's digest."""
-    from notifications import send_reminders
+    from duban.notifications import send_reminders
 
     logger = get_run_logger()
     outcome = send_reminders(catalog, result, home, today=day, dry_run=dry_run, force=force, units=units)
@@ -187,7 +235,7 @@ def remind_task(catalog: Catalog, result: CheckResult, home: Home, day: dt.date,
 @task(name="alert", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=[10, 60])
 def alert_task(catalog: Catalog, home: Home, reason: str, day: dt.date, title: str):
     """One alert to the coordinator (idempotent per day and reason)."""
-    from notifications import alert_coordinator
+    from duban.notifications import alert_coordinator
 
     outcome = alert_coordinator(catalog, home, reason=reason, today=day, title=title)
     get_run_logger().warning("已告警协调单位：%s（%s）", title, outcome.summary())
@@ -195,10 +243,16 @@ def alert_task(catalog: Catalog, home: Home, reason: str, day: dt.date, title: s
 
 
 @task(name="report", cache_policy=NO_CACHE, persist_result=False)
-def report_task(catalog: Catalog, result: CheckResult, home: Home, round_date: dt.date | None,
-                reminders: list[dict[str, Any]], label: str):
+def report_task(
+    catalog: Catalog,
+    result: CheckResult,
+    home: Home,
+    round_date: dt.date | None,
+    reminders: list[dict[str, Any]],
+    label: str,
+):
     """Store the report (Excel + HTML + JSON) under the data directory and refresh the index."""
-    from reports import write_report
+    from duban.reports import write_report
 
     paths = write_report(catalog, result, home, round_date=round_date, reminders=reminders, label=label)
     get_run_logger().info("报告已保存：%s", paths.html)
@@ -207,22 +261,17 @@ def report_task(catalog: Catalog, result: CheckResult, home: Home, round_date: d
 
 def root_problem(evidence_root: str):
     """None when the root can be scanned, else the guard's verdict (missing / unreadable)."""
-    from duban.check import root_is_readable
-    from notifications.guard import evaluate as evaluate_guard
+    from duban.evidence.scanner import root_problem as problem_of
+    from duban.notifications.guard import evaluate as evaluate_guard
 
-    if root_is_readable(evidence_root) is None:
+    if problem_of(evidence_root) is None:
         return None
-    verdict = evaluate_guard(Path(evidence_root), None, None)
-    if verdict.ok:  # readable for the guard, not for the scanner: keep the scanner's reason
-        from notifications.guard import GuardResult
-
-        return GuardResult(False, root_is_readable(evidence_root) or "证据目录无法读取", "unreadable",
-                           root=str(evidence_root))
-    return verdict
+    return evaluate_guard(Path(evidence_root), None, None)
 
 
-def hold_for_root(summary: RunSummary, catalog: Catalog, home: Home, verdict, *, notify: bool, dry_run: bool,
-                  force: bool = False) -> RunSummary:
+def hold_for_root(
+    summary: RunSummary, catalog: Catalog, home: Home, verdict, *, notify: bool, dry_run: bool, force: bool = False
+) -> RunSummary:
     """The evidence root is missing or unreadable: nothing can be checked, no unit is
     reminded, the coordinator gets one alert (unless reminders are off)."""
     logger = get_run_logger()
@@ -232,8 +281,7 @@ def hold_for_root(summary: RunSummary, catalog: Catalog, home: Home, verdict, *,
     if force:
         summary.warnings.append("--force 不能代替证据目录：目录不存在或无法读取时无法检查")
     if notify and not dry_run:
-        outcome = alert_task(quote(catalog), home, verdict.reason, summary.day,
-                             "证据目录异常，今日未向各单位发送提醒")
+        outcome = alert_task(quote(catalog), home, verdict.reason, summary.day, "证据目录异常，今日未向各单位发送提醒")
         fill_from_outcome(summary, outcome)
         done = "已告警协调单位"
     elif notify:
@@ -258,8 +306,10 @@ def markdown(summary: RunSummary, title: str) -> str:
         lines.append(f"- 证据目录：`{summary.evidence_root}`")
     if summary.stats:
         s = summary.stats
-        lines.append(f"- 扫描 {s.get('files', 0)} 个文件，新读取 {s.get('inspected', 0)} 个，"
-                     f"未识别 {s.get('unrecognized', 0)} 个，被拒绝 {s.get('rejected', 0)} 个")
+        lines.append(
+            f"- 扫描 {s.get('files', 0)} 个文件，新读取 {s.get('inspected', 0)} 个，"
+            f"未识别 {s.get('unrecognized', 0)} 个，被拒绝 {s.get('rejected', 0)} 个"
+        )
     lines.append("")
     if summary.counts:
         lines += ["| 状态 | 数量 |", "|---|---:|"]
@@ -270,8 +320,10 @@ def markdown(summary: RunSummary, title: str) -> str:
     sent = [m for m in summary.reminders if m.get("status") in ("sent", "queued", "failed", "dry-run")]
     if sent:
         lines += ["| 单位 | 类型 | 收件人 | 结果 |", "|---|---|---|---|"]
-        lines += [f"| {_md_escape(m['unit'])} | {m['kind']} | {_md_escape(', '.join(m['to'] + m['cc']))} | "
-                  f"{m['status']} |" for m in sent]
+        lines += [
+            f"| {_md_escape(m['unit'])} | {m['kind']} | {_md_escape(', '.join(m['to'] + m['cc']))} | {m['status']} |"
+            for m in sent
+        ]
         lines.append("")
     if summary.report:
         lines += [f"**报告**：`{summary.report['html']}`（Excel：`{summary.report['xlsx']}`）", ""]
@@ -299,6 +351,8 @@ def publish(summary: RunSummary, title: str, key: str) -> None:
         for m in summary.reminders:
             if m.get("status") in ("sent", "queued", "dry-run") and m.get("kind") != "digest":
                 reminded.setdefault(m["unit"], m["kind"])
-        rows = [{"单位": unit, **{STATUS_LABELS[s]: c[s] for s in SUMMARY_COLUMNS},
-                 "提醒": reminded.get(unit, "")} for unit, c in summary.units]
+        rows = [
+            {"单位": unit, **{STATUS_LABELS[s]: c[s] for s in SUMMARY_COLUMNS}, "提醒": reminded.get(unit, "")}
+            for unit, c in summary.units
+        ]
         create_table_artifact(rows, key=artifact_key(key, "units"), description=f"{title}：各单位状态")

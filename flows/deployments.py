@@ -7,13 +7,14 @@
 - ``recheck``: no schedule; run on demand (Run in the UI, ``duban recheck``), its
   parameters shown with their descriptions in the UI's form.
 
-``duban schedule`` writes these into ``prefect.yaml`` at the repository top (the scale-out
+``duban schedule`` writes these into ``prefect.yaml`` in the current folder (the scale-out
 path: ``prefect deploy --all`` + ``prefect worker start --pool duban``), and
 ``duban schedule --check`` fails when that file and the catalog disagree. ``duban serve``
 builds the same deployments in process (:func:`runner_deployments`).
 
 This module imports Prefect only in :func:`runner_deployments`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,20 +23,20 @@ from typing import Any
 
 import yaml
 
-from tasks_catalog import Catalog
+from duban.tasks_catalog import Catalog
 
 TIMEZONE = "Asia/Shanghai"
 ROUND_TIME = dt.time(23, 58)  # the flow waits for the close (24:00) and judges then
 SWEEP_TIME = dt.time(9, 0)
 WORK_POOL = "duban"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PREFECT_YAML = REPO_ROOT / "prefect.yaml"
+PREFECT_YAML = Path("prefect.yaml")  # in the current folder unless told (never inside the installed package)
 
-# name -> (entrypoint file, flow function, module)
+# name -> (module, flow function). Entrypoints are module paths (duban.flows.round.round_flow):
+# a worker with duban installed runs them from any folder, no checkout at a fixed path needed.
 FLOWS = {
-    "round": ("flows/round.py", "round_flow", "flows.round"),
-    "sweep": ("flows/sweep.py", "sweep_flow", "flows.sweep"),
-    "recheck": ("flows/recheck.py", "recheck_flow", "flows.recheck"),
+    "round": ("duban.flows.round", "round_flow"),
+    "sweep": ("duban.flows.sweep", "sweep_flow"),
+    "recheck": ("duban.flows.recheck", "recheck_flow"),
 }
 
 DESCRIPTIONS = {
@@ -89,16 +90,18 @@ def project(catalog: Catalog) -> dict[str, Any]:
     """The content of ``prefect.yaml`` as data."""
     plan = schedules(catalog)
     deployments = []
-    for name, (path, func, _module) in FLOWS.items():
-        deployments.append({
-            "name": name,
-            "description": DESCRIPTIONS[name],
-            "entrypoint": f"{path}:{func}",
-            "tags": ["duban", catalog.campaign.district],
-            "parameters": {},
-            "schedules": plan[name],
-            "work_pool": {"name": WORK_POOL, "work_queue_name": None, "job_variables": {}},
-        })
+    for name, (module, func) in FLOWS.items():
+        deployments.append(
+            {
+                "name": name,
+                "description": DESCRIPTIONS[name],
+                "entrypoint": f"{module}.{func}",
+                "tags": ["duban", catalog.campaign.district],
+                "parameters": {},
+                "schedules": plan[name],
+                "work_pool": {"name": WORK_POOL, "work_queue_name": None, "job_variables": {}},
+            }
+        )
     return {"name": "duban", "build": None, "push": None, "deployments": deployments}
 
 
@@ -147,9 +150,11 @@ def differences(catalog: Catalog, path: Path = PREFECT_YAML) -> list[str]:
         for k, v in d.items():
             if got.get(k) != v:
                 if k == "schedules" and d["name"] == "round":
-                    out.append(f"部署 round 的计划日期与任务清单不一致：清单为 "
-                               f"{', '.join(x.isoformat() for x in catalog.round_dates())}；文件为 "
-                               f"{', '.join(x.isoformat() for x in schedule_dates(got.get(k) or []))}")
+                    out.append(
+                        f"部署 round 的计划日期与任务清单不一致：清单为 "
+                        f"{', '.join(x.isoformat() for x in catalog.round_dates())}；文件为 "
+                        f"{', '.join(x.isoformat() for x in schedule_dates(got.get(k) or []))}"
+                    )
                 else:
                     out.append(f"部署 {d['name']} 的 {k} 不一致：应为 {v!r}，文件中为 {got.get(k)!r}")
     out += [f"多余的部署 {n}" for n in have_deps]
@@ -178,7 +183,7 @@ def runner_deployments(catalog: Catalog, *, parameters: dict[str, Any] | None = 
     """The three deployments as ``RunnerDeployment`` objects for ``prefect.serve``.
 
     Same schedules and descriptions as ``prefect.yaml``; the entrypoints are module paths
-    (``flows.round.round_flow``) so the served runs work from any working directory.
+    (``duban.flows.round.round_flow``) so the served runs work from any working directory.
     """
     import importlib
 
@@ -187,11 +192,20 @@ def runner_deployments(catalog: Catalog, *, parameters: dict[str, Any] | None = 
 
     plan = schedules(catalog)
     out = []
-    for name, (_path, func, module) in FLOWS.items():
+    for name, (module, func) in FLOWS.items():
         flow = getattr(importlib.import_module(module), func)
-        scheds = [RRule(s["rrule"], timezone=s["timezone"]) if "rrule" in s else Cron(s["cron"], timezone=s["timezone"])
-                  for s in plan[name]]
-        out.append(flow.to_deployment(name=name, description=DESCRIPTIONS[name], tags=["duban"],
-                                      schedules=scheds or None, parameters=dict(parameters or {}),
-                                      entrypoint_type=EntrypointType.MODULE_PATH))
+        scheds = [
+            RRule(s["rrule"], timezone=s["timezone"]) if "rrule" in s else Cron(s["cron"], timezone=s["timezone"])
+            for s in plan[name]
+        ]
+        out.append(
+            flow.to_deployment(
+                name=name,
+                description=DESCRIPTIONS[name],
+                tags=["duban"],
+                schedules=scheds or None,
+                parameters=dict(parameters or {}),
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
     return out

@@ -14,13 +14,14 @@ sees the new status:
 The markdown artifact of the run shows the counts and where the report is, so the answer
 is in the UI without opening a file.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 from prefect import flow
 
-from flows.common import (
+from duban.flows.common import (
     RunSummary,
     check_task,
     fill_from_outcome,
@@ -41,9 +42,16 @@ from duban.timeutil import parse_as_of
 
 
 @flow(name="recheck", persist_result=False, log_prints=False)
-def recheck_flow(units: list[str] | None = None, tasks: list[str] | None = None, notify: bool = False,
-                 as_of: dt.datetime | None = None, evidence_root: str | None = None, dry_run: bool = False,
-                 force: bool = False, home: str | None = None) -> RunSummary:
+def recheck_flow(
+    units: list[str] | None = None,
+    tasks: list[str] | None = None,
+    notify: bool = False,
+    as_of: dt.datetime | None = None,
+    evidence_root: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    home: str | None = None,
+) -> RunSummary:
     """Re-check the evidence now, for all units or some units / tasks; store an ad-hoc report.
 
     Args:
@@ -69,8 +77,7 @@ def recheck_flow(units: list[str] | None = None, tasks: list[str] | None = None,
     root = resolve_evidence(evidence_root, home_)
     scope = "、".join((unit_names or []) + (task_ids or [])) or "全部单位"
     title = f"临时核查（{scope}）"
-    summary = RunSummary("recheck", "completed", "", day=day, as_of=when, evidence_root=root,
-                         outbox=str(home_.outbox))
+    summary = RunSummary("recheck", "completed", "", day=day, as_of=when, evidence_root=root, outbox=str(home_.outbox))
 
     verdict = root_problem(root)
     if verdict is not None:
@@ -85,17 +92,23 @@ def recheck_flow(units: list[str] | None = None, tasks: list[str] | None = None,
         # a reminder lists everything a unit owes: never remind from a task-scoped result (it would
         # mail part of the list and drop the unit's queued full reminder)
         full = result if not task_ids else check_task(quote(catalog), quote(gathered), when, home_, units=unit_names)
-        outcome = remind_task(quote(catalog), quote(full), home_, day, dry_run=dry_run, force=force,
-                              units=unit_names)
+        outcome = remind_task(quote(catalog), quote(full), home_, day, dry_run=dry_run, force=force, units=unit_names)
         fill_from_outcome(summary, outcome)
     paths = report_task(quote(catalog), quote(result), home_, None, quote(summary.reminders), title)
-    summary.report = {"folder": str(paths.folder), "xlsx": str(paths.xlsx), "html": str(paths.html),
-                      "json": str(paths.json)}
+    summary.report = {
+        "folder": str(paths.folder),
+        "xlsx": str(paths.xlsx),
+        "html": str(paths.html),
+        "json": str(paths.json),
+    }
     open_n = sum(summary.counts.get(s, 0) for s in ("missing", "partial"))
-    summary.message = (f"{title}：{len(result.obligations)} 项，未完成（未报送或材料不足）{open_n} 项"
-                       + (f"；{summary.reminder_line}" if notify else "；未发送提醒"))
+    summary.message = f"{title}：{len(result.obligations)} 项，未完成（未报送或材料不足）{open_n} 项" + (
+        f"；{summary.reminder_line}" if notify else "；未发送提醒"
+    )
     if summary.guard and not summary.guard.get("ok", True):
         summary.state = "held"
-        summary.message = f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{summary.guard.get('reason', '')}"
+        summary.message = (
+            f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{summary.guard.get('reason', '')}"
+        )
     publish(summary, title, "recheck")
     return summary.state_object()

@@ -20,6 +20,7 @@ time, the check and the report still run but no unit is reminded (``Held`` again
 Run it from the command line with ``duban run-round 2021-06-20`` (``--dry-run`` to see the
 emails without sending), or press Run on the ``round`` deployment in the Prefect UI.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,7 @@ import time
 
 from prefect import flow
 
-from flows.common import (
+from duban.flows.common import (
     RunSummary,
     check_task,
     fill_from_outcome,
@@ -44,8 +45,8 @@ from flows.common import (
     root_problem,
     scheduled_now,
 )
+from duban.tasks_catalog import Catalog
 from duban.timeutil import parse_as_of
-from tasks_catalog import Catalog
 
 
 def round_close(catalog: Catalog, round_date: dt.date) -> dt.datetime:
@@ -54,8 +55,9 @@ def round_close(catalog: Catalog, round_date: dt.date) -> dt.datetime:
     return catalog.due_at(round_date) + dt.timedelta(seconds=1)
 
 
-def resolve_round(catalog: Catalog, round_date: dt.date | None, as_of: dt.datetime | str | None,
-                  now: dt.datetime | None = None) -> tuple[dt.date | None, dt.datetime, dt.date]:
+def resolve_round(
+    catalog: Catalog, round_date: dt.date | None, as_of: dt.datetime | str | None, now: dt.datetime | None = None
+) -> tuple[dt.date | None, dt.datetime, dt.date]:
     """(round date, as-of time, reminder day) for the flow's parameters.
 
     - ``round_date`` alone: judged as the round closes; reminders are those of that day.
@@ -101,14 +103,23 @@ def round_label(catalog: Catalog, round_date: dt.date | None) -> str:
     if round_date is None:
         return "轮次检查"
     rounds = catalog.round_dates()
-    return f"第 {rounds.index(round_date) + 1} 个截止日（{round_date.month}月{round_date.day}日）检查" \
-        if round_date in rounds else f"{round_date.isoformat()} 检查"
+    return (
+        f"第 {rounds.index(round_date) + 1} 个截止日（{round_date.month}月{round_date.day}日）检查"
+        if round_date in rounds
+        else f"{round_date.isoformat()} 检查"
+    )
 
 
 @flow(name="round", persist_result=False, log_prints=False)
-def round_flow(round_date: dt.date | None = None, as_of: dt.datetime | None = None,
-               evidence_root: str | None = None, notify: bool = True, dry_run: bool = False,
-               force: bool = False, home: str | None = None) -> RunSummary:
+def round_flow(
+    round_date: dt.date | None = None,
+    as_of: dt.datetime | None = None,
+    evidence_root: str | None = None,
+    notify: bool = True,
+    dry_run: bool = False,
+    force: bool = False,
+    home: str | None = None,
+) -> RunSummary:
     """Check every unit's evidence at a due date, send the reminders, store the round report.
 
     Args:
@@ -128,8 +139,9 @@ def round_flow(round_date: dt.date | None = None, as_of: dt.datetime | None = No
     root = resolve_evidence(evidence_root, home_)
     title = round_label(catalog, rnd)
     key = f"round-{rnd.isoformat()}" if rnd else "round"
-    summary = RunSummary("round", "completed", "", day=day, round_date=rnd, as_of=when, evidence_root=root,
-                         outbox=str(home_.outbox))
+    summary = RunSummary(
+        "round", "completed", "", day=day, round_date=rnd, as_of=when, evidence_root=root, outbox=str(home_.outbox)
+    )
 
     verdict = root_problem(root)
     if verdict is not None:
@@ -144,13 +156,20 @@ def round_flow(round_date: dt.date | None = None, as_of: dt.datetime | None = No
         outcome = remind_task(quote(catalog), quote(result), home_, day, dry_run=dry_run, force=force)
         fill_from_outcome(summary, outcome)
     paths = report_task(quote(catalog), quote(result), home_, rnd, quote(summary.reminders), title)
-    summary.report = {"folder": str(paths.folder), "xlsx": str(paths.xlsx), "html": str(paths.html),
-                      "json": str(paths.json)}
+    summary.report = {
+        "folder": str(paths.folder),
+        "xlsx": str(paths.xlsx),
+        "html": str(paths.html),
+        "json": str(paths.json),
+    }
     open_n = sum(summary.counts.get(s, 0) for s in ("missing", "partial"))
-    summary.message = (f"{title}：{len(result.obligations)} 项，未完成（未报送或材料不足）{open_n} 项"
-                       + (f"；{summary.reminder_line}" if summary.reminder_line else "；未发送提醒"))
+    summary.message = f"{title}：{len(result.obligations)} 项，未完成（未报送或材料不足）{open_n} 项" + (
+        f"；{summary.reminder_line}" if summary.reminder_line else "；未发送提醒"
+    )
     if summary.guard and not summary.guard.get("ok", True):
         summary.state = "held"
-        summary.message = f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{summary.guard.get('reason', '')}"
+        summary.message = (
+            f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{summary.guard.get('reason', '')}"
+        )
     publish(summary, title, key)
     return summary.state_object()

@@ -17,13 +17,14 @@ No report is stored: the round flow stores one per due date and ``recheck`` on d
 guard holds here too: a missing, unreadable or emptied root mails no unit and alerts the
 coordinator once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 from prefect import flow
 
-from flows.common import (
+from duban.flows.common import (
     RunSummary,
     check_task,
     fill_from_outcome,
@@ -39,15 +40,15 @@ from flows.common import (
     root_problem,
     scheduled_now,
 )
+from duban.tasks_catalog import Catalog
 from duban.timeutil import TZ, parse_as_of
-from tasks_catalog import Catalog
 
 SWEEP_TIME = dt.time(9, 0)
 
 
 def is_workday(day: dt.date) -> bool:
     try:
-        from notifications.workdays import is_workday as _is_workday
+        from duban.notifications.workdays import is_workday as _is_workday
     except ImportError:  # the reminders package not installed: the calendar package directly
         import chinese_calendar
 
@@ -57,7 +58,7 @@ def is_workday(day: dt.date) -> bool:
 
 def rest_reason(day: dt.date) -> str:
     try:
-        from notifications.workdays import holiday_name
+        from duban.notifications.workdays import holiday_name
 
         name = holiday_name(day)
     except ImportError:
@@ -81,8 +82,14 @@ def skip_reason(catalog: Catalog, day: dt.date) -> str | None:
 
 
 @flow(name="sweep", persist_result=False, log_prints=False)
-def sweep_flow(day: dt.date | None = None, as_of: dt.datetime | None = None, evidence_root: str | None = None,
-               dry_run: bool = False, force: bool = False, home: str | None = None) -> RunSummary:
+def sweep_flow(
+    day: dt.date | None = None,
+    as_of: dt.datetime | None = None,
+    evidence_root: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    home: str | None = None,
+) -> RunSummary:
     """Send the day's before-due and overdue reminders (working days of the campaign only).
 
     Args:
@@ -97,7 +104,7 @@ def sweep_flow(day: dt.date | None = None, as_of: dt.datetime | None = None, evi
     catalog = resolve_catalog()
     now = scheduled_now()
     if day is None:
-        day = (parse_as_of(as_of).date() if as_of is not None else now.date())
+        day = parse_as_of(as_of).date() if as_of is not None else now.date()
     if as_of is not None:
         when = parse_as_of(as_of)
     elif day == now.date():

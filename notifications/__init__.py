@@ -12,11 +12,13 @@ when), ``plan`` (what each unit's email lists), ``render`` (sandboxed Jinja2 -> 
 ``transport`` (file outbox / SMTP via yagmail), ``sentlog`` (idempotency and queue in the
 store), ``guard`` (a dropped share mails nobody), ``remind`` (the run).
 """
+
+from duban.settings import SettingsError
+
 from .guard import GuardResult, evaluate
 from .outcome import ReminderRecord, RemindOutcome
 from .policy import Policy, load_policy
 from .remind import alert_coordinator, flush_queue, send_reminders
-from .settings import SettingsError
 from .transport import (
     FileOutbox,
     PermanentFailure,
@@ -27,8 +29,20 @@ from .transport import (
 )
 
 __all__ = [
-    "send_reminders", "alert_coordinator", "flush_queue",
-    "RemindOutcome", "ReminderRecord", "GuardResult", "evaluate",
-    "Policy", "load_policy", "SettingsError",
-    "Transport", "FileOutbox", "SmtpTransport", "TemporaryFailure", "PermanentFailure", "transport_from_settings",
+    "send_reminders",
+    "alert_coordinator",
+    "flush_queue",
+    "RemindOutcome",
+    "ReminderRecord",
+    "GuardResult",
+    "evaluate",
+    "Policy",
+    "load_policy",
+    "SettingsError",
+    "Transport",
+    "FileOutbox",
+    "SmtpTransport",
+    "TemporaryFailure",
+    "PermanentFailure",
+    "transport_from_settings",
 ]

@@ -1,19 +1,15 @@
 """What a reminder run did: one ReminderRecord per message considered, for the CLI,
 the round report (``to_dict``) and the flows."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .guard import GuardResult
+from duban.statuses import RECORD_STATUSES
 
-KINDS = ("upcoming", "overdue", "escalation", "digest", "alert")
-KIND_LABELS = {"upcoming": "到期提醒", "overdue": "逾期提醒", "escalation": "逾期督办（抄送协调单位）",
-               "digest": "督办日报", "alert": "告警"}
-RECORD_STATUSES = ("sent", "queued", "failed", "duplicate", "dry-run", "skipped")
-STATUS_CN = {"sent": "已发送", "queued": "已排队（待重发）", "failed": "发送失败", "duplicate": "已发过，未重发",
-             "dry-run": "演练（未发送）", "skipped": "未发送"}
+from .guard import GuardResult
 
 
 @dataclass
@@ -33,9 +29,16 @@ class ReminderRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "unit": self.unit, "kind": self.kind, "to": list(self.to), "cc": list(self.cc),
-            "subject": self.subject, "status": self.status, "error": self.error, "eml_path": self.eml_path,
-            "day": self.day.isoformat() if self.day else None, "items": self.items,
+            "unit": self.unit,
+            "kind": self.kind,
+            "to": list(self.to),
+            "cc": list(self.cc),
+            "subject": self.subject,
+            "status": self.status,
+            "error": self.error,
+            "eml_path": self.eml_path,
+            "day": self.day.isoformat() if self.day else None,
+            "items": self.items,
         }
 
 
@@ -79,12 +82,12 @@ class RemindOutcome:
         return [m for m in self.messages if m.kind in kinds]
 
     def counts(self) -> dict[str, int]:
-        c = {s: 0 for s in RECORD_STATUSES}
+        c = dict.fromkeys(RECORD_STATUSES, 0)
         for m in self.messages:
             c[m.status] = c.get(m.status, 0) + 1
         return c
 
-    def extend(self, other: "RemindOutcome") -> "RemindOutcome":
+    def extend(self, other: RemindOutcome) -> RemindOutcome:
         self.messages += other.messages
         self.warnings += other.warnings
         return self
@@ -94,8 +97,10 @@ class RemindOutcome:
         c = self.counts()
         if self.dry_run:
             return f"演练：将发送 {c['dry-run']} 封，已发过 {c['duplicate']} 封，不发送 {c['skipped']} 封（未实际发送任何邮件）"
-        return (f"已发送 {c['sent']} 封，排队待重发 {c['queued']} 封，失败 {c['failed']} 封，"
-                f"已发过未重发 {c['duplicate']} 封，未发送 {c['skipped']} 封")
+        return (
+            f"已发送 {c['sent']} 封，排队待重发 {c['queued']} 封，失败 {c['failed']} 封，"
+            f"已发过未重发 {c['duplicate']} 封，未发送 {c['skipped']} 封"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

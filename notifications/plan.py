@@ -4,6 +4,7 @@ Pure functions of (catalog, check result, day, policy): no store, no mail. The o
 plain dicts that the templates render (templates run in a sandbox and never see the
 catalog's objects).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from duban.results import OPEN_STATUSES, STATUS_LABELS, CheckResult, Obligation
-from evidence.layout import folder_for, round_name
-from tasks_catalog import Catalog
+from duban.evidence.layout import folder_for
+from duban.results import CheckResult, Obligation
+from duban.statuses import OPEN_STATUSES, STATUS_LABELS
+from duban.tasks_catalog import Catalog
+from duban.tasks_catalog.views import round_name
 
 from . import workdays
 from .policy import Policy
@@ -62,8 +65,13 @@ def _requirements(rt, catalog: Catalog) -> tuple[list[str], list[dict[str, Any]]
         if ev.template and ev.template not in seen:
             seen.add(ev.template)
             tpl = catalog.templates.get(ev.template)
-            templates.append({"id": ev.template, "title": tpl.title if tpl else "",
-                              "blank_in_folder": bool(tpl and tpl.kind in ("ledger", "figures"))})
+            templates.append(
+                {
+                    "id": ev.template,
+                    "title": tpl.title if tpl else "",
+                    "blank_in_folder": bool(tpl and tpl.kind in ("ledger", "figures")),
+                }
+            )
     return needs, templates
 
 
@@ -119,8 +127,9 @@ def _sort_key(item: dict[str, Any]):
     return (item["due"] or dt.date.max, item["task"])
 
 
-def plan_units(catalog: Catalog, result: CheckResult, today: dt.date, policy: Policy, *,
-               units: list[str] | None = None) -> tuple[list[UnitPlan], list[str]]:
+def plan_units(
+    catalog: Catalog, result: CheckResult, today: dt.date, policy: Policy, *, units: list[str] | None = None
+) -> tuple[list[UnitPlan], list[str]]:
     """One plan per unit that has open items to list today; plus warnings (unknown units)."""
     wanted = {catalog.unit(u).name for u in units} if units else None
     coordinator = coordinator_addresses(catalog)
@@ -184,12 +193,17 @@ def plan_units(catalog: Catalog, result: CheckResult, today: dt.date, policy: Po
 
 def _campaign(catalog: Catalog) -> dict[str, Any]:
     c = catalog.campaign
-    return {"name": c.name, "district": c.district, "coordinator": c.coordinator,
-            "coordinator_emails": [a for _, a in coordinator_addresses(catalog)]}
+    return {
+        "name": c.name,
+        "district": c.district,
+        "coordinator": c.coordinator,
+        "coordinator_emails": [a for _, a in coordinator_addresses(catalog)],
+    }
 
 
-def unit_context(catalog: Catalog, plan: UnitPlan, today: dt.date, policy: Policy, result: CheckResult,
-                 cc_units: list[str]) -> dict[str, Any]:
+def unit_context(
+    catalog: Catalog, plan: UnitPlan, today: dt.date, policy: Policy, result: CheckResult, cc_units: list[str]
+) -> dict[str, Any]:
     items = plan.items
     overdue = [i for i in items if i["overdue"]]
     upcoming = [i for i in items if not i["overdue"]]
@@ -205,8 +219,9 @@ def unit_context(catalog: Catalog, plan: UnitPlan, today: dt.date, policy: Polic
         "n_items": len(items),
         "n_overdue": len(overdue),
         "nearest_due_label": workdays.cn_date(min(dated)) if dated else "未定",
-        "next_due_label": workdays.cn_date(min(i["due"] for i in upcoming if i["due"])) if any(
-            i["due"] for i in upcoming) else None,
+        "next_due_label": workdays.cn_date(min(i["due"] for i in upcoming if i["due"]))
+        if any(i["due"] for i in upcoming)
+        else None,
         "max_overdue_days": max((i["overdue_days"] for i in overdue), default=0),
         "escalated": plan.kind == "escalation",
         "escalate_after": policy.escalate_after,
@@ -217,10 +232,19 @@ def unit_context(catalog: Catalog, plan: UnitPlan, today: dt.date, policy: Polic
 
 
 # ---------------------------------------------------------------- the coordinator's digest
-def digest_context(catalog: Catalog, result: CheckResult, today: dt.date, plans: list[UnitPlan], policy: Policy, *,
-                   statuses: dict[str, str], day_counts: dict[str, int], failures: list[dict[str, Any]],
-                   warnings: list[str]) -> dict[str, Any]:
-    from .outcome import KIND_LABELS, STATUS_CN
+def digest_context(
+    catalog: Catalog,
+    result: CheckResult,
+    today: dt.date,
+    plans: list[UnitPlan],
+    policy: Policy,
+    *,
+    statuses: dict[str, str],
+    day_counts: dict[str, int],
+    failures: list[dict[str, Any]],
+    warnings: list[str],
+) -> dict[str, Any]:
+    from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS
 
     counts = result.counts()
     by_unit: dict[str, dict[str, Any]] = {}
@@ -238,10 +262,14 @@ def digest_context(catalog: Catalog, result: CheckResult, today: dt.date, plans:
     for u in by_unit.values():
         u["nearest_label"] = workdays.cn_date(u["nearest"])
     overdue_units = sorted((u for u in by_unit.values() if u["overdue"]), key=lambda u: (-u["max_days"], u["unit"]))
-    unassigned_ids = sorted({o.task for o in result.obligations if o.status == "unassigned"}
-                            | {t.id for t in catalog.tasks.values() if t.unassigned})
-    confirm = sorted((o for o in result.obligations if o.status == "confirm"),
-                     key=lambda o: (o.due or dt.date.max, o.task, o.unit or ""))
+    unassigned_ids = sorted(
+        {o.task for o in result.obligations if o.status == "unassigned"}
+        | {t.id for t in catalog.tasks.values() if t.unassigned}
+    )
+    confirm = sorted(
+        (o for o in result.obligations if o.status == "confirm"),
+        key=lambda o: (o.due or dt.date.max, o.task, o.unit or ""),
+    )
     return {
         "today": today,
         "today_label": workdays.cn_date(today, weekday=True),
@@ -252,15 +280,33 @@ def digest_context(catalog: Catalog, result: CheckResult, today: dt.date, plans:
         "total": len(result.obligations),
         "n_units_open": len(by_unit),
         "overdue_units": [{**u, "escalated": policy.escalated(u["max_days"])} for u in overdue_units],
-        "reminders": [{"unit": p.unit, "kind": p.kind, "kind_label": KIND_LABELS.get(p.kind or "", "提醒"),
-                       "n_items": len(p.items), "status": statuses.get(p.unit, "skipped"),
-                       "status_label": STATUS_CN.get(statuses.get(p.unit, "skipped"), ""),
-                       "skip_reason": p.skip_reason} for p in plans if p.sends],
+        "reminders": [
+            {
+                "unit": p.unit,
+                "kind": p.kind,
+                "kind_label": KIND_LABELS.get(p.kind or "", "提醒"),
+                "n_items": len(p.items),
+                "status": statuses.get(p.unit, "skipped"),
+                "status_label": RECORD_STATUS_LABELS.get(statuses.get(p.unit, "skipped"), ""),
+                "skip_reason": p.skip_reason,
+            }
+            for p in plans
+            if p.sends
+        ],
         "day_counts": day_counts,
-        "unassigned": [{"task": tid, "title": catalog.task(tid).task.title, "text": catalog.task(tid).task.text}
-                       for tid in unassigned_ids],
-        "confirm": [{"task": o.task, "unit": o.unit or "", "title": catalog.task(o.task).task.title,
-                     "due_label": workdays.cn_date(o.due) if o.due else "长期"} for o in confirm],
+        "unassigned": [
+            {"task": tid, "title": catalog.task(tid).task.title, "text": catalog.task(tid).task.text}
+            for tid in unassigned_ids
+        ],
+        "confirm": [
+            {
+                "task": o.task,
+                "unit": o.unit or "",
+                "title": catalog.task(o.task).task.title,
+                "due_label": workdays.cn_date(o.due) if o.due else "长期",
+            }
+            for o in confirm
+        ],
         "failures": failures,
         "no_email": sorted(p.unit for p in plans if not p.to and p.kind),
         "unrecognized": len(result.unrecognized),

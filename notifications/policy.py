@@ -4,17 +4,19 @@ the ``reminders:`` section of ``<home>/settings.yaml`` overrides any of them.
 The policy answers one question for each open item on a given day: is it due for a
 reminder today, and of which kind. All day counts are working days (``workdays``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from duban.settings import SettingsError, check_keys, read_yaml
+from duban.settings import load as load_settings
+
 from . import workdays
-from .settings import SettingsError, read_yaml, section
 
 POLICY_FILE = Path(__file__).with_name("policy.yaml")
 
@@ -76,11 +78,12 @@ def load_policy(home: Any = None, overrides: dict[str, Any] | None = None) -> Po
     data = dict(read_yaml(POLICY_FILE))
     source: Path = POLICY_FILE
     if home is not None:
-        settings_file = Path(getattr(home, "settings_file", home))
-        local = section(settings_file, "reminders")
+        settings = load_settings(Path(getattr(home, "settings_file", home)))
+        local = settings.section("reminders")
         if local:
+            check_keys(local, Policy.model_fields, file=settings.file, where="reminders")
             data.update(local)
-            source = settings_file
+            source = settings.file
     if overrides:
         data.update(overrides)
     try:
@@ -89,9 +92,9 @@ def load_policy(home: Any = None, overrides: dict[str, Any] | None = None) -> Po
         err = e.errors()[0]
         name = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
-            guess = difflib.get_close_matches(name, list(Policy.model_fields), n=1)
-            raise SettingsError(source, f"reminders 中的未知设置 '{name}'",
-                                (f"是不是 '{guess[0]}'？" if guess else "")
-                                + f"可用设置：{', '.join(Policy.model_fields)}") from None
-        raise SettingsError(source, f"reminders 中 '{name}' 的值 {err.get('input')!r} 不合适：{err['msg']}",
-                            f"参照 {POLICY_FILE.name} 中的说明和默认值") from None
+            check_keys({name: None}, Policy.model_fields, file=source, where="reminders")
+        raise SettingsError(
+            source,
+            f"reminders 中 '{name}' 的值 {err.get('input')!r} 不合适：{err['msg']}",
+            f"参照 {POLICY_FILE.name} 中的说明和默认值",
+        ) from None

@@ -3,6 +3,7 @@
 This is the only module that has side effects on mail and the store; the public API in
 ``notifications/__init__.py`` is defined here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,15 +15,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from duban.results import OPEN_STATUSES, CheckResult
+from duban.results import CheckResult
+from duban.statuses import KIND_LABELS, OPEN_STATUSES
 from duban.timeutil import TZ, local
 
 from . import workdays
 from .guard import GuardResult, evaluate
-from .outcome import KIND_LABELS, ReminderRecord, RemindOutcome
+from .outcome import ReminderRecord, RemindOutcome
 from .plan import UnitPlan, coordinator_addresses, digest_context, plan_units
 from .policy import Policy, load_policy
-from .render import Renderer, Rendered, compose, content_hash
+from .render import Rendered, Renderer, compose, content_hash
 from .sentlog import Key, SentLog, family_of
 from .settings import display_root
 from .transport import PermanentFailure, TemporaryFailure, Transport, transport_from_settings
@@ -34,8 +36,16 @@ log = logging.getLogger("duban.notifications")
 class Deliverer:
     """Sends composed messages through one transport, settling each in the sent-log."""
 
-    def __init__(self, sentlog: SentLog, transport: Transport, policy: Policy, outcome: RemindOutcome, *,
-                 dry_run: bool = False, sleep=time.sleep):
+    def __init__(
+        self,
+        sentlog: SentLog,
+        transport: Transport,
+        policy: Policy,
+        outcome: RemindOutcome,
+        *,
+        dry_run: bool = False,
+        sleep=time.sleep,
+    ):
         self.log, self.transport, self.policy, self.outcome = sentlog, transport, policy, outcome
         self.dry_run = dry_run
         self.sleep = sleep
@@ -50,12 +60,34 @@ class Deliverer:
         scrub = getattr(self.transport, "scrub", None)
         return scrub(text) if scrub else text
 
-    def send(self, *, unit: str, kind: str, day: dt.date, rendered: Rendered, to: list[tuple[str, str]],
-             cc: list[tuple[str, str]], sender: str, sender_name: str | None, reply_to: list[tuple[str, str]],
-             items: int = 0, dedupe: str | None = None, supersede: bool = False) -> ReminderRecord:
+    def send(
+        self,
+        *,
+        unit: str,
+        kind: str,
+        day: dt.date,
+        rendered: Rendered,
+        to: list[tuple[str, str]],
+        cc: list[tuple[str, str]],
+        sender: str,
+        sender_name: str | None,
+        reply_to: list[tuple[str, str]],
+        items: int = 0,
+        dedupe: str | None = None,
+        supersede: bool = False,
+    ) -> ReminderRecord:
         to_addrs, cc_addrs = [a for _, a in to], [a for _, a in cc]
-        rec = ReminderRecord(unit, kind, to_addrs, cc_addrs, rendered.subject, "skipped", day=day, items=items,
-                             preview="\n".join(rendered.text.splitlines()[:8]))
+        rec = ReminderRecord(
+            unit,
+            kind,
+            to_addrs,
+            cc_addrs,
+            rendered.subject,
+            "skipped",
+            day=day,
+            items=items,
+            preview="\n".join(rendered.text.splitlines()[:8]),
+        )
         self.outcome.messages.append(rec)
         if not to_addrs:
             rec.error = "没有收件地址"
@@ -66,15 +98,32 @@ class Deliverer:
             rec.status = "duplicate" if row is not None and row["status"] == "sent" else "dry-run"
             return rec
         try:
-            msg = compose(rendered, to=to, cc=cc, sender=sender, sender_name=sender_name, reply_to=reply_to,
-                          kind=kind, unit=unit, day=day)
+            msg = compose(
+                rendered,
+                to=to,
+                cc=cc,
+                sender=sender,
+                sender_name=sender_name,
+                reply_to=reply_to,
+                kind=kind,
+                unit=unit,
+                day=day,
+            )
         except Exception as e:  # an address the mail format cannot carry: this message only
             rec.status, rec.error = "failed", f"无法生成邮件（{e}）：检查 units.yaml 中 {unit} 的邮箱地址"
             self.new_failures.append(rec)
             return rec
         filename = f"{day.isoformat()}/{day.isoformat()}_{kind}_{unit}_{key.content_hash[:10]}.eml"
-        claim = self.log.claim(key, to=to_addrs, cc=cc_addrs, subject=rendered.subject, sender=sender, items=items,
-                               message=msg.as_bytes(), filename=filename)
+        claim = self.log.claim(
+            key,
+            to=to_addrs,
+            cc=cc_addrs,
+            subject=rendered.subject,
+            sender=sender,
+            items=items,
+            message=msg.as_bytes(),
+            filename=filename,
+        )
         rec.log_id = claim.row["id"]
         self.handled.add(claim.row["id"])
         if claim.action == "duplicate":
@@ -93,9 +142,17 @@ class Deliverer:
 
     def send_row(self, row) -> ReminderRecord:
         """Deliver a queued row of the sent-log (flush_queue)."""
-        rec = ReminderRecord(row["unit"], row["kind"], json.loads(row["to_addrs"]), json.loads(row["cc_addrs"]),
-                             row["subject"], "skipped", day=dt.date.fromisoformat(row["day"]), items=row["items"],
-                             log_id=row["id"])
+        rec = ReminderRecord(
+            row["unit"],
+            row["kind"],
+            json.loads(row["to_addrs"]),
+            json.loads(row["cc_addrs"]),
+            row["subject"],
+            "skipped",
+            day=dt.date.fromisoformat(row["day"]),
+            items=row["items"],
+            log_id=row["id"],
+        )
         self.outcome.messages.append(rec)
         self.handled.add(row["id"])
         claim = self.log.claim_row(row["id"])
@@ -106,8 +163,9 @@ class Deliverer:
         self._attempt(row["id"], claim.message, row["sender"], rec.to + rec.cc, row["filename"], rec)
         return rec
 
-    def _attempt(self, row_id: int, message: bytes, sender: str, recipients: list[str], filename: str,
-                 rec: ReminderRecord) -> None:
+    def _attempt(
+        self, row_id: int, message: bytes, sender: str, recipients: list[str], filename: str, rec: ReminderRecord
+    ) -> None:
         if self.broken is not None:
             self._failed(row_id, rec, self.broken, attempts=0)
             return
@@ -139,15 +197,23 @@ class Deliverer:
                 self._failed(row_id, rec, e, attempts=attempts)
                 return
             except Exception as e:  # anything unforeseen costs this message, never the whole run
-                self._failed(row_id, rec, PermanentFailure(f"发送时出错：{type(e).__name__}: {e}", category="data"),
-                             attempts=attempts)
+                self._failed(
+                    row_id,
+                    rec,
+                    PermanentFailure(f"发送时出错：{type(e).__name__}: {e}", category="data"),
+                    attempts=attempts,
+                )
                 return
             note = None
             if delivered.refused:
                 refused = "；".join(f"{a}（{r}）" for a, r in delivered.refused.items())
                 if set(rec.to) <= set(delivered.refused):  # the unit itself got nothing: that is a failure
-                    self._failed(row_id, rec, PermanentFailure(
-                        f"收件地址被拒收：{refused}（抄送已送达）", category="recipient"), attempts=attempts)
+                    self._failed(
+                        row_id,
+                        rec,
+                        PermanentFailure(f"收件地址被拒收：{refused}（抄送已送达）", category="recipient"),
+                        attempts=attempts,
+                    )
                     return
                 note = "部分收件人被拒收：" + refused
             rec.status, rec.eml_path, rec.error = "sent", delivered.eml_path, note
@@ -178,26 +244,58 @@ def _sender(catalog, transport: Transport) -> tuple[str, str]:
 
 def _failure_rows(sentlog: SentLog, day: dt.date) -> tuple[list[dict[str, Any]], list[int]]:
     rows = sentlog.failures_to_report(day)
-    out = [{"unit": r["unit"], "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
+    out = [
+        {
+            "unit": r["unit"],
+            "kind": r["kind"],
+            "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
             "day_label": workdays.cn_date(dt.date.fromisoformat(r["day"])),
-            "to": "、".join(json.loads(r["to_addrs"]) + json.loads(r["cc_addrs"])), "error": r["error"]}
-           for r in rows]
+            "to": "、".join(json.loads(r["to_addrs"]) + json.loads(r["cc_addrs"])),
+            "error": r["error"],
+        }
+        for r in rows
+    ]
     return out, [r["id"] for r in rows]
 
 
-def _alert(catalog, sentlog: SentLog, deliverer: Deliverer, renderer: Renderer, transport: Transport,
-           day: dt.date, *, title: str, reason: str, held_units: list[str], dedupe: str) -> ReminderRecord:
+def _alert(
+    catalog,
+    sentlog: SentLog,
+    deliverer: Deliverer,
+    renderer: Renderer,
+    transport: Transport,
+    day: dt.date,
+    *,
+    title: str,
+    reason: str,
+    held_units: list[str],
+    dedupe: str,
+) -> ReminderRecord:
     failures, failure_ids = _failure_rows(sentlog, day)
     camp = catalog.campaign
-    context = {"title": title, "reason": reason, "today_label": workdays.cn_date(day, weekday=True),
-               "held_units": held_units, "failures": failures,
-               "campaign": {"name": camp.name, "district": camp.district, "coordinator": camp.coordinator}}
+    context = {
+        "title": title,
+        "reason": reason,
+        "today_label": workdays.cn_date(day, weekday=True),
+        "held_units": held_units,
+        "failures": failures,
+        "campaign": {"name": camp.name, "district": camp.district, "coordinator": camp.coordinator},
+    }
     rendered = renderer.render("alert", context)
     sender, sender_name = _sender(catalog, transport)
     coordinator = coordinator_addresses(catalog)
-    rec = deliverer.send(unit=camp.coordinator, kind="alert", day=day, rendered=rendered, to=coordinator, cc=[],
-                         sender=sender, sender_name=sender_name, reply_to=[],
-                         dedupe=hashlib.sha256(dedupe.encode("utf-8")).hexdigest())
+    rec = deliverer.send(
+        unit=camp.coordinator,
+        kind="alert",
+        day=day,
+        rendered=rendered,
+        to=coordinator,
+        cc=[],
+        sender=sender,
+        sender_name=sender_name,
+        reply_to=[],
+        dedupe=hashlib.sha256(dedupe.encode("utf-8")).hexdigest(),
+    )
     if rec.status in ("sent", "duplicate") and not deliverer.dry_run:
         sentlog.mark_reported(failure_ids, day)
     return rec
@@ -211,16 +309,35 @@ def _held_on(day: dt.date, policy: Policy) -> set[str]:
 
 
 def _record_skip(outcome: RemindOutcome, plan: UnitPlan, day: dt.date, reason: str) -> None:
-    outcome.messages.append(ReminderRecord(plan.unit, plan.kind or "upcoming", [a for _, a in plan.to],
-                                           [a for _, a in plan.cc], "", "skipped", error=reason, day=day,
-                                           items=len(plan.items)))
+    outcome.messages.append(
+        ReminderRecord(
+            plan.unit,
+            plan.kind or "upcoming",
+            [a for _, a in plan.to],
+            [a for _, a in plan.cc],
+            "",
+            "skipped",
+            error=reason,
+            day=day,
+            items=len(plan.items),
+        )
+    )
 
 
 # ---------------------------------------------------------------- public API
-def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None = None,
-                   transport: Transport | None = None, dry_run: bool = False, force: bool = False,
-                   guard: GuardResult | None = None, units: list[str] | None = None,
-                   policy: Policy | None = None) -> RemindOutcome:
+def send_reminders(
+    catalog,
+    result: CheckResult,
+    home,
+    *,
+    today: dt.date | None = None,
+    transport: Transport | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    guard: GuardResult | None = None,
+    units: list[str] | None = None,
+    policy: Policy | None = None,
+) -> RemindOutcome:
     """Send today's reminders for a check result: one email per owing unit, the coordinator's
     digest, queued messages from earlier runs. Idempotent: re-running sends nothing twice.
 
@@ -244,17 +361,24 @@ def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None 
         if guard.ok and result.stats.get("files") == 0 and result.unrecognized:
             # files there, but not one in a unit's folder: most likely the wrong folder (a parent,
             # a copy) — not 35 units that all forgot; there is no earlier scan to compare with
-            guard = replace(guard, ok=False, code="unmapped", reason=(
-                f"共享文件夹 {root} 中没有任何单位文件夹能被识别（{len(result.unrecognized)} 项未识别），"
-                "很可能指错了目录：今日不向各单位发送提醒。核实后可用 --force 发送"))
+            guard = replace(
+                guard,
+                ok=False,
+                code="unmapped",
+                reason=(
+                    f"共享文件夹 {root} 中没有任何单位文件夹能被识别（{len(result.unrecognized)} 项未识别），"
+                    "很可能指错了目录：今日不向各单位发送提醒。核实后可用 --force 发送"
+                ),
+            )
         if not guard.ok and force:
             outcome.warnings.append(f"已强制发送（--force），忽略证据目录保护：{guard.reason}")
             guard = replace(guard, ok=True, code="forced")
         outcome.guard = guard
 
         shown = display_root(home)  # the share as units see it (\\server\信用示范创建)
-        plans, warnings = plan_units(catalog, replace(result, evidence_root=shown) if shown else result, today,
-                                     policy, units=units)
+        plans, warnings = plan_units(
+            catalog, replace(result, evidence_root=shown) if shown else result, today, policy, units=units
+        )
         outcome.warnings += warnings
         sender, sender_name = _sender(catalog, transport)
         coordinator = coordinator_addresses(catalog)
@@ -263,9 +387,18 @@ def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None 
             held = [p.unit for p in plans if p.sends]
             for p in plans:
                 _record_skip(outcome, p, today, guard.reason)
-            _alert(catalog, sentlog, deliverer, renderer, transport, today,
-                   title="证据目录异常，今日未向各单位发送提醒", reason=guard.reason, held_units=held,
-                   dedupe=f"guard|{guard.code}|{guard.root}")
+            _alert(
+                catalog,
+                sentlog,
+                deliverer,
+                renderer,
+                transport,
+                today,
+                title="证据目录异常，今日未向各单位发送提醒",
+                reason=guard.reason,
+                held_units=held,
+                dedupe=f"guard|{guard.code}|{guard.root}",
+            )
             outcome.warnings += renderer.warnings
             return outcome
 
@@ -280,31 +413,68 @@ def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None 
                 _record_skip(outcome, p, today, p.skip_reason or "")
                 continue
             rendered = renderer.render(p.kind, p.context)
-            rec = deliverer.send(unit=p.unit, kind=p.kind, day=today, rendered=rendered, to=p.to, cc=p.cc,
-                                 sender=sender, sender_name=sender_name, reply_to=coordinator,
-                                 items=len(p.items), supersede=True)
+            rec = deliverer.send(
+                unit=p.unit,
+                kind=p.kind,
+                day=today,
+                rendered=rendered,
+                to=p.to,
+                cc=p.cc,
+                sender=sender,
+                sender_name=sender_name,
+                reply_to=coordinator,
+                items=len(p.items),
+                supersede=True,
+            )
             states[p.unit] = "sent" if rec.status == "duplicate" and rec.error is None else rec.status
 
         digest_sent = False
         if policy.send_digest and units is None and (workdays.is_workday(today) or policy.digest_on_rest_days):
             failures, failure_ids = _failure_rows(sentlog, today)
-            context = digest_context(catalog, result, today, plans, policy, statuses=states,
-                                     day_counts=sentlog.day_counts(today), failures=failures,
-                                     warnings=outcome.warnings + renderer.warnings)
+            context = digest_context(
+                catalog,
+                result,
+                today,
+                plans,
+                policy,
+                statuses=states,
+                day_counts=sentlog.day_counts(today),
+                failures=failures,
+                warnings=outcome.warnings + renderer.warnings,
+            )
             rendered = renderer.render("digest", context)
             # one digest a day: a later run the same day (the round at 23:58 after the 09:00 sweep,
             # a recheck with --notify) does not mail the coordinator again
-            rec = deliverer.send(unit=camp.coordinator, kind="digest", day=today, rendered=rendered, to=coordinator,
-                                 cc=[], sender=sender, sender_name=sender_name, reply_to=[], supersede=True,
-                                 dedupe=f"daily|{today.isoformat()}")
+            rec = deliverer.send(
+                unit=camp.coordinator,
+                kind="digest",
+                day=today,
+                rendered=rendered,
+                to=coordinator,
+                cc=[],
+                sender=sender,
+                sender_name=sender_name,
+                reply_to=[],
+                supersede=True,
+                dedupe=f"daily|{today.isoformat()}",
+            )
             if rec.status == "sent" and not dry_run:
                 sentlog.mark_reported(failure_ids, today)
                 digest_sent = True
         if deliverer.new_failures and not digest_sent and deliverer.broken is None:
             reason = "以下提醒被邮件服务器拒绝，未能送达，请核对 units.yaml 中的邮箱或邮件服务器设置。"
-            _alert(catalog, sentlog, deliverer, renderer, transport, today, title="部分提醒发送失败",
-                   reason=reason, held_units=[],
-                   dedupe="failures|" + "|".join(sorted(f"{r.unit}:{r.kind}" for r in deliverer.new_failures)))
+            _alert(
+                catalog,
+                sentlog,
+                deliverer,
+                renderer,
+                transport,
+                today,
+                title="部分提醒发送失败",
+                reason=reason,
+                held_units=[],
+                dedupe="failures|" + "|".join(sorted(f"{r.unit}:{r.kind}" for r in deliverer.new_failures)),
+            )
 
         if not dry_run:
             # messages queued by earlier runs (alerts, other days, other units); units only on working days
@@ -318,8 +488,15 @@ def send_reminders(catalog, result: CheckResult, home, *, today: dt.date | None 
         transport.close()  # a caller's transport reconnects by itself on its next use
 
 
-def alert_coordinator(catalog, home, *, reason: str, transport: Transport | None = None,
-                      today: dt.date | None = None, title: str | None = None) -> RemindOutcome:
+def alert_coordinator(
+    catalog,
+    home,
+    *,
+    reason: str,
+    transport: Transport | None = None,
+    today: dt.date | None = None,
+    title: str | None = None,
+) -> RemindOutcome:
     """One alert mail to the coordinator (idempotent per day and reason)."""
     today = today or dt.datetime.now(TZ).date()
     outcome = RemindOutcome(day=today)
@@ -328,8 +505,18 @@ def alert_coordinator(catalog, home, *, reason: str, transport: Transport | None
     renderer = Renderer(home)
     deliverer = Deliverer(sentlog, transport, load_policy(home), outcome)
     try:
-        _alert(catalog, sentlog, deliverer, renderer, transport, today,
-               title=title or "督办系统需要处理", reason=reason, held_units=[], dedupe=f"reason|{title}|{reason}")
+        _alert(
+            catalog,
+            sentlog,
+            deliverer,
+            renderer,
+            transport,
+            today,
+            title=title or "督办系统需要处理",
+            reason=reason,
+            held_units=[],
+            dedupe=f"reason|{title}|{reason}",
+        )
         outcome.warnings += renderer.warnings
         return outcome
     finally:

@@ -6,6 +6,7 @@ autoescaping for the HTML part and undefined variables as errors. A coordinator'
 template that fails to render does not stop the round: the packaged template is used and
 a warning says which file to fix.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,9 +37,14 @@ def _autoescape(name: str | None) -> bool:
 
 
 def _env(paths: list[Path]) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(loader=FileSystemLoader([str(p) for p in paths]), autoescape=_autoescape,
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                               keep_trailing_newline=True)
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader([str(p) for p in paths]),
+        autoescape=_autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["cn_date"] = lambda d, weekday=False: workdays.cn_date(d, weekday=weekday)
     return env
 
@@ -67,14 +73,17 @@ class Renderer:
             name = f"{kind}.{suffix}"
             try:
                 out[part] = self.env.get_template(name).render(context)
-            except Exception as e:  # noqa: BLE001 - a coordinator's template may fail in any way
-                if self.builtin is self.env or not isinstance(e, (TemplateError, ArithmeticError, TypeError,
-                                                                   ValueError, LookupError, AttributeError)):
+            except Exception as e:
+                if self.builtin is self.env or not isinstance(
+                    e, (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError)
+                ):
                     raise
                 where = getattr(e, "filename", None) or str(self.override_dir / name)
                 line = f"第 {e.lineno} 行" if getattr(e, "lineno", None) else ""
-                warning = (f"自定义模板 {where} {line}有误（{getattr(e, 'message', None) or e}）："
-                           f"本次改用内置模板，请修改或删除该文件")
+                warning = (
+                    f"自定义模板 {where} {line}有误（{getattr(e, 'message', None) or e}）："
+                    f"本次改用内置模板，请修改或删除该文件"
+                )
                 if warning not in self.warnings:
                     self.warnings.append(warning)
                 out[part] = self.builtin.get_template(name).render(context)
@@ -94,9 +103,18 @@ def content_hash(*, to: list[str], cc: list[str], rendered: Rendered) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def compose(rendered: Rendered, *, to: list[tuple[str, str]], cc: list[tuple[str, str]], sender: str,
-            sender_name: str | None, reply_to: list[tuple[str, str]], kind: str, unit: str,
-            day: dt.date) -> EmailMessage:
+def compose(
+    rendered: Rendered,
+    *,
+    to: list[tuple[str, str]],
+    cc: list[tuple[str, str]],
+    sender: str,
+    sender_name: str | None,
+    reply_to: list[tuple[str, str]],
+    kind: str,
+    unit: str,
+    day: dt.date,
+) -> EmailMessage:
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = rendered.subject
     msg["From"] = _address(sender_name or "", sender)

@@ -13,6 +13,7 @@ re-run. Row states::
 The message bytes are kept so a queued message is delivered exactly as first composed
 (same Message-ID). No password is ever written here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,9 @@ from typing import Any
 from duban.store import connect, register_schema
 from duban.timeutil import TZ
 
-register_schema("notifications", """
+register_schema(
+    "notifications",
+    """
 CREATE TABLE IF NOT EXISTS reminder_log (
     id            INTEGER PRIMARY KEY,
     unit          TEXT NOT NULL,
@@ -58,10 +61,15 @@ CREATE TABLE IF NOT EXISTS reminder_scans (
     day         TEXT NOT NULL,
     recorded_at TEXT NOT NULL
 );
-""")
+""",
+)
 
 STALE_SENDING = dt.timedelta(minutes=15)  # a 'sending' row older than this was left by a crashed run
-RETRY_ON_RERUN = ("auth", "config", "sender")  # permanent failures of the set-up, not of the message: a new run may retry
+RETRY_ON_RERUN = (
+    "auth",
+    "config",
+    "sender",
+)  # permanent failures of the set-up, not of the message: a new run may retry
 
 
 def family_of(kind: str) -> str:
@@ -99,7 +107,8 @@ class SentLog:
     def find(self, key: Key) -> sqlite3.Row | None:
         return self.conn.execute(
             "SELECT * FROM reminder_log WHERE unit=? AND kind=? AND day=? AND content_hash=?",
-            (key.unit, key.kind, key.day.isoformat(), key.content_hash)).fetchone()
+            (key.unit, key.kind, key.day.isoformat(), key.content_hash),
+        ).fetchone()
 
     def get(self, row_id: int) -> sqlite3.Row:
         return self.conn.execute("SELECT * FROM reminder_log WHERE id=?", (row_id,)).fetchone()
@@ -112,23 +121,30 @@ class SentLog:
         exists), else failed as *uncertain* — reported to the coordinator, never resent, because
         the server may have accepted the message before the crash."""
         stale = (dt.datetime.now(TZ) - STALE_SENDING).replace(microsecond=0).isoformat()
-        rows = self.conn.execute("SELECT * FROM reminder_log WHERE status='sending' AND updated_at < ?",
-                                 (stale,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT * FROM reminder_log WHERE status='sending' AND updated_at < ?", (stale,)
+        ).fetchall()
         for row in rows:
             path = delivered(row["filename"])
             if path:
                 self.mark_sent(row["id"], attempts=0, eml_path=path)
             else:
-                self.mark_failed(row["id"], attempts=0, category="uncertain",
-                                 error="发送结果不确定：上次运行在发送这封提醒时中断，可能已经送达，"
-                                       "为避免重复不再自动重发；请协调人向该单位核实")
+                self.mark_failed(
+                    row["id"],
+                    attempts=0,
+                    category="uncertain",
+                    error="发送结果不确定：上次运行在发送这封提醒时中断，可能已经送达，"
+                    "为避免重复不再自动重发；请协调人向该单位核实",
+                )
         return len(rows)
 
     def day_counts(self, day: dt.date) -> dict[str, int]:
         """Unit reminders of a day by state (for the digest)."""
         rows = self.conn.execute(
             "SELECT status, COUNT(*) AS n FROM reminder_log WHERE day=? AND family='unit' "
-            "AND status!='superseded' GROUP BY status", (day.isoformat(),)).fetchall()
+            "AND status!='superseded' GROUP BY status",
+            (day.isoformat(),),
+        ).fetchall()
         return {r["status"]: r["n"] for r in rows}
 
     def failures_to_report(self, day: dt.date) -> list[sqlite3.Row]:
@@ -136,11 +152,22 @@ class SentLog:
         return self.conn.execute(
             "SELECT * FROM reminder_log WHERE (status='failed' OR (status='sent' AND error IS NOT NULL)) "
             "AND family!='alert' AND (reported_day IS NULL OR reported_day=?) ORDER BY day, unit",
-            (day.isoformat(),)).fetchall()
+            (day.isoformat(),),
+        ).fetchall()
 
     # ---------------------------------------------------------------- claim and settle
-    def claim(self, key: Key, *, to: list[str], cc: list[str], subject: str, sender: str, items: int,
-              message: bytes, filename: str) -> Claim:
+    def claim(
+        self,
+        key: Key,
+        *,
+        to: list[str],
+        cc: list[str],
+        subject: str,
+        sender: str,
+        items: int,
+        message: bytes,
+        filename: str,
+    ) -> Claim:
         """Take the right to deliver this message, or say why not (already sent, failed, busy)."""
         now = _now()
         self.conn.execute("BEGIN IMMEDIATE")
@@ -151,9 +178,23 @@ class SentLog:
                     "INSERT INTO reminder_log (unit, kind, family, day, content_hash, to_addrs, cc_addrs, subject, "
                     "sender, items, status, message, filename, created_at, updated_at) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,'sending',?,?,?,?)",
-                    (key.unit, key.kind, family_of(key.kind), key.day.isoformat(), key.content_hash,
-                     json.dumps(to, ensure_ascii=False), json.dumps(cc, ensure_ascii=False), subject, sender, items,
-                     message, filename, now, now))
+                    (
+                        key.unit,
+                        key.kind,
+                        family_of(key.kind),
+                        key.day.isoformat(),
+                        key.content_hash,
+                        json.dumps(to, ensure_ascii=False),
+                        json.dumps(cc, ensure_ascii=False),
+                        subject,
+                        sender,
+                        items,
+                        message,
+                        filename,
+                        now,
+                        now,
+                    ),
+                )
                 self.conn.execute("COMMIT")
                 return Claim("send", self.get(cur.lastrowid), message)
             action = self._action(row)
@@ -196,17 +237,22 @@ class SentLog:
         now = _now()
         self.conn.execute(
             "UPDATE reminder_log SET status='sent', attempts=attempts+?, eml_path=?, error=?, category=NULL, "
-            "sent_at=?, updated_at=? WHERE id=?", (attempts, eml_path, note, now, now, row_id))
+            "sent_at=?, updated_at=? WHERE id=?",
+            (attempts, eml_path, note, now, now, row_id),
+        )
 
     def mark_queued(self, row_id: int, *, attempts: int, error: str, category: str) -> None:
         self.conn.execute(
             "UPDATE reminder_log SET status='queued', attempts=attempts+?, error=?, category=?, updated_at=? WHERE id=?",
-            (attempts, error, category, _now(), row_id))
+            (attempts, error, category, _now(), row_id),
+        )
 
     def mark_failed(self, row_id: int, *, attempts: int, error: str, category: str) -> None:
         self.conn.execute(
             "UPDATE reminder_log SET status='failed', attempts=attempts+?, error=?, category=?, reported_day=NULL, "
-            "updated_at=? WHERE id=?", (attempts, error, category, _now(), row_id))
+            "updated_at=? WHERE id=?",
+            (attempts, error, category, _now(), row_id),
+        )
 
     def supersede(self, unit: str, family: str, *, keep: set[int] = frozenset(), before: dt.date | None = None) -> int:
         """Queued messages of a unit's family that a newer message (or check) made obsolete."""
@@ -223,8 +269,9 @@ class SentLog:
     def mark_reported(self, row_ids: list[int], day: dt.date) -> None:
         if row_ids:
             self.conn.execute(
-                f"UPDATE reminder_log SET reported_day=? WHERE reported_day IS NULL AND id IN ({','.join('?' * len(row_ids))})",
-                [day.isoformat(), *row_ids])
+                f"UPDATE reminder_log SET reported_day=? WHERE reported_day IS NULL AND id IN ({','.join('?' * len(row_ids))})",  # noqa: S608
+                [day.isoformat(), *row_ids],
+            )
 
     # ---------------------------------------------------------------- guard baseline
     def last_file_count(self, root: str) -> int | None:
@@ -235,4 +282,5 @@ class SentLog:
         self.conn.execute(
             "INSERT INTO reminder_scans (root, files, day, recorded_at) VALUES (?,?,?,?) "
             "ON CONFLICT(root) DO UPDATE SET files=excluded.files, day=excluded.day, recorded_at=excluded.recorded_at",
-            (root, files, day.isoformat(), _now()))
+            (root, files, day.isoformat(), _now()),
+        )

@@ -21,6 +21,7 @@ Environment variables override them: ``DUBAN_SMTP_HOST``, ``DUBAN_SMTP_PORT``,
 ``DUBAN_SMTP_USER``, ``DUBAN_SMTP_SECURITY``, ``DUBAN_SMTP_FROM``. The password comes from
 ``DUBAN_SMTP_PASSWORD`` or the system keyring (``keyring set duban <user>``), never from a file.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,10 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .settings import SettingsError, section
+from duban.settings import SettingsError, check_keys
+from duban.settings import load as load_settings
 
 KEYRING_SERVICE = "duban"
-PASSWORD_ENV = "DUBAN_SMTP_PASSWORD"
+PASSWORD_ENV = "DUBAN_SMTP_PASSWORD"  # noqa: S105 (the name of the variable, not a password)
+SMTP_KEYS = ("host", "port", "security", "user", "from", "sender_name", "timeout", "verify")
 SECURITY_PORTS = {"ssl": 465, "starttls": 587, "plain": 25}
 
 
@@ -58,8 +61,10 @@ class PermanentFailure(DeliveryError):
     """Retrying the same message will not help: record it and tell the coordinator."""
 
 
-UNCERTAIN = ("发送结果不确定：邮件内容已发给服务器，但没有收到确认（{why}）。可能已经送达，"
-             "为避免重复不再自动重发；请协调人向该单位核实，需要时运行 duban remind 重新发送")
+UNCERTAIN = (
+    "发送结果不确定：邮件内容已发给服务器，但没有收到确认（{why}）。可能已经送达，"
+    "为避免重复不再自动重发；请协调人向该单位核实，需要时运行 duban remind 重新发送"
+)
 
 
 def uncertain(why: str) -> PermanentFailure:
@@ -132,9 +137,19 @@ class SmtpTransport:
 
     name = "smtp"
 
-    def __init__(self, host: str, port: int | None = None, security: str = "ssl", user: str | None = None,
-                 password: str | None = None, *, sender: str | None = None, sender_name: str | None = None,
-                 timeout: float = 30, verify: bool = True):
+    def __init__(
+        self,
+        host: str,
+        port: int | None = None,
+        security: str = "ssl",
+        user: str | None = None,
+        password: str | None = None,
+        *,
+        sender: str | None = None,
+        sender_name: str | None = None,
+        timeout: float = 30,
+        verify: bool = True,
+    ):
         if security not in SECURITY_PORTS:
             raise ValueError(f"security 只能是 ssl、starttls 或 plain，不能是 '{security}'")
         self.host = host
@@ -184,42 +199,64 @@ class SmtpTransport:
             if not password:
                 raise PermanentFailure(
                     f"没有找到 SMTP 用户 {self.user} 的密码：设置环境变量 {PASSWORD_ENV}，"
-                    f"或在本机执行 keyring set {KEYRING_SERVICE} {self.user}", category="auth")
+                    f"或在本机执行 keyring set {KEYRING_SERVICE} {self.user}",
+                    category="auth",
+                )
         kwargs: dict[str, Any] = {"timeout": self.timeout}
         starttls: bool | dict = self.security == "starttls"
         if not self.verify:
-            ctx = ssl._create_unverified_context()
+            ctx = ssl._create_unverified_context()  # noqa: S323 (smtp.verify: false, an explicit office choice for an internal relay)
             if self.security == "ssl":
                 kwargs["context"] = ctx
             elif starttls:
                 starttls = {"context": ctx}
-        client = yagmail.SMTP(user=self.user or "", password=password, host=self.host, port=self.port,
-                              smtp_ssl=self.security == "ssl", smtp_starttls=starttls,
-                              smtp_skip_login=not self.user, soft_email_validation=False, **kwargs)
+        client = yagmail.SMTP(
+            user=self.user or "",
+            password=password,
+            host=self.host,
+            port=self.port,
+            smtp_ssl=self.security == "ssl",
+            smtp_starttls=starttls,
+            smtp_skip_login=not self.user,
+            soft_email_validation=False,
+            **kwargs,
+        )
         where = f"{self.host}:{self.port}"
         try:
             client.login()
         except smtplib.SMTPAuthenticationError as e:
             self._drop(client)
-            raise PermanentFailure(f"SMTP 登录被拒绝（{_reply(e.smtp_code, e.smtp_error)}）：检查用户名 {self.user} 和密码",
-                                   category="auth", code=e.smtp_code) from None
+            raise PermanentFailure(
+                f"SMTP 登录被拒绝（{_reply(e.smtp_code, e.smtp_error)}）：检查用户名 {self.user} 和密码",
+                category="auth",
+                code=e.smtp_code,
+            ) from None
         except smtplib.SMTPNotSupportedError as e:
             self._drop(client)
-            raise PermanentFailure(f"SMTP 服务器 {where} 不支持所需功能（{e}）：检查 security 设置（ssl/starttls/plain）",
-                                   category="config") from None
+            raise PermanentFailure(
+                f"SMTP 服务器 {where} 不支持所需功能（{e}）：检查 security 设置（ssl/starttls/plain）",
+                category="config",
+            ) from None
         except ssl.SSLError as e:
             self._drop(client)
-            raise PermanentFailure(f"与 {where} 的 TLS 握手失败（{e.reason or e}）：检查 security 设置"
-                                   f"（465 端口一般为 ssl，587 为 starttls）", category="config") from None
+            raise PermanentFailure(
+                f"与 {where} 的 TLS 握手失败（{e.reason or e}）：检查 security 设置"
+                f"（465 端口一般为 ssl，587 为 starttls）",
+                category="config",
+            ) from None
         except smtplib.SMTPResponseException as e:
             self._drop(client)
             kind = _code_kind(e.smtp_code)
-            raise kind(f"SMTP 服务器 {where} 拒绝连接：{_reply(e.smtp_code, e.smtp_error)}",
-                       category="connection" if kind is TemporaryFailure else "config", code=e.smtp_code) from None
+            raise kind(
+                f"SMTP 服务器 {where} 拒绝连接：{_reply(e.smtp_code, e.smtp_error)}",
+                category="connection" if kind is TemporaryFailure else "config",
+                code=e.smtp_code,
+            ) from None
         except (OSError, smtplib.SMTPException) as e:
             self._drop(client)
-            raise TemporaryFailure(f"无法连接 SMTP 服务器 {where}：{self.scrub(str(e)) or type(e).__name__}",
-                                   category="connection") from None
+            raise TemporaryFailure(
+                f"无法连接 SMTP 服务器 {where}：{self.scrub(str(e)) or type(e).__name__}", category="connection"
+            ) from None
         self._client = client
         return client
 
@@ -228,7 +265,7 @@ class SmtpTransport:
         try:
             if client.smtp is not None:
                 client.smtp.close()
-        except Exception:
+        except Exception:  # noqa: S110 (closing a broken connection)
             pass
         client.is_closed = True
 
@@ -246,21 +283,27 @@ class SmtpTransport:
             replies = {a: _reply(c, m) for a, (c, m) in e.recipients.items()}
             codes = [c for c, _ in e.recipients.values()]
             kind = TemporaryFailure if codes and all(400 <= c < 500 for c in codes) else PermanentFailure
-            raise kind("收件地址被拒收：" + "；".join(f"{a}（{r}）" for a, r in replies.items()),
-                       category="recipient", code=max(codes) if codes else None) from None
+            raise kind(
+                "收件地址被拒收：" + "；".join(f"{a}（{r}）" for a, r in replies.items()),
+                category="recipient",
+                code=max(codes) if codes else None,
+            ) from None
         except smtplib.SMTPSenderRefused as e:
-            raise _code_kind(e.smtp_code)(f"发件地址 {from_addr} 被拒绝：{_reply(e.smtp_code, e.smtp_error)}",
-                                          category="sender", code=e.smtp_code) from None
+            raise _code_kind(e.smtp_code)(
+                f"发件地址 {from_addr} 被拒绝：{_reply(e.smtp_code, e.smtp_error)}", category="sender", code=e.smtp_code
+            ) from None
         except smtplib.SMTPServerDisconnected as e:
             self._reset()
             raise TemporaryFailure(f"SMTP 连接中断：{e}", category="connection") from None
         except smtplib.SMTPResponseException as e:
-            raise _code_kind(e.smtp_code)(f"SMTP 服务器拒绝了这封邮件：{_reply(e.smtp_code, e.smtp_error)}",
-                                          category="data", code=e.smtp_code) from None
+            raise _code_kind(e.smtp_code)(
+                f"SMTP 服务器拒绝了这封邮件：{_reply(e.smtp_code, e.smtp_error)}", category="data", code=e.smtp_code
+            ) from None
         except (OSError, smtplib.SMTPException) as e:
             self._reset()
-            raise TemporaryFailure(f"发送时网络错误：{self.scrub(str(e)) or type(e).__name__}",
-                                   category="connection") from None
+            raise TemporaryFailure(
+                f"发送时网络错误：{self.scrub(str(e)) or type(e).__name__}", category="connection"
+            ) from None
         return Delivered(refused={a: _reply(c, m) for a, (c, m) in (refused or {}).items()})
 
     def _reset(self) -> None:
@@ -272,7 +315,7 @@ class SmtpTransport:
         if self._client is not None:
             try:
                 self._client.smtp.quit()
-            except Exception:
+            except Exception:  # noqa: S110 (the server went away first)
                 pass
             self._reset()
 
@@ -319,23 +362,27 @@ def _sendmail(smtp: smtplib.SMTP, from_addr: str, recipients: list[str], message
 # ---------------------------------------------------------------- from settings
 def smtp_settings(home: Any) -> dict[str, Any]:
     """The ``smtp:`` section of settings.yaml with the environment applied (no password)."""
-    settings_file = Path(getattr(home, "settings_file", home))
-    cfg = dict(section(settings_file, "smtp"))
+    settings = load_settings(Path(getattr(home, "settings_file", home)))
+    settings_file = settings.file
+    cfg = settings.section("smtp")
     if "password" in cfg:
-        raise SettingsError(settings_file, "smtp 部分不能写 password（密码不得保存在文件里）",
-                            f"删除 password 一行，改用环境变量 {PASSWORD_ENV}，或执行 keyring set {KEYRING_SERVICE} 用户名")
-    allowed = {"host", "port", "security", "user", "from", "sender_name", "timeout", "verify"}
-    unknown = set(cfg) - allowed
-    if unknown:
-        raise SettingsError(settings_file, f"smtp 部分的未知设置 {sorted(unknown)}", f"可用设置：{', '.join(sorted(allowed))}")
+        raise SettingsError(
+            settings_file,
+            "smtp 部分不能写 password（密码不得保存在文件里）",
+            f"删除 password 一行，改用环境变量 {PASSWORD_ENV}，或执行 keyring set {KEYRING_SERVICE} 用户名",
+        )
+    check_keys(cfg, SMTP_KEYS, file=settings_file, where="smtp")
     for key in ("host", "port", "user", "security", "from"):
         value = os.environ.get(f"DUBAN_SMTP_{key.upper()}")
         if value:
             cfg[key] = value
     security = str(cfg.get("security") or "ssl").lower()
     if security not in SECURITY_PORTS:
-        raise SettingsError(settings_file, f"smtp.security 的值 '{cfg.get('security')}' 不合适",
-                            "只能是 ssl（465 端口）、starttls（587 端口）或 plain（25 端口，仅限内网中继）")
+        raise SettingsError(
+            settings_file,
+            f"smtp.security 的值 '{cfg.get('security')}' 不合适",
+            "只能是 ssl（465 端口）、starttls（587 端口）或 plain（25 端口，仅限内网中继）",
+        )
     cfg["security"] = security
     if cfg.get("port") not in (None, ""):
         try:
@@ -350,6 +397,13 @@ def transport_from_settings(home: Any) -> Transport:
     cfg = smtp_settings(home)
     if not cfg.get("host"):
         return FileOutbox(home.outbox, sender=cfg.get("from") or cfg.get("user"), sender_name=cfg.get("sender_name"))
-    return SmtpTransport(str(cfg["host"]), cfg.get("port"), cfg["security"], cfg.get("user"),
-                         sender=cfg.get("from"), sender_name=cfg.get("sender_name"),
-                         timeout=float(cfg.get("timeout") or 30), verify=bool(cfg.get("verify", True)))
+    return SmtpTransport(
+        str(cfg["host"]),
+        cfg.get("port"),
+        cfg["security"],
+        cfg.get("user"),
+        sender=cfg.get("from"),
+        sender_name=cfg.get("sender_name"),
+        timeout=float(cfg.get("timeout") or 30),
+        verify=bool(cfg.get("verify", True)),
+    )

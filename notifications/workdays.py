@@ -5,6 +5,7 @@ follows the State Council's yearly holiday notice — no hand-made list here. Fo
 installed package does not cover yet, the weekend rule stands in and a warning names the
 fix (``pip install -U chinesecalendar``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,11 @@ def is_workday(day: dt.date) -> bool:
     except NotImplementedError:
         if day.year not in _WARNED:
             _WARNED.add(day.year)
-            log.warning("chinesecalendar 没有 %s 年的节假日数据，暂按周一至周五计算工作日；"
-                        "请升级：pip install -U chinesecalendar", day.year)
+            log.warning(
+                "chinesecalendar 没有 %s 年的节假日数据，暂按周一至周五计算工作日；"
+                "请升级：pip install -U chinesecalendar",
+                day.year,
+            )
         return day.weekday() < 5
 
 

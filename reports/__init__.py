@@ -9,6 +9,7 @@ The flows call exactly this::
 Scoring, completion and colours are data: ``reports/settings.yaml`` (documented there),
 overridable in ``<home>/settings.yaml`` under ``report:``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,11 +20,20 @@ from pathlib import Path
 from duban.results import CheckResult
 from duban.timeutil import TZ
 
-from .scoring import ReportSettings, ReportSettingsError, Summary, load_settings, summarize
+from .scoring import ReportSettings, Summary, load_settings, summarize
 from .storage import FILES, StoredReport
 
-__all__ = ["write_report", "list_reports", "rebuild_index", "ReportPaths", "StoredReport", "ReportSettings",
-           "ReportSettingsError", "Summary", "load_settings", "summarize"]
+__all__ = [
+    "write_report",
+    "list_reports",
+    "rebuild_index",
+    "ReportPaths",
+    "StoredReport",
+    "ReportSettings",
+    "Summary",
+    "load_settings",
+    "summarize",
+]
 
 
 @dataclass(frozen=True)
@@ -44,9 +54,16 @@ def _aware(t: dt.datetime | None) -> dt.datetime:
     return (t if t.tzinfo else t.replace(tzinfo=TZ)).replace(microsecond=0)
 
 
-def write_report(catalog, result: CheckResult, home, *, round_date: dt.date | None = None,
-                 reminders: list[dict] | None = None, run_time: dt.datetime | None = None,
-                 label: str | None = None) -> ReportPaths:
+def write_report(
+    catalog,
+    result: CheckResult,
+    home,
+    *,
+    round_date: dt.date | None = None,
+    reminders: list[dict] | None = None,
+    run_time: dt.datetime | None = None,
+    label: str | None = None,
+) -> ReportPaths:
     """Write one report (a new folder, never an existing one), point ``latest`` at it, refresh the index.
 
     ``round_date`` None files it under ``adhoc``; ``reminders`` are the dicts the reminder
@@ -67,14 +84,16 @@ def write_report(catalog, result: CheckResult, home, *, round_date: dt.date | No
         excel.write_workbook(paths.xlsx, catalog, result, summary, meta, settings, reminders)
         storage.write_atomic(paths.html, html.render_report(catalog, result, summary, meta, settings, reminders))
         payload = result.to_json()
-        payload.update({
-            "round": round_date.isoformat() if round_date else None,
-            "generated_at": run_time.isoformat(),
-            "label": label,
-            "campaign": meta.campaign,
-            "reminders": reminders,
-            "summary": summary.to_json(),
-        })
+        payload.update(
+            {
+                "round": round_date.isoformat() if round_date else None,
+                "generated_at": run_time.isoformat(),
+                "label": label,
+                "campaign": meta.campaign,
+                "reminders": reminders,
+                "summary": summary.to_json(),
+            }
+        )
         storage.write_json(paths.json, payload)  # last: its presence marks a finished report
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # our own, half-written folder only
@@ -105,8 +124,12 @@ def rebuild_index(home) -> Path:
     rows = [_IndexRow(r, rel(r.html), rel(r.xlsx), rel(r.json)) for r in reports]
     by_folder = {row.report.folder: row for row in rows}
     latest = {day: by_folder[r.folder] for day, r in storage.latest_per_round(root, reports).items()}
-    trend = html.trend_chart([(day.strftime("%m-%d"), f"应报 {row.owed}", row.completion,
-                               settings.light(row.completion), row.href) for day, row in latest.items()])
+    trend = html.trend_chart(
+        [
+            (day.strftime("%m-%d"), f"应报 {row.owed}", row.completion, settings.light(row.completion), row.href)
+            for day, row in latest.items()
+        ]
+    )
     campaign = next((r.campaign for r in reversed(reports) if r.campaign), "督办")
     text = html.render_index(list(rows), trend, latest, settings, campaign, dt.datetime.now(TZ))
     return storage.write_atomic(root / "index.html", text)

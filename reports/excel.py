@@ -4,17 +4,20 @@ Every sheet has the same shape, so people and tests can rely on it: row 1 is a t
 (campaign, round, as-of time), row 2 the Chinese header row, data from row 3; the header is
 frozen, an auto-filter covers the table, widths follow the content.
 """
+
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from duban.results import STATUS_LABELS, CheckResult
+from duban.results import CheckResult
+from duban.statuses import STATUS_LABELS
 
 from .scoring import ReportSettings, Summary
 from .view import ReportMeta, detail_rows, file_rows, fmt_time, reminder_rows, sent_count
@@ -22,10 +25,37 @@ from .view import ReportMeta, detail_rows, file_rows, fmt_time, reminder_rows, s
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
 SHEETS = ("总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "说明")
 
-UNIT_HEADERS = ("单位", "类别", "应报", "按时完成", "逾期完成", "材料不足", "未报送", "未到期", "待确认",
-                "完成率", "得分", "排名")
-TASK_HEADERS = ("编号", "任务", "截止", "责任单位数", "应报单位数", "已完成单位数", "完成率", "按时完成", "逾期完成",
-                "材料不足", "未报送", "未到期", "待确认", "其他状态", "未完成单位")
+UNIT_HEADERS = (
+    "单位",
+    "类别",
+    "应报",
+    "按时完成",
+    "逾期完成",
+    "材料不足",
+    "未报送",
+    "未到期",
+    "待确认",
+    "完成率",
+    "得分",
+    "排名",
+)
+TASK_HEADERS = (
+    "编号",
+    "任务",
+    "截止",
+    "责任单位数",
+    "应报单位数",
+    "已完成单位数",
+    "完成率",
+    "按时完成",
+    "逾期完成",
+    "材料不足",
+    "未报送",
+    "未到期",
+    "待确认",
+    "其他状态",
+    "未完成单位",
+)
 DETAIL_HEADERS = ("任务编号", "任务", "单位", "轮次", "截止日期", "状态", "问题", "文件")
 FILE_HEADERS = ("路径", "原因")
 REMINDER_HEADERS = ("单位", "类型", "收件人", "抄送", "主题", "状态", "说明")
@@ -51,9 +81,18 @@ def _fill(hex_rgb: str) -> PatternFill:
     return PatternFill("solid", start_color=hex_rgb, end_color=hex_rgb)
 
 
-def _table(wb: Workbook, name: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
-           formats: dict[int, str] | None = None, wrap: Iterable[int] = (), max_width: int = 50,
-           freeze_cols: int = 0):
+def _table(
+    wb: Workbook,
+    name: str,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    formats: dict[int, str] | None = None,
+    wrap: Iterable[int] = (),
+    max_width: int = 50,
+    freeze_cols: int = 0,
+):
     """A sheet: title row, header row, data rows; returns the worksheet."""
     ws = wb.create_sheet(name)
     ws.append([title])
@@ -98,19 +137,43 @@ def _colour_cell(cell, colour) -> None:
         cell.font = Font(color=colour.font)
 
 
-def write_workbook(path: Path, catalog, result: CheckResult, summary: Summary, meta: ReportMeta,
-                   settings: ReportSettings, reminders: list[dict] | None) -> Path:
+def write_workbook(
+    path: Path,
+    catalog,
+    result: CheckResult,
+    summary: Summary,
+    meta: ReportMeta,
+    settings: ReportSettings,
+    reminders: list[dict] | None,
+) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     head = f"{meta.title}（{meta.subtitle}）"
     total = summary.total
 
     # 总览: one row per unit (unassigned obligations have no unit and are not here)
-    overall = (f"应报 {total.owed} 项，完成 {total.completed} 项，完成率 {total.completion:.1%}"
-               if total.completion is not None else "尚无到期事项")
-    rows = [(r.unit, r.group, r.tally.owed, r.tally.n["ok"], r.tally.n["late"], r.tally.n["partial"],
-             r.tally.n["missing"], r.tally.n["not_due"], r.tally.n["confirm"], r.completion, r.score, r.rank)
-            for r in summary.units]
+    overall = (
+        f"应报 {total.owed} 项，完成 {total.completed} 项，完成率 {total.completion:.1%}"
+        if total.completion is not None
+        else "尚无到期事项"
+    )
+    rows = [
+        (
+            r.unit,
+            r.group,
+            r.tally.owed,
+            r.tally.n["ok"],
+            r.tally.n["late"],
+            r.tally.n["partial"],
+            r.tally.n["missing"],
+            r.tally.n["not_due"],
+            r.tally.n["confirm"],
+            r.completion,
+            r.score,
+            r.rank,
+        )
+        for r in summary.units
+    ]
     ws = _table(wb, "总览", f"{head}　{overall}", UNIT_HEADERS, rows, formats={10: PCT, 11: SCORE}, freeze_cols=1)
     pct_col = UNIT_HEADERS.index("完成率") + 1
     for i, r in enumerate(summary.units):
@@ -120,40 +183,83 @@ def write_workbook(path: Path, catalog, result: CheckResult, summary: Summary, m
     def others(d: dict[str, int]) -> str:
         return "、".join(f"{STATUS_LABELS.get(s, s)} {n}" for s, n in d.items())
 
-    rows = [(t.task, t.title, t.deadline_text, t.units, t.tally.owed, t.tally.completed, t.completion,
-             t.tally.n["ok"], t.tally.n["late"], t.tally.n["partial"], t.tally.n["missing"], t.tally.n["not_due"],
-             t.tally.n["confirm"], others(t.others),
-             "、".join(f"{u}（{STATUS_LABELS[s]}）" for u, s in t.open_units))
-            for t in summary.tasks]
+    rows = [
+        (
+            t.task,
+            t.title,
+            t.deadline_text,
+            t.units,
+            t.tally.owed,
+            t.tally.completed,
+            t.completion,
+            t.tally.n["ok"],
+            t.tally.n["late"],
+            t.tally.n["partial"],
+            t.tally.n["missing"],
+            t.tally.n["not_due"],
+            t.tally.n["confirm"],
+            others(t.others),
+            "、".join(f"{u}（{STATUS_LABELS[s]}）" for u, s in t.open_units),
+        )
+        for t in summary.tasks
+    ]
     ws = _table(wb, "任务", head, TASK_HEADERS, rows, formats={7: PCT}, wrap=(15,), freeze_cols=2)
     for i, t in enumerate(summary.tasks):
         _colour_cell(ws.cell(FIRST_DATA_ROW + i, 7), settings.colour(t.light))
 
     # 明细: one row per obligation
     details = detail_rows(catalog, result.obligations)
-    rows = [(d.task, d.title, d.unit, d.round, d.due, d.label, "\n".join(d.problems), "\n".join(d.files))
-            for d in details]
-    ws = _table(wb, "明细", head, DETAIL_HEADERS, rows, formats={4: DATE, 5: DATE}, wrap=(7, 8), max_width=60,
-                freeze_cols=3)
+    rows = [
+        (d.task, d.title, d.unit, d.round, d.due, d.label, "\n".join(d.problems), "\n".join(d.files)) for d in details
+    ]
+    ws = _table(
+        wb, "明细", head, DETAIL_HEADERS, rows, formats={4: DATE, 5: DATE}, wrap=(7, 8), max_width=60, freeze_cols=3
+    )
     for i, d in enumerate(details):
         _colour_cell(ws.cell(FIRST_DATA_ROW + i, 6), settings.status_colour(d.status))
 
-    _table(wb, "未识别文件", f"未识别文件：共 {len(result.unrecognized)} 个（不计入任何任务，请核对放置的文件夹）",
-           FILE_HEADERS, file_rows(result.unrecognized), wrap=(2,), max_width=70)
-    _table(wb, "被拒文件", f"被拒文件：共 {len(result.rejected)} 个（损坏、加密、空文件或内容与扩展名不符，不计入）",
-           FILE_HEADERS, file_rows(result.rejected), wrap=(2,), max_width=70)
+    _table(
+        wb,
+        "未识别文件",
+        f"未识别文件：共 {len(result.unrecognized)} 个（不计入任何任务，请核对放置的文件夹）",
+        FILE_HEADERS,
+        file_rows(result.unrecognized),
+        wrap=(2,),
+        max_width=70,
+    )
+    _table(
+        wb,
+        "被拒文件",
+        f"被拒文件：共 {len(result.rejected)} 个（损坏、加密、空文件或内容与扩展名不符，不计入）",
+        FILE_HEADERS,
+        file_rows(result.rejected),
+        wrap=(2,),
+        max_width=70,
+    )
 
     rem = reminder_rows(reminders)
-    ws = _table(wb, "提醒", f"本次运行的提醒：已发送 {sent_count(rem)} 封，共 {len(rem)} 条记录（未发送的原因见“说明”列）",
-                REMINDER_HEADERS,
-                [(r.unit, r.kind, r.to, r.cc, r.subject, r.status, r.error) for r in rem], wrap=(5, 7), max_width=60)
+    ws = _table(
+        wb,
+        "提醒",
+        f"本次运行的提醒：已发送 {sent_count(rem)} 封，共 {len(rem)} 条记录（未发送的原因见“说明”列）",
+        REMINDER_HEADERS,
+        [(r.unit, r.kind, r.to, r.cc, r.subject, r.status, r.error) for r in rem],
+        wrap=(5, 7),
+        max_width=60,
+    )
     red = settings.colour("red")
     for i, r in enumerate(rem):
         if not r.ok:
             _colour_cell(ws.cell(FIRST_DATA_ROW + i, 6), red)
 
-    notes = [("报告", meta.title), ("地区", meta.district), ("截至", fmt_time(meta.as_of)),
-             ("生成时间", fmt_time(meta.generated_at)), ("说明", meta.label or ""), ("佐证根目录", meta.evidence_root)]
+    notes = [
+        ("报告", meta.title),
+        ("地区", meta.district),
+        ("截至", fmt_time(meta.as_of)),
+        ("生成时间", fmt_time(meta.generated_at)),
+        ("说明", meta.label or ""),
+        ("佐证根目录", meta.evidence_root),
+    ]
     notes += [(f"计分规则 {i}", line) for i, line in enumerate(settings.rule_lines(), 1)]
     _table(wb, "说明", head, NOTE_HEADERS, notes, wrap=(2,), max_width=90)
 

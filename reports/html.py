@@ -4,6 +4,7 @@ Everything is inline: CSS in a <style> block, charts as inline SVG computed here
 scripts, fonts, images or any other outside request. Links only point at sibling files
 (report.xlsx, report.json, other stored reports) by relative paths.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,14 +14,27 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from duban.results import STATUS_LABELS, CheckResult
+from duban.results import CheckResult
+from duban.statuses import STATUS_LABELS
 
 from .scoring import ReportSettings, Summary, is_owed
 from .view import ReportMeta, detail_rows, file_rows, fmt_time, reminder_rows
 
 TEMPLATES = Path(__file__).with_name("templates")
-_OUTSIDE = [re.compile(p, re.I) for p in (r"https?://", r"""(?:href|src|action)\s*=\s*["']?\s*//""", r"\bsrc\s*=",
-                                          r"url\(", r"@import", r"<script", r"<link\b", r"<iframe", r"<img\b")]
+_OUTSIDE = [
+    re.compile(p, re.I)
+    for p in (
+        r"https?://",
+        r"""(?:href|src|action)\s*=\s*["']?\s*//""",
+        r"\bsrc\s*=",
+        r"url\(",
+        r"@import",
+        r"<script",
+        r"<link\b",
+        r"<iframe",
+        r"<img\b",
+    )
+]
 
 
 def outside_references(html: str) -> list[str]:
@@ -43,10 +57,20 @@ def _score(x: float | None) -> str:
 
 
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=_pct, score=_score, time=fmt_time,
-                       date=lambda d: d.isoformat() if d else "—", status=lambda s: STATUS_LABELS.get(s, s))
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        pct=_pct,
+        score=_score,
+        time=fmt_time,
+        date=lambda d: d.isoformat() if d else "—",
+        status=lambda s: STATUS_LABELS.get(s, s),
+    )
     return env
 
 
@@ -92,8 +116,9 @@ def unit_chart(summary: Summary) -> UnitChart:
         y += head_h
         for r in sorted(rows, key=lambda r: -(r.completion if r.completion is not None else -1)):
             w = (r.completion or 0) * bar_w
-            bars.append(Bar(y, r.unit, round(w, 1), _pct(r.completion) if r.completion is not None else "无到期",
-                            r.light))
+            bars.append(
+                Bar(y, r.unit, round(w, 1), _pct(r.completion) if r.completion is not None else "无到期", r.light)
+            )
             y += row_h
     ticks = [(label_w + bar_w * f, f"{int(f * 100)}%") for f in (0, 0.5, 1)]
     return UnitChart(width, int(y + 6), label_w, bar_w, bar_h, top, bars, headings, ticks)
@@ -139,19 +164,46 @@ def trend_chart(points: list[tuple[str, str, float | None, str | None, str]]) ->
 
 
 # ---------------------------------------------------------------- pages
-def render_report(catalog, result: CheckResult, summary: Summary, meta: ReportMeta, settings: ReportSettings,
-                  reminders: list[dict] | None) -> str:
+def render_report(
+    catalog,
+    result: CheckResult,
+    summary: Summary,
+    meta: ReportMeta,
+    settings: ReportSettings,
+    reminders: list[dict] | None,
+) -> str:
     details = detail_rows(catalog, result.obligations)
-    todo = detail_rows(catalog, [o for o in result.obligations
-                                 if o.status in ("partial", "missing") and is_owed(o, summary.day, settings)],
-                       unit_first=True)
-    return _env().get_template("report.html.j2").render(
-        meta=meta, summary=summary, settings=settings, chart=unit_chart(summary), details=details, todo=todo,
-        unrecognized=file_rows(result.unrecognized), rejected=file_rows(result.rejected),
-        reminders=reminder_rows(reminders), rules=settings.rule_lines(), status_labels=STATUS_LABELS)
+    todo = detail_rows(
+        catalog,
+        [o for o in result.obligations if o.status in ("partial", "missing") and is_owed(o, summary.day, settings)],
+        unit_first=True,
+    )
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            meta=meta,
+            summary=summary,
+            settings=settings,
+            chart=unit_chart(summary),
+            details=details,
+            todo=todo,
+            unrecognized=file_rows(result.unrecognized),
+            rejected=file_rows(result.rejected),
+            reminders=reminder_rows(reminders),
+            rules=settings.rule_lines(),
+            status_labels=STATUS_LABELS,
+        )
+    )
 
 
-def render_index(reports: list, trend: TrendChart, latest: dict, settings: ReportSettings, campaign: str,
-                 generated_at: dt.datetime) -> str:
-    return _env().get_template("index.html.j2").render(
-        reports=reports, trend=trend, latest=latest, settings=settings, campaign=campaign, generated_at=generated_at)
+def render_index(
+    reports: list, trend: TrendChart, latest: dict, settings: ReportSettings, campaign: str, generated_at: dt.datetime
+) -> str:
+    return (
+        _env()
+        .get_template("index.html.j2")
+        .render(
+            reports=reports, trend=trend, latest=latest, settings=settings, campaign=campaign, generated_at=generated_at
+        )
+    )

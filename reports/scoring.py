@@ -3,27 +3,25 @@
 The rules live in ``reports/settings.yaml`` (documented there); a coordinator may override
 any part of them in ``<home>/settings.yaml`` under ``report:``. This module only reads them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, NoReturn
 
-import yaml
-
-from duban.results import STATUS_LABELS, STATUSES, CheckResult, Obligation
+from duban.results import CheckResult, Obligation
+from duban.settings import SettingsError, check_keys, load, read_yaml
+from duban.statuses import STATUS_LABELS, STATUSES
 from duban.timeutil import TZ
 
 DEFAULTS_FILE = Path(__file__).with_name("settings.yaml")
 GROUP_LABELS = {"departments": "区直部门", "streets": "街道办事处"}
 OTHER_GROUP = "其他"
 _HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
-
-
-class ReportSettingsError(ValueError):
-    """A mistake in the report settings; the message names the file, the entry and the fix."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +65,7 @@ class ReportSettings:
             f"应报：截止日期不晚于“截至”日期、状态为{owed}的事项（任务 × 单位 × 轮次）；未到期事项不计入。",
             f"完成率 = （{done}）÷ 应报。",
             f"得分 = 应报事项的平均分：{pts}；没有应报事项的单位不评分、不排名。",
-            ("区直部门、街道办事处分别排名" if self.rank_within_group else "全部单位一起排名")
-            + "；得分相同名次相同。",
+            ("区直部门、街道办事处分别排名" if self.rank_within_group else "全部单位一起排名") + "；得分相同名次相同。",
             f"红黄绿灯：完成率 ≥ {_num(self.green_at)}% 绿，≥ {_num(self.yellow_at)}% 黄，其余红。",
         ]
 
@@ -85,41 +82,29 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _read(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f"第 {mark.line + 1} 行" if mark else ""
-        raise ReportSettingsError(f"报告设置文件 {path} YAML 格式错误 {line}：{getattr(e, 'problem', e)}"
-                                  "\n  怎么改：检查缩进（用空格）和冒号后的空格") from None
-    except UnicodeDecodeError:
-        raise ReportSettingsError(f"报告设置文件 {path} 不是 UTF-8 编码\n  怎么改：另存为 UTF-8") from None
-
-
-def load_settings(home=None) -> ReportSettings:
+def load_settings(home: Any = None) -> ReportSettings:
     """The packaged defaults, overridden by ``<home>/settings.yaml`` ``report:`` if present."""
-    data = _read(DEFAULTS_FILE)
+    data = read_yaml(DEFAULTS_FILE)
     source = DEFAULTS_FILE
-    local = getattr(home, "settings_file", None)
-    if local is not None and Path(local).is_file():
-        over = _read(Path(local))
-        section = over.get("report") if isinstance(over, dict) else None
-        if section is not None:
-            if not isinstance(section, dict):
-                raise ReportSettingsError(f"{local}：report 段应当是键值表\n  怎么改：参照 {DEFAULTS_FILE} 的格式")
-            data, source = _merge(data, section), Path(local)
+    if home is not None:
+        settings = load(Path(getattr(home, "settings_file", home)))
+        section = settings.section("report")
+        if section:
+            data, source = _merge(data, section), settings.file
     return _validate(data, source)
 
 
 def _validate(d: dict, src: Path) -> ReportSettings:
-    def fail(entry: str, problem: str, fix: str):
-        raise ReportSettingsError(f"报告设置有误：{src}，条目 {entry}：{problem}\n  怎么改：{fix}")
+    def fail(entry: str, problem: str, fix: str) -> NoReturn:
+        raise SettingsError(src, f"report 设置 {entry}：{problem}", fix)
+
+    check_keys(d, ("scoring", "traffic_light", "colours", "status_colours"), file=src, where="report")
 
     for section in ("scoring", "traffic_light", "colours", "status_colours"):
         if d.get(section) is not None and not isinstance(d.get(section), dict):
             fail(section, "应当是“键: 值”的映射", f"参照 {DEFAULTS_FILE} 中 {section} 的写法")
     sc = d.get("scoring") or {}
+    check_keys(sc, ("points", "completed", "rank_within_group"), file=src, where="report.scoring")
     points_raw = sc.get("points") or {}
     if not isinstance(points_raw, dict) or not points_raw:
         fail("scoring.points", "没有状态分值", "写成 ok: 100 这样的“状态: 分值”，每行一个")
@@ -137,6 +122,7 @@ def _validate(d: dict, src: Path) -> ReportSettings:
         if s not in points:
             fail("scoring.completed", f"状态 '{s}' 不在 scoring.points 中", "completed 只能列 points 中已有的状态")
     tl = d.get("traffic_light") or {}
+    check_keys(tl, ("green_at", "yellow_at"), file=src, where="report.traffic_light")
     green_at, yellow_at = tl.get("green_at", 100), tl.get("yellow_at", 60)
     for k, v in (("green_at", green_at), ("yellow_at", yellow_at)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 100:
@@ -146,7 +132,9 @@ def _validate(d: dict, src: Path) -> ReportSettings:
     colours: dict[str, Colour] = {}
     for name, c in (d.get("colours") or {}).items():
         if not isinstance(c, dict):
-            fail(f"colours.{name}", "应当写 fill、font、bar 三项", '写成 {fill: "C6EFCE", font: "006100", bar: "3C9A5F"}')
+            fail(
+                f"colours.{name}", "应当写 fill、font、bar 三项", '写成 {fill: "C6EFCE", font: "006100", bar: "3C9A5F"}'
+            )
         vals = {}
         for k in ("fill", "font", "bar"):
             v = str(c.get(k, "")).lstrip("#")
@@ -165,9 +153,14 @@ def _validate(d: dict, src: Path) -> ReportSettings:
             fail(f"status_colours.{s}", f"颜色 '{name}' 未在 colours 中定义", f"改为 {', '.join(colours)} 之一")
     rank_within_group = sc.get("rank_within_group", True)
     if not isinstance(rank_within_group, bool):
-        fail("scoring.rank_within_group", f"'{rank_within_group}' 不是 true/false", "写 true（分组排名）或 false（统一排名）")
-    return ReportSettings(points, tuple(completed), rank_within_group,
-                          float(green_at), float(yellow_at), colours, status_colours)
+        fail(
+            "scoring.rank_within_group",
+            f"'{rank_within_group}' 不是 true/false",
+            "写 true（分组排名）或 false（统一排名）",
+        )
+    return ReportSettings(
+        points, tuple(completed), rank_within_group, float(green_at), float(yellow_at), colours, status_colours
+    )
 
 
 # ---------------------------------------------------------------- summary
@@ -198,7 +191,7 @@ class Tally:
     owed: int = 0
     completed: int = 0
     points: float = 0.0
-    n: dict[str, int] = field(default_factory=lambda: {b: 0 for b in BUCKETS})
+    n: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
 
     def add(self, o: Obligation, day: dt.date, settings: ReportSettings) -> None:
         b = bucket(o, day, settings)
@@ -210,7 +203,7 @@ class Tally:
             if o.status in settings.completed:
                 self.completed += 1
 
-    def __iadd__(self, other: "Tally") -> "Tally":
+    def __iadd__(self, other: Tally) -> Tally:
         self.owed += other.owed
         self.completed += other.completed
         self.points += other.points
@@ -275,12 +268,26 @@ class Summary:
     def to_json(self) -> dict[str, Any]:
         """The frozen numbers stored with a report (the index reads these, never recomputes)."""
         return {
-            "owed": self.total.owed, "completed": self.total.completed, "completion": self.total.completion,
+            "owed": self.total.owed,
+            "completed": self.total.completed,
+            "completion": self.total.completion,
             "counts": dict(self.counts),
-            "groups": {g: {"owed": t.owed, "completed": t.completed, "completion": t.completion}
-                       for g, t in self.groups.items()},
-            "units": [{"unit": r.unit, "group": r.group, "owed": r.tally.owed, "completed": r.tally.completed,
-                       "completion": r.completion, "score": r.score, "rank": r.rank} for r in self.units],
+            "groups": {
+                g: {"owed": t.owed, "completed": t.completed, "completion": t.completion}
+                for g, t in self.groups.items()
+            },
+            "units": [
+                {
+                    "unit": r.unit,
+                    "group": r.group,
+                    "owed": r.tally.owed,
+                    "completed": r.tally.completed,
+                    "completion": r.completion,
+                    "score": r.score,
+                    "rank": r.rank,
+                }
+                for r in self.units
+            ],
         }
 
 
@@ -327,7 +334,9 @@ def summarize(catalog, result: CheckResult, settings: ReportSettings) -> Summary
         rank(rows)
     group_order = [*GROUP_LABELS.values(), OTHER_GROUP]
     pos = {u: i for i, u in enumerate(unit_order)}
-    rows.sort(key=lambda r: (group_order.index(r.group), r.rank is None, r.rank or 0, pos.get(r.unit, len(pos)), r.unit))
+    rows.sort(
+        key=lambda r: (group_order.index(r.group), r.rank is None, r.rank or 0, pos.get(r.unit, len(pos)), r.unit)
+    )
 
     groups: dict[str, Tally] = {}
     for g in group_order:
@@ -346,8 +355,10 @@ def summarize(catalog, result: CheckResult, settings: ReportSettings) -> Summary
         by_task.setdefault((o.task, o.due), []).append(o)
     tpos = {t: i for i, t in enumerate(task_order)}
     tasks: list[TaskRow] = []
-    for (tid, due), obs in sorted(by_task.items(), key=lambda kv: (tpos.get(kv[0][0], len(tpos)), kv[0][0],
-                                                                    kv[0][1] is not None, kv[0][1] or dt.date.min)):
+    for (tid, due), obs in sorted(
+        by_task.items(),
+        key=lambda kv: (tpos.get(kv[0][0], len(tpos)), kv[0][0], kv[0][1] is not None, kv[0][1] or dt.date.min),
+    ):
         t = Tally()
         others: dict[str, int] = {}
         open_units = []
@@ -359,8 +370,9 @@ def summarize(catalog, result: CheckResult, settings: ReportSettings) -> Summary
                 open_units.append((o.unit, o.status))
         open_units.sort(key=lambda us: pos.get(us[0], len(pos)))
         rt = catalog.tasks.get(tid) if catalog is not None else None
-        row = TaskRow(tid, rt.task.title if rt else "", due, _deadline_text(catalog, tid, due), len(obs), t, others,
-                      open_units)
+        row = TaskRow(
+            tid, rt.task.title if rt else "", due, _deadline_text(catalog, tid, due), len(obs), t, others, open_units
+        )
         row.light = settings.light(t.completion)
         tasks.append(row)
 

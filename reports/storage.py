@@ -6,6 +6,7 @@ are never overwritten (a second run in the same second gets ``-2``, ``-3`` ...) 
 pruned. Each round folder has a ``latest.json`` naming its newest run folder (a plain
 file, no symlink, so the tree can be copied to a Windows share as is).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -90,8 +91,15 @@ def update_latest(run_folder: Path, run_time: dt.datetime, as_of: dt.datetime) -
     current = read_latest(round_dir)
     if current is not None and run_key(current.name) > run_key(run_folder.name):
         return
-    write_json(round_dir / LATEST, {"run": run_folder.name, "run_time": run_time.isoformat(),
-                                    "as_of": as_of.isoformat(), "html": f"{run_folder.name}/{FILES['html']}"})
+    write_json(
+        round_dir / LATEST,
+        {
+            "run": run_folder.name,
+            "run_time": run_time.isoformat(),
+            "as_of": as_of.isoformat(),
+            "html": f"{run_folder.name}/{FILES['html']}",
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -131,11 +139,17 @@ def _load(folder: Path, round_date: dt.date | None) -> StoredReport | None:
 
             summary = summarize(None, CheckResult.from_json(data), load_settings()).to_json()
         return StoredReport(
-            round=round_date, run_time=dt.datetime.fromisoformat(data["generated_at"]), folder=folder,
-            as_of=dt.datetime.fromisoformat(data["as_of"]), label=data.get("label"),
-            counts=dict(summary.get("counts") or {}), owed=int(summary.get("owed") or 0),
-            completed=int(summary.get("completed") or 0), completion=summary.get("completion"),
-            campaign=str(data.get("campaign") or ""))
+            round=round_date,
+            run_time=dt.datetime.fromisoformat(data["generated_at"]),
+            folder=folder,
+            as_of=dt.datetime.fromisoformat(data["as_of"]),
+            label=data.get("label"),
+            counts=dict(summary.get("counts") or {}),
+            owed=int(summary.get("owed") or 0),
+            completed=int(summary.get("completed") or 0),
+            completion=summary.get("completion"),
+            campaign=str(data.get("campaign") or ""),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None  # unfinished or damaged: not listed (and never deleted)
 

@@ -1,19 +1,17 @@
 """What the Excel and HTML reports both show: the report's heading, the detail rows and the
 reminder rows, with Chinese labels. One place, so the two formats cannot drift apart."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from duban.results import STATUS_LABELS, CheckResult, FileIssue, Obligation
+from duban.results import CheckResult, FileIssue, Obligation
+from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS, STATUS_LABELS
 from duban.timeutil import TZ
-from notifications.outcome import KIND_LABELS, STATUS_CN
 
 UNASSIGNED_UNIT = "（未指定）"
-# one vocabulary for reminders, owned by the module that sends them
-REMINDER_KIND_LABELS = KIND_LABELS
-REMINDER_STATUS_LABELS = STATUS_CN
 
 
 def fmt_time(t: dt.datetime | None) -> str:
@@ -54,8 +52,15 @@ class ReportMeta:
 
 def meta_for(catalog, result: CheckResult, round_date, run_time, label) -> ReportMeta:
     camp = getattr(catalog, "campaign", None)
-    return ReportMeta(camp.name if camp else "督办", camp.district if camp else "", round_date, result.as_of,
-                      run_time, label, result.evidence_root)
+    return ReportMeta(
+        camp.name if camp else "督办",
+        camp.district if camp else "",
+        round_date,
+        result.as_of,
+        run_time,
+        label,
+        result.evidence_root,
+    )
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,19 @@ def detail_rows(catalog, obligations: list[Obligation], *, unit_first: bool = Fa
     out = []
     for o in sorted(obligations, key=key):
         rt = catalog.tasks.get(o.task) if catalog is not None else None
-        out.append(DetailRow(o.task, rt.task.title if rt else "", o.unit or UNASSIGNED_UNIT, o.round, o.due,
-                             o.status, STATUS_LABELS.get(o.status, o.status), tuple(o.problems), tuple(o.files)))
+        out.append(
+            DetailRow(
+                o.task,
+                rt.task.title if rt else "",
+                o.unit or UNASSIGNED_UNIT,
+                o.round,
+                o.due,
+                o.status,
+                STATUS_LABELS.get(o.status, o.status),
+                tuple(o.problems),
+                tuple(o.files),
+            )
+        )
     return out
 
 
@@ -127,8 +143,17 @@ def reminder_rows(reminders: list[dict] | None) -> list[ReminderRow]:
     out = []
     for r in reminders or []:
         kind, status = str(r.get("kind") or ""), str(r.get("status") or "")
-        out.append(ReminderRow(_join(r.get("unit")), REMINDER_KIND_LABELS.get(kind, kind), _join(r.get("to")),
-                               _join(r.get("cc")), _join(r.get("subject")),
-                               REMINDER_STATUS_LABELS.get(status, status), _join(r.get("error")),
-                               not r.get("error") and status != "failed", status == "sent"))
+        out.append(
+            ReminderRow(
+                _join(r.get("unit")),
+                KIND_LABELS.get(kind, kind),
+                _join(r.get("to")),
+                _join(r.get("cc")),
+                _join(r.get("subject")),
+                RECORD_STATUS_LABELS.get(status, status),
+                _join(r.get("error")),
+                not r.get("error") and status != "failed",
+                status == "sent",
+            )
+        )
     return out

@@ -16,6 +16,7 @@ listed as the browser's own and all fail.)
 Chromium and Chinese fonts are installed with apt-get when missing (Debian/Ubuntu, as root):
 ``apt-get install -y chromium fonts-noto-cjk``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,15 +32,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from duban.home import Home  # noqa: E402
-from reports import rebuild_index, write_report  # noqa: E402
-from reports.html import outside_references  # noqa: E402
-from reports.sample import sample_result  # noqa: E402
-from tasks_catalog import load_catalog  # noqa: E402
+from duban.reports import rebuild_index, write_report  # noqa: E402
+from duban.reports.html import outside_references  # noqa: E402
+from duban.tasks_catalog import load_catalog  # noqa: E402
+from duban.testing.report_sample import sample_result  # noqa: E402
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-default-apps", "--disable-extensions", "--hide-scrollbars",
-                  "--host-resolver-rules=MAP * ~NOTFOUND"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
 
 
 def _has_chinese_font() -> bool:
@@ -97,8 +108,16 @@ def shoot(chromium: str, page: Path, png: Path, size: tuple[int, int], wrap: lis
     """Screenshot ``page`` and return what its network log shows (see :func:`read_netlog`)."""
     with tempfile.TemporaryDirectory(prefix="duban-chromium-") as profile:
         netlog = Path(profile) / "netlog.json"
-        cmd = [*wrap, chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--log-net-log={netlog}",
-               f"--screenshot={png}", f"--window-size={size[0]},{size[1]}", page.as_uri()]
+        cmd = [
+            *wrap,
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--log-net-log={netlog}",
+            f"--screenshot={png}",
+            f"--window-size={size[0]},{size[1]}",
+            page.as_uri(),
+        ]
         png.unlink(missing_ok=True)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if proc.returncode != 0 or not png.is_file():
@@ -116,18 +135,36 @@ def main(argv: list[str] | None = None) -> int:
 
     catalog = load_catalog()
     reminders = [
-        {"unit": "区工信局", "kind": "overdue", "to": ["gxj@lixia.example"], "cc": ["fgj@lixia.example"],
-         "subject": "【督办提醒】区工信局：2 项任务逾期未报（最近截止 2021-06-20）", "status": "sent", "error": None},
-        {"unit": "区商务局", "kind": "overdue", "to": ["swj@lixia.example"], "cc": [],
-         "subject": "【督办提醒】区商务局：1 项材料不足（最近截止 2021-06-20）", "status": "failed",
-         "error": "收件服务器拒收：550 mailbox unavailable"},
+        {
+            "unit": "区工信局",
+            "kind": "overdue",
+            "to": ["gxj@lixia.example"],
+            "cc": ["fgj@lixia.example"],
+            "subject": "【督办提醒】区工信局：2 项任务逾期未报（最近截止 2021-06-20）",
+            "status": "sent",
+            "error": None,
+        },
+        {
+            "unit": "区商务局",
+            "kind": "overdue",
+            "to": ["swj@lixia.example"],
+            "cc": [],
+            "subject": "【督办提醒】区商务局：1 项材料不足（最近截止 2021-06-20）",
+            "status": "failed",
+            "error": "收件服务器拒收：550 mailbox unavailable",
+        },
     ]
     paths = None
     for day in (dt.date(2021, 6, 10), dt.date(2021, 6, 15), dt.date(2021, 6, 20)):
         as_of = dt.datetime.combine(day, dt.time(23, 59, 59))
-        paths = write_report(catalog, sample_result(catalog, as_of), home, round_date=day,
-                             reminders=reminders if day == dt.date(2021, 6, 20) else [],
-                             run_time=as_of.replace(hour=23, minute=59, second=59))
+        paths = write_report(
+            catalog,
+            sample_result(catalog, as_of),
+            home,
+            round_date=day,
+            reminders=reminders if day == dt.date(2021, 6, 20) else [],
+            run_time=as_of.replace(hour=23, minute=59, second=59),
+        )
     index = rebuild_index(home)
 
     problems = {p.name: outside_references(p.read_text(encoding="utf-8")) for p in (paths.html, index)}
@@ -137,16 +174,25 @@ def main(argv: list[str] | None = None) -> int:
 
     chromium = find_chromium()
     wrap = isolation()
-    print("Chromium 运行在无网络的命名空间中（unshare --net）" if wrap else "无法隔离网络：仅靠主机名解析规则拦截", flush=True)
-    shots = [(paths.html, "report-desktop.png", (1280, 2200)), (paths.html, "report-phone.png", (390, 844)),
-             (paths.html, "report-phone-long.png", (390, 3000)), (index, "index-desktop.png", (1100, 900)),
-             (index, "index-phone.png", (390, 844))]
+    print(
+        "Chromium 运行在无网络的命名空间中（unshare --net）" if wrap else "无法隔离网络：仅靠主机名解析规则拦截",
+        flush=True,
+    )
+    shots = [
+        (paths.html, "report-desktop.png", (1280, 2200)),
+        (paths.html, "report-phone.png", (390, 844)),
+        (paths.html, "report-phone-long.png", (390, 3000)),
+        (index, "index-desktop.png", (1100, 900)),
+        (index, "index-phone.png", (390, 844)),
+    ]
     for page, name, size in shots:
         net = shoot(chromium, page, args.out / name, size, wrap)
         if net["page"] or net["connected"]:
             sys.exit(f"{name}: 页面发出了请求 {net['page']}，或建立了连接 {net['connected']}")
-        print(f"{args.out / name}  {size[0]}x{size[1]}  页面请求 0，成功的网络连接 0"
-              f"（浏览器自身的后台请求 {len(net['browser'])} 个，均被拦截）")
+        print(
+            f"{args.out / name}  {size[0]}x{size[1]}  页面请求 0，成功的网络连接 0"
+            f"（浏览器自身的后台请求 {len(net['browser'])} 个，均被拦截）"
+        )
     print(f"报告：{paths.html}\n索引：{index}")
     return 0
 

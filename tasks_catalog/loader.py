@@ -4,13 +4,15 @@ Every mistake becomes one :class:`CatalogError` whose message names the file, th
 and what to change — in Chinese, because the coordinator edits these files. Nothing
 here raises a bare traceback for a data mistake.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -59,7 +61,10 @@ def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str]:
     if kind == "missing":
         return (f"缺少必填字段 '{loc}'", f"补上 {loc}")
     if kind in ("greater_than_equal", "greater_than"):
-        return (f"'{loc}' 的值 {got} 不能为负数或低于下限（{err['ctx'].get('ge', err['ctx'].get('gt'))}）", "改为不小于下限的数")
+        return (
+            f"'{loc}' 的值 {got} 不能为负数或低于下限（{err['ctx'].get('ge', err['ctx'].get('gt'))}）",
+            "改为不小于下限的数",
+        )
     if kind == "less_than_equal":
         return (f"'{loc}' 的值 {got} 超过上限 {err['ctx']['le']}", "比例写成小数，例如 20% 写 0.2")
     if kind.startswith("date") or kind.startswith("time"):
@@ -111,12 +116,16 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise CatalogError(path, None, "不是 UTF-8 编码", "用记事本“另存为”UTF-8 编码") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f"第 {mark.line + 1} 行" if mark else ""
-        raise CatalogError(path, None, f"YAML 格式错误 {line}：{getattr(e, 'problem', e)}",
-                           "检查缩进（用空格，不要用 Tab）、冒号后的空格和引号是否成对") from None
+        raise CatalogError(
+            path,
+            None,
+            f"YAML 格式错误 {line}：{getattr(e, 'problem', e)}",
+            "检查缩进（用空格，不要用 Tab）、冒号后的空格和引号是否成对",
+        ) from None
 
 
 class _Loader(yaml.SafeLoader):
@@ -223,13 +232,18 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
         for n in u.names:
             key = _norm(n)
             if key in names and names[key] != u.name:
-                raise CatalogError(upath, u.name, f"名称或简称 '{n}' 同时属于 '{names[key]}' 和 '{u.name}'",
-                                   "每个简称只能指向一个单位：删掉其中一个")
+                raise CatalogError(
+                    upath,
+                    u.name,
+                    f"名称或简称 '{n}' 同时属于 '{names[key]}' 和 '{u.name}'",
+                    "每个简称只能指向一个单位：删掉其中一个",
+                )
             names[key] = u.name
     group_words = {w: list(g) for w, g in directory.group_words.items()}
     if campaign.coordinator not in units:
-        raise CatalogError(cpath, "coordinator", f"协调单位 '{campaign.coordinator}' 不在单位名录中",
-                           f"改为 {upath.name} 中的单位名称")
+        raise CatalogError(
+            cpath, "coordinator", f"协调单位 '{campaign.coordinator}' 不在单位名录中", f"改为 {upath.name} 中的单位名称"
+        )
 
     # templates
     tpath = root / "templates.yaml"
@@ -252,14 +266,22 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
             raise CatalogError(path, None, "文件内容不是一个任务", "参照其他任务文件的格式，以 'id: D01' 开头")
         task = _validate(Task, data, path, str(data.get("id") or path.stem))
         if task.id in seen_in:
-            raise CatalogError(path, task.id, f"任务编号 {task.id} 重复（已在 {seen_in[task.id].name} 中定义）",
-                               "每个任务编号只能出现一次：改正编号或删除重复的文件")
+            raise CatalogError(
+                path,
+                task.id,
+                f"任务编号 {task.id} 重复（已在 {seen_in[task.id].name} 中定义）",
+                "每个任务编号只能出现一次：改正编号或删除重复的文件",
+            )
         seen_in[task.id] = path
         loaded.append((path, task))
     for path, task in loaded:
         if path.stem.upper() != task.id:
-            raise CatalogError(path, task.id, f"文件名 {path.name} 与任务编号 {task.id} 不一致",
-                               f"把文件改名为 {task.id}.yaml，或改正 id")
+            raise CatalogError(
+                path,
+                task.id,
+                f"文件名 {path.name} 与任务编号 {task.id} 不一致",
+                f"把文件改名为 {task.id}.yaml，或改正 id",
+            )
         tasks[task.id] = _resolve(task, path, campaign, units, names, group_words, templates)
     if not tasks:
         raise CatalogError(root / "tasks", None, "没有任何任务文件", "每个任务一个 YAML 文件，如 tasks/D01.yaml")
@@ -267,8 +289,15 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
     return Catalog(root, campaign, units, group_words, templates, dict(sorted(tasks.items())), names)
 
 
-def _resolve(task: Task, path: Path, campaign: Campaign, units: dict[str, Unit], names: dict[str, str],
-             group_words: dict[str, list[str]], templates: dict[str, Template]) -> ResolvedTask:
+def _resolve(
+    task: Task,
+    path: Path,
+    campaign: Campaign,
+    units: dict[str, Unit],
+    names: dict[str, str],
+    group_words: dict[str, list[str]],
+    templates: dict[str, Template],
+) -> ResolvedTask:
     def expand(words: list[str], role: str) -> list[str]:
         out: list[str] = []
         for w in words:
@@ -278,9 +307,13 @@ def _resolve(task: Task, path: Path, campaign: Campaign, units: dict[str, Unit],
             key = names.get(_norm(w))
             if key is None:
                 guess = difflib.get_close_matches(w, list(names) + list(group_words), n=3)
-                raise CatalogError(path, task.id, f"{role} 中的单位 '{w}' 不在单位名录中",
-                                   "改为 units.yaml 中的名称、简称或集合词（各区直部门、各街道办事处）"
-                                   + (f"；相近的有：{'、'.join(guess)}" if guess else ""))
+                raise CatalogError(
+                    path,
+                    task.id,
+                    f"{role} 中的单位 '{w}' 不在单位名录中",
+                    "改为 units.yaml 中的名称、简称或集合词（各区直部门、各街道办事处）"
+                    + (f"；相近的有：{'、'.join(guess)}" if guess else ""),
+                )
             out.append(key)
         return list(dict.fromkeys(out))
 
@@ -288,12 +321,20 @@ def _resolve(task: Task, path: Path, campaign: Campaign, units: dict[str, Unit],
     supports = [s for s in expand(task.support, "support") if s not in leads]
     for name in leads + supports:
         if units[name].group != task.section:
-            raise CatalogError(path, task.id, f"单位 '{name}' 属于 {units[name].group}，不能承担 {task.section} 的任务 {task.id}",
-                               "区直部门只承担 D 开头的任务，街道只承担 S 开头的任务")
+            raise CatalogError(
+                path,
+                task.id,
+                f"单位 '{name}' 属于 {units[name].group}，不能承担 {task.section} 的任务 {task.id}",
+                "区直部门只承担 D 开头的任务，街道只承担 S 开头的任务",
+            )
     for d in task.rounds:
         if not (campaign.start <= d <= campaign.end):
-            raise CatalogError(path, task.id, f"截止日期 {d} 不在活动期间 {campaign.start} 至 {campaign.end} 内",
-                               "改正日期（年份是否写成了 2021？），或在 campaign.yaml 中调整活动起止日期")
+            raise CatalogError(
+                path,
+                task.id,
+                f"截止日期 {d} 不在活动期间 {campaign.start} 至 {campaign.end} 内",
+                "改正日期（年份是否写成了 2021？），或在 campaign.yaml 中调整活动起止日期",
+            )
     for i, item in enumerate(task.evidence):
         _check_item(item, f"{task.id} evidence[{i}]", path, templates)
     return ResolvedTask(task=task, leads=tuple(leads), supports=tuple(supports))
@@ -302,28 +343,46 @@ def _resolve(task: Task, path: Path, campaign: Campaign, units: dict[str, Unit],
 def _check_item(item: EvidenceItem, entry: str, path: Path, templates: dict[str, Template]) -> None:
     if item.template is None:
         if item.kind == "figures":
-            raise CatalogError(path, entry, "figures 需要指定 template", "写上 templates.yaml 中 kind: figures 的模板编号")
+            raise CatalogError(
+                path, entry, "figures 需要指定 template", "写上 templates.yaml 中 kind: figures 的模板编号"
+            )
         return
     tpl = templates.get(item.template)
     if tpl is None:
         guess = difflib.get_close_matches(item.template, list(templates), n=3)
-        raise CatalogError(path, entry, f"模板 '{item.template}' 不存在",
-                           "改为 templates.yaml 中的模板编号" + (f"，如 {'、'.join(guess)}" if guess else ""))
+        raise CatalogError(
+            path,
+            entry,
+            f"模板 '{item.template}' 不存在",
+            "改为 templates.yaml 中的模板编号" + (f"，如 {'、'.join(guess)}" if guess else ""),
+        )
     if item.kind == "ledger" and tpl.kind != "ledger":
-        raise CatalogError(path, entry, f"台账要求引用的模板 '{tpl.id}' 不是台账模板（kind: {tpl.kind}）",
-                           "引用 kind: ledger 的模板，或把本项改为 kind: document")
+        raise CatalogError(
+            path,
+            entry,
+            f"台账要求引用的模板 '{tpl.id}' 不是台账模板（kind: {tpl.kind}）",
+            "引用 kind: ledger 的模板，或把本项改为 kind: document",
+        )
     if item.kind == "figures" and tpl.kind != "figures":
         raise CatalogError(path, entry, f"模板 '{tpl.id}' 不是数据表模板", "引用 kind: figures 的模板")
     cols = {c.name for c in tpl.columns}
     for what, col in (("window", item.window and item.window.column), ("ratio", item.ratio and item.ratio.column)):
         if col and col not in cols:
-            raise CatalogError(path, entry, f"{what} 使用的列 '{col}' 不在模板 {tpl.id} 中",
-                               f"改为模板中的列名：{'、'.join(sorted(cols))}")
+            raise CatalogError(
+                path,
+                entry,
+                f"{what} 使用的列 '{col}' 不在模板 {tpl.id} 中",
+                f"改为模板中的列名：{'、'.join(sorted(cols))}",
+            )
     if item.window and item.window.end < item.window.start:
         raise CatalogError(path, entry, "window 的结束日期早于开始日期", "交换 start 与 end")
     fields = {f.name for f in tpl.fields}
     for r in item.ratios:
         for f in (r.numerator, r.denominator):
             if f not in fields:
-                raise CatalogError(path, entry, f"比例 '{r.label}' 使用的数据项 '{f}' 不在模板 {tpl.id} 中",
-                                   f"改为：{'、'.join(sorted(fields))}")
+                raise CatalogError(
+                    path,
+                    entry,
+                    f"比例 '{r.label}' 使用的数据项 '{f}' 不在模板 {tpl.id} 中",
+                    f"改为：{'、'.join(sorted(fields))}",
+                )

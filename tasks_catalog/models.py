@@ -4,6 +4,7 @@ Every model forbids unknown fields, so a misspelt key in a YAML file is an error
 names the field, never a silently ignored setting. Cross-file checks (does this unit
 exist, is this date inside the campaign) live in ``loader.py``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,7 +49,7 @@ class Campaign(Strict):
     due_time: dt.time = dt.time(23, 59, 59)  # 6月20日前 = through 23:59:59 that day
 
     @model_validator(mode="after")
-    def _window(self) -> "Campaign":
+    def _window(self) -> Campaign:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -108,7 +109,7 @@ class Template(Strict):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _shape(self) -> "Template":
+    def _shape(self) -> Template:
         if self.kind == "ledger" and not self.columns:
             raise ValueError(f"ledger template {self.id} lists no columns")
         if self.kind == "figures" and not self.fields:
@@ -163,7 +164,7 @@ class EvidenceItem(Strict):
     note: str | None = None  # why this reading of the text
 
     @model_validator(mode="after")
-    def _shape(self) -> "EvidenceItem":
+    def _shape(self) -> EvidenceItem:
         if self.kind == "figures" and not self.template:
             raise ValueError("a figures item needs a template (the form of its amounts)")
         if (self.window or self.ratio) and self.kind != "ledger":
@@ -182,7 +183,7 @@ class Deadline(Strict):
     rounds: list[dt.date] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _rounds(self) -> "Deadline":
+    def _rounds(self) -> Deadline:
         if self.kind == "rounds" and not self.rounds:
             raise ValueError("deadline kind 'rounds' needs at least one date")
         if self.kind != "rounds" and self.rounds:

@@ -5,6 +5,7 @@ each a table flattened to tab-indented lines, one blank line between rows. This 
 exists so tests (and a coordinator who edits the catalog) can compare the catalog with
 the original text; duban itself reads only the YAML catalog.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -2,6 +2,7 @@
 
 Used by ``duban catalog`` (table and JSON) and by ``duban init-folders`` (说明.txt).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,12 @@ from .loader import Catalog
 from .models import EvidenceItem, ResolvedTask
 
 DEADLINE_WORDS = {"done": "已完成", "ongoing": "长期工作", "unspecified": "未写时限"}
+CN_NUM = "一二三四五六七八九十"
+
+
+def round_name(index: int) -> str:
+    """0 -> 第一轮: how the list and the share name a task's rounds."""
+    return f"第{CN_NUM[index]}轮" if index < len(CN_NUM) else f"第{index + 1}轮"
 
 
 def cn_date(d: dt.date) -> str:
@@ -23,8 +30,6 @@ def deadline_text(rt: ResolvedTask) -> str:
         return DEADLINE_WORDS[t.deadline.kind]
     if len(t.rounds) == 1:
         return f"{cn_date(t.rounds[0])}前"
-    from evidence.layout import round_name  # lazy: catalog does not depend on evidence
-
     return "，".join(f"{round_name(i)}{cn_date(d)}前" for i, d in enumerate(t.rounds))
 
 

@@ -1,21 +1,24 @@
 """Test-only writers of OLE (compound file) formats: ``.xls`` (BIFF8) via xlwt — a dev
-dependency, so not in ``evidence.samples`` — and a minimal compound-file writer for the
+dependency, so not in ``duban.testing.samples`` — and a minimal compound-file writer for the
 stream layouts xlwt cannot make: a Word 97 ``WordDocument`` stream (.doc / .wps) and an
 .xls whose workbook globals carry a FILEPASS record (an encrypted .xls)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import struct
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from evidence.samples import ledger_rows, set_mtime
-from tasks_catalog.models import Template
+from duban.tasks_catalog.models import Template
+from duban.testing.samples import ledger_rows, set_mtime
 
 
 # ---------------------------------------------------------------- .xls via xlwt
-def make_xls(path: Path | str, sheets: dict[str, Sequence[Sequence[Any]]], *, merge_title: bool = False,
-             mtime=None) -> Path:
+def make_xls(
+    path: Path | str, sheets: dict[str, Sequence[Sequence[Any]]], *, merge_title: bool = False, mtime=None
+) -> Path:
     import xlwt
 
     p = Path(path)
@@ -79,8 +82,9 @@ def make_ole(path: Path | str, streams: dict[str, bytes], *, mtime=None) -> Path
     entries = [_dir_entry("Root Entry", 5, child=1 if names else NOSTREAM, start=ENDOFCHAIN)]
     for k, n in enumerate(names):
         right = k + 2 if k + 1 < len(names) else NOSTREAM
-        entries.append(_dir_entry(n, 2, right=right, start=starts[k], size=len(streams[n]) if len(streams[n]) >= 4096
-                                  else 4096))
+        entries.append(
+            _dir_entry(n, 2, right=right, start=starts[k], size=len(streams[n]) if len(streams[n]) >= 4096 else 4096)
+        )
     if len(entries) > 4:
         raise ValueError("at most 3 streams")
     while len(entries) < 4:
@@ -111,8 +115,7 @@ def word_stream(text: str, *, encrypted: bool = False) -> bytes:
 
 def make_doc(path: Path | str, text: str = "济南市历下区信用承诺书", *, encrypted: bool = False, mtime=None) -> Path:
     """An OLE Word file (use a .wps name for WPS 文字) with a real FIB and text."""
-    return make_ole(path, {"WordDocument": word_stream(text, encrypted=encrypted), "1Table": b"\0" * 4096},
-                    mtime=mtime)
+    return make_ole(path, {"WordDocument": word_stream(text, encrypted=encrypted), "1Table": b"\0" * 4096}, mtime=mtime)
 
 
 def make_encrypted_xls(path: Path | str, *, mtime=None) -> Path:

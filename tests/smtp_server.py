@@ -1,12 +1,13 @@
-"""Fixtures for the notification tests: a real SMTP server on loopback (aiosmtpd, random
-free port) that records what it receives, and check results built from the real catalog.
+"""A real SMTP server on loopback (aiosmtpd) that records what it receives, and check
+results built from the real catalog, for the reminder tests.
 
-Import the fixtures into a test module: ``from smtp_server import smtp_server, ...``.
+The server listens on a socket bound to port 0 before it starts (no port is guessed). The
+``smtp_server`` fixture itself is in ``conftest.py``.
 """
+
 from __future__ import annotations
 
 import asyncio
-
 import datetime as dt
 import email
 import socket
@@ -15,21 +16,24 @@ from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from duban.home import Home
 from duban.results import CheckResult, Obligation
 from duban.timeutil import TZ
-from tasks_catalog import load_catalog
 
 
 # ---------------------------------------------------------------- the SMTP server
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class _BoundController(Controller):
+    """aiosmtpd's controller on a socket we bound ourselves (port 0: the OS picks a free one)."""
+
+    def __init__(self, handler, **kwargs):
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        super().__init__(handler, hostname="127.0.0.1", port=self._sock.getsockname()[1], **kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
 
 
 @dataclass
@@ -97,21 +101,20 @@ class Recorder:
 class SmtpServer:
     def __init__(self, *, password: str | None = None):
         self.recorder = Recorder()
-        self.port = free_port()
         self.password = password
         self.logins: list[tuple[str, bool, object]] = []  # (user, accepted, client peer)
         kwargs = {}
         if password is not None:
             kwargs = {"authenticator": self._auth, "auth_require_tls": False}
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, **kwargs)
+        self.controller = _BoundController(self.recorder, **kwargs)
+        self.port = self.controller.port
 
     def _auth(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == self.password
-        self.logins.append((auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "", ok,
-                            session.peer))
+        self.logins.append((auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "", ok, session.peer))
         return AuthResult(success=ok, handled=False)
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller.start()
         return self
 
@@ -132,23 +135,21 @@ class SmtpServer:
         return [m for m in self.to_units() if m.unit == unit]
 
     def transport(self, **kw):
-        from notifications import SmtpTransport
+        from duban.notifications import SmtpTransport
 
         return SmtpTransport("127.0.0.1", self.port, "plain", **kw)
 
 
-@pytest.fixture
-def smtp_server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
 def closed_port_transport():
-    """An SMTP transport to a loopback port nothing listens on (the server is down)."""
-    from notifications import SmtpTransport
+    """An SMTP transport to a loopback port nothing listens on (the server is down): the port
+    is held bound, never listening, while the test runs."""
+    from duban.notifications import SmtpTransport
 
-    return SmtpTransport("127.0.0.1", free_port(), "plain", timeout=2)
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    transport = SmtpTransport("127.0.0.1", holder.getsockname()[1], "plain", timeout=2)
+    transport._port_holder = holder  # closed with the transport object
+    return transport
 
 
 # ---------------------------------------------------------------- check results
@@ -156,22 +157,15 @@ D = dt.date
 PROBLEM_D20 = "台账有效数据 150 条，要求不少于 200 条"
 
 
-@pytest.fixture(scope="session")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture
-def home(tmp_path) -> Home:
-    return Home.resolve(tmp_path / "home")
-
-
-@pytest.fixture
-def evidence_root(tmp_path) -> Path:
+def make_evidence_root(tmp_path: Path) -> Path:
     """A shared folder with a few files in it (the guard sees a healthy root)."""
     root = tmp_path / "共享" / "信用示范创建"
-    for rel in ("区工信局/20-仓储物流数据归集/第二轮/仓储物流台账.xlsx", "区发改局/12-诚信建设万里行宣传活动（区直）/说明.txt",
-                "区行政审批局/07-告知承诺制及信用承诺归集/说明.txt", "区财政局/06-信用制度文件梳理修订/制度清单.docx"):
+    for rel in (
+        "区工信局/20-仓储物流数据归集/第二轮/仓储物流台账.xlsx",
+        "区发改局/12-诚信建设万里行宣传活动（区直）/说明.txt",
+        "区行政审批局/07-告知承诺制及信用承诺归集/说明.txt",
+        "区财政局/06-信用制度文件梳理修订/制度清单.docx",
+    ):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(b"x")
     return root
@@ -191,32 +185,60 @@ def june18_result(root: Path | str) -> CheckResult:
     - 解放路街道 owes S02 due today (6-18 is not a reminder day for it) -> no mail;
     - 区财政局 D06 ok, 区发改局 D01 done, D14 confirm, D09/D17 unassigned -> never mailed.
     """
-    O = Obligation
-    return CheckResult(at(D(2021, 6, 18)), str(root), [
-        O("D20", "区工信局", D(2021, 6, 4), D(2021, 6, 4), "ok", [], ["区工信局/20-仓储物流数据归集/第一轮/a.xlsx"]),
-        O("D20", "区工信局", D(2021, 6, 12), D(2021, 6, 12), "partial", [PROBLEM_D20],
-          ["区工信局/20-仓储物流数据归集/第二轮/仓储物流台账.xlsx"]),
-        O("D20", "区工信局", D(2021, 6, 20), D(2021, 6, 20), "pending"),
-        O("D26", "区工信局", D(2021, 6, 15), D(2021, 6, 15), "missing", ["未见有效问卷回收台账"]),
-        O("D12", "区发改局", D(2021, 6, 20), D(2021, 6, 20), "pending"),
-        O("D01", "区发改局", None, None, "done"),
-        O("D07", "区行政审批局", D(2021, 6, 10), D(2021, 6, 10), "missing", ["未报送告知承诺制工作总结"]),
-        O("D06", "区财政局", D(2021, 6, 20), D(2021, 6, 20), "ok", [], ["区财政局/06-信用制度文件梳理修订/制度清单.docx"]),
-        O("S02", "解放路街道", D(2021, 6, 18), D(2021, 6, 18), "pending"),
-        O("D14", "区委组织部", D(2021, 6, 23), D(2021, 6, 23), "confirm"),
-        O("D09", None, None, None, "unassigned"),
-        O("D17", None, None, None, "unassigned"),
-        O("D04", "区财政局", None, None, "ongoing"),
-    ])
+    O = Obligation  # noqa: E741 (reads like a table)
+    return CheckResult(
+        at(D(2021, 6, 18)),
+        str(root),
+        [
+            O(
+                "D20",
+                "区工信局",
+                D(2021, 6, 4),
+                D(2021, 6, 4),
+                "ok",
+                [],
+                ["区工信局/20-仓储物流数据归集/第一轮/a.xlsx"],
+            ),
+            O(
+                "D20",
+                "区工信局",
+                D(2021, 6, 12),
+                D(2021, 6, 12),
+                "partial",
+                [PROBLEM_D20],
+                ["区工信局/20-仓储物流数据归集/第二轮/仓储物流台账.xlsx"],
+            ),
+            O("D20", "区工信局", D(2021, 6, 20), D(2021, 6, 20), "pending"),
+            O("D26", "区工信局", D(2021, 6, 15), D(2021, 6, 15), "missing", ["未见有效问卷回收台账"]),
+            O("D12", "区发改局", D(2021, 6, 20), D(2021, 6, 20), "pending"),
+            O("D01", "区发改局", None, None, "done"),
+            O("D07", "区行政审批局", D(2021, 6, 10), D(2021, 6, 10), "missing", ["未报送告知承诺制工作总结"]),
+            O(
+                "D06",
+                "区财政局",
+                D(2021, 6, 20),
+                D(2021, 6, 20),
+                "ok",
+                [],
+                ["区财政局/06-信用制度文件梳理修订/制度清单.docx"],
+            ),
+            O("S02", "解放路街道", D(2021, 6, 18), D(2021, 6, 18), "pending"),
+            O("D14", "区委组织部", D(2021, 6, 23), D(2021, 6, 23), "confirm"),
+            O("D09", None, None, None, "unassigned"),
+            O("D17", None, None, None, "unassigned"),
+            O("D04", "区财政局", None, None, "ongoing"),
+        ],
+    )
 
 
-def single_item_result(root, *, task: str, unit: str, due: dt.date, status: str, as_of: dt.date,
-                       problems: list[str] | None = None) -> CheckResult:
+def single_item_result(
+    root, *, task: str, unit: str, due: dt.date, status: str, as_of: dt.date, problems: list[str] | None = None
+) -> CheckResult:
     return CheckResult(at(as_of), str(root), [Obligation(task, unit, due, due, status, problems or [])])
 
 
 def fast_policy(**overrides):
     """The packaged policy with no waiting between retries (tests)."""
-    from notifications import load_policy
+    from duban.notifications import load_policy
 
     return load_policy(None, {"retry_delays": [0, 0], **overrides})

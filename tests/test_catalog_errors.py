@@ -1,4 +1,5 @@
 """Each kind of catalog mistake stops with one message naming the file, the entry and the fix."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks_catalog import CATALOG_DIR, CatalogError, load_catalog
+from duban.tasks_catalog import CATALOG_DIR, CatalogError, load_catalog
 
 
 @pytest.fixture()
@@ -50,7 +51,9 @@ def test_date_outside_campaign(catdir):
 def test_impossible_date(catdir):
     edit(catdir / "tasks" / "D20.yaml", "2021-06-12", "2021-06-31")
     err = error_of(catdir)
-    assert err.entry == "D20" and "deadline.rounds[1]" in str(err) and "2021-06-31" in str(err) and "有效日期" in str(err)
+    assert (
+        err.entry == "D20" and "deadline.rounds[1]" in str(err) and "2021-06-31" in str(err) and "有效日期" in str(err)
+    )
 
 
 def test_negative_minimum(catdir):
@@ -94,8 +97,9 @@ def test_bad_yaml_names_the_line(catdir):
 
 def test_cli_check_prints_one_message_without_traceback(catdir):
     edit(catdir / "tasks" / "D20.yaml", "min: 200", "min: -1")
-    proc = subprocess.run([sys.executable, "-m", "duban", "catalog", "--check", "--catalog", str(catdir)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "duban", "catalog", "--check", "--catalog", str(catdir)], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "D20.yaml" in proc.stderr and "Traceback" not in proc.stderr
     ok = subprocess.run([sys.executable, "-m", "duban", "catalog", "--check"], capture_output=True, text=True)

@@ -1,4 +1,5 @@
 """`duban catalog` (table, --unit, --json) and `duban templates export`."""
+
 from __future__ import annotations
 
 import json
@@ -8,11 +9,11 @@ import sys
 
 import openpyxl
 
-from evidence.facts import Facts
-from evidence.inspect import inspect_file
-from evidence.limits import Limits
-from evidence.spec import InspectSpec, LedgerSpec
-from tasks_catalog import load_catalog
+from duban.evidence.facts import Facts
+from duban.evidence.inspect import inspect_file
+from duban.evidence.limits import Limits
+from duban.evidence.spec import InspectSpec, LedgerSpec
+from duban.tasks_catalog import load_catalog
 
 
 def duban(*args, home=None):

@@ -1,4 +1,5 @@
 """`duban confirm`: the coordinator's confirmation turns a platform-judged item into ok."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,12 +7,11 @@ import os
 import subprocess
 import sys
 
-from duban import confirmations
-from duban.check import run_check
+from duban.check import confirmations, run_check
 from duban.home import Home
 from duban.store import connect
+from duban.tasks_catalog import load_catalog
 from duban.timeutil import TZ
-from tasks_catalog import load_catalog
 
 
 def duban(home, *args):

@@ -1,5 +1,6 @@
 """`duban demo`: the generated tree has the cases it promises, and `duban demo --quick`
 runs end to end in a fresh data directory with clean output (the CI smoke test)."""
+
 from __future__ import annotations
 
 import os
@@ -10,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from duban.check import run_check
-from duban.demo import build_tree
 from duban.home import Home
+from duban.tasks_catalog import load_catalog
+from duban.testing.demo_tree import build_tree
 from duban.timeutil import parse_as_of
-from tasks_catalog import load_catalog
 
 DUBAN = Path(sys.executable).with_name("duban")
 
@@ -30,9 +31,14 @@ def test_demo_tree_has_the_promised_cases(tmp_path):
     assert ob[("D20", "区工信局", "2021-06-20")].status == "late"
     assert ob[("D23", "区工信局", "2021-06-20")].status == "partial"
     assert ob[("D23", "区发改局", "2021-06-20")].status == "ok"
-    assert {o.status for o in res.obligations if o.unit in ("区税务局", "龙洞街道") and o.round} <= {"missing", "confirm"}
+    assert {o.status for o in res.obligations if o.unit in ("区税务局", "龙洞街道") and o.round} <= {
+        "missing",
+        "confirm",
+    }
     rejected = " ".join(f.path for f in res.rejected)
-    assert "信用制度文件清单.docx" in rejected and "新闻报道清理台账.xlsx" in rejected and "联合奖惩案例.pdf" in rejected
+    assert (
+        "信用制度文件清单.docx" in rejected and "新闻报道清理台账.xlsx" in rejected and "联合奖惩案例.pdf" in rejected
+    )
     unrecognized = {f.path for f in res.unrecognized}
     assert "区卫健局/诚信宣传活动总结.docx" in unrecognized and any(p.startswith("区教育局") for p in unrecognized)
     assert not any("~$" in p for p in unrecognized | {f.path for f in res.rejected})  # lock files ignored
@@ -43,8 +49,14 @@ def test_demo_tree_has_the_promised_cases(tmp_path):
 @pytest.mark.prefect
 def test_demo_quick_runs_end_to_end(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DUBAN_"))}
-    r = subprocess.run([str(DUBAN), "demo", "--quick", "--home", str(tmp_path / "var")], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=240)
+    r = subprocess.run(
+        [str(DUBAN), "demo", "--quick", "--home", str(tmp_path / "var")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert "Traceback" not in r.stderr and "telemetry" not in r.stderr.lower(), r.stderr[-3000:]
     assert r.stderr.strip() == "", r.stderr[-3000:]

@@ -1,27 +1,22 @@
 """InspectorPool: a file that aborts, stalls or bloats a worker costs that file only."""
+
 import time
 
 import pytest
 
-from evidence import samples as S
-from evidence.inspect import common as R
-from evidence.limits import Limits
-from evidence.sandbox import InspectorPool, inspect_in_process
-from evidence.spec import InspectSpec, LedgerSpec
-from tasks_catalog import load_catalog
+from duban.evidence.inspect import common as R
+from duban.evidence.limits import Limits
+from duban.evidence.sandbox import InspectorPool, inspect_in_process
+from duban.evidence.spec import InspectSpec, LedgerSpec
+from duban.testing import samples as S
 
 
 @pytest.fixture(scope="module")
-def T():
-    return load_catalog().templates
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory, T):
+def files(tmp_path_factory, templates):
     d = tmp_path_factory.mktemp("pool")
     return {
-        "ledger": S.make_ledger_xlsx(d / "台账.xlsx", T["附件8"], 200, yes_ratio=0.25),
-        "short": S.make_ledger_xlsx(d / "短.xlsx", T["附件8"], 199),
+        "ledger": S.make_ledger_xlsx(d / "台账.xlsx", templates["附件8"], 200, yes_ratio=0.25),
+        "short": S.make_ledger_xlsx(d / "短.xlsx", templates["附件8"], 199),
         "pdf": S.make_pdf(d / "承诺书.pdf", 3),
         "docx": S.make_docx(d / "案例.docx", ["典型案例"], links=["https://www.creditchina.gov.cn/a"]),
         "txt": S.make_txt_links(d / "链接.txt", ["http://www.jinan.gov.cn/1", "http://www.jinan.gov.cn/2"]),
@@ -37,8 +32,8 @@ def _strip(f):
     return d
 
 
-def test_hostile_files_cost_only_themselves(files, T):
-    spec = InspectSpec((LedgerSpec(T["附件8"], None, "是否获贷"),))
+def test_hostile_files_cost_only_themselves(files, templates):
+    spec = InspectSpec((LedgerSpec(templates["附件8"], None, "是否获贷"),))
     names = ["ledger", "huge", "pdf", "bomb", "short", "huge", "docx", "encrypted", "txt"]
     with InspectorPool(Limits(), workers=2) as pool:
         out = pool.inspect([(files[n], spec) for n in names])
@@ -57,8 +52,8 @@ def test_hostile_files_cost_only_themselves(files, T):
     assert [a.ledgers[0].rows if a.ledgers else a.links for a in again] == [200, got[8].links]
 
 
-def test_pool_results_equal_in_process_results(files, T):
-    spec = InspectSpec((LedgerSpec(T["附件8"], None, "是否获贷"),), (T["数据表-D25"],))
+def test_pool_results_equal_in_process_results(files, templates):
+    spec = InspectSpec((LedgerSpec(templates["附件8"], None, "是否获贷"),), (templates["数据表-D25"],))
     names = ["ledger", "short", "pdf", "docx", "txt", "encrypted"]
     seen = []
     with InspectorPool(Limits(), workers=2) as pool:
@@ -76,14 +71,18 @@ def test_timeout_kills_the_worker_and_the_batch_goes_on(tmp_path, files):
         out = pool.inspect([(files["pdf"], spec), (slow, spec), (files["txt"], spec), (files["docx"], spec)])
         assert pool.crashes == 1
     assert time.perf_counter() - t < 2.0  # not waited out
-    assert (out[1].ok, out[1].kind, out[1].reason) == (False, "pdf", "读取超时（超过 0.5 秒），已跳过：请检查文件是否异常")
+    assert (out[1].ok, out[1].kind, out[1].reason) == (
+        False,
+        "pdf",
+        "读取超时（超过 0.5 秒），已跳过：请检查文件是否异常",
+    )
     assert [f.ok for f in out] == [True, False, True, True]
 
 
 def test_memory_limit_turns_a_bomb_past_the_precheck_into_one_rejection(tmp_path, files):
     """With the zip caps lifted, the bomb reaches calamine; RLIMIT_AS stops it in its worker."""
     bomb = S.make_zip_bomb_xlsx(tmp_path / "big-bomb.xlsx", 200)
-    lax = Limits(max_part_bytes=2 ** 31, max_uncompressed_bytes=2 ** 31, max_ratio=1e9, memory_mb=160)
+    lax = Limits(max_part_bytes=2**31, max_uncompressed_bytes=2**31, max_ratio=1e9, memory_mb=160)
     with InspectorPool(lax, workers=1) as pool:
         out = pool.inspect([(bomb, InspectSpec()), (files["pdf"], InspectSpec())])
     assert not out[0].ok and out[0].reason in (R.CRASH, R.MEMORY)
@@ -107,14 +106,16 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     script = tmp_path / "check_now.py"
     script.write_text(
         "from pathlib import Path\n"
-        "from evidence import samples\n"
-        "from evidence.limits import Limits\n"
-        "from evidence.sandbox import InspectorPool\n"
-        "from evidence.spec import InspectSpec\n"
+        "from duban.testing import samples\n"
+        "from duban.evidence.limits import Limits\n"
+        "from duban.evidence.sandbox import InspectorPool\n"
+        "from duban.evidence.spec import InspectSpec\n"
         f"p = samples.make_pdf(Path({str(tmp_path)!r}) / 'a.pdf', pages=3)\n"
         "with InspectorPool(Limits(), workers=2) as pool:\n"
         "    (facts,) = pool.inspect([(p, InspectSpec())])\n"
-        "print('RAN', facts.pages)\n", encoding="utf-8")
+        "print('RAN', facts.pages)\n",
+        encoding="utf-8",
+    )
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["RAN 3"]

@@ -1,4 +1,5 @@
 """The folder convention: every name form maps; the rest is listed, never dropped."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from evidence.scanner import EvidenceRootError, scan_tree
-from tasks_catalog import load_catalog
+from duban.evidence.scanner import EvidenceRootError, scan_tree
 
-D = lambda m, d: dt.date(2021, m, d)  # noqa: E731
-
-
-@pytest.fixture(scope="module")
-def cat():
-    return load_catalog()
+D = lambda m, d: dt.date(2021, m, d)
 
 
 def touch(root: Path, rel: str, data: bytes = b"x") -> Path:
@@ -31,49 +26,58 @@ def mapping(scan):
 
 @pytest.mark.parametrize("unit_folder", ["区工信局", "工信局", "济南市历下区工业和信息化局"])
 @pytest.mark.parametrize("task_folder", ["20", "D20", "任务20", "第20项", "20-仓储物流", "20 仓储物流", "D20仓储物流"])
-def test_unit_and_task_forms(tmp_path, cat, unit_folder, task_folder):
+def test_unit_and_task_forms(tmp_path, catalog, unit_folder, task_folder):
     touch(tmp_path, f"{unit_folder}/{task_folder}/第一轮/a.xlsx")
-    scan = scan_tree(tmp_path, cat)
+    scan = scan_tree(tmp_path, catalog)
     assert not scan.unrecognized
     assert list(mapping(scan).values()) == [("区工信局", "D20", D(6, 4))]
 
 
-@pytest.mark.parametrize("round_folder,day", [
-    ("第一轮", D(6, 4)), ("第1轮", D(6, 4)), ("第二轮", D(6, 12)), ("第3轮", D(6, 20)),
-    ("2021-06-12", D(6, 12)), ("0612", D(6, 12)), ("6月12日", D(6, 12)), ("20210620", D(6, 20)),
-])
-def test_round_forms(tmp_path, cat, round_folder, day):
+@pytest.mark.parametrize(
+    "round_folder,day",
+    [
+        ("第一轮", D(6, 4)),
+        ("第1轮", D(6, 4)),
+        ("第二轮", D(6, 12)),
+        ("第3轮", D(6, 20)),
+        ("2021-06-12", D(6, 12)),
+        ("0612", D(6, 12)),
+        ("6月12日", D(6, 12)),
+        ("20210620", D(6, 20)),
+    ],
+)
+def test_round_forms(tmp_path, catalog, round_folder, day):
     touch(tmp_path, f"工信局/07/{round_folder}/x.pdf".replace("07", "20"))
-    assert list(mapping(scan_tree(tmp_path, cat)).values()) == [("区工信局", "D20", day)]
+    assert list(mapping(scan_tree(tmp_path, catalog)).values()) == [("区工信局", "D20", day)]
 
 
-def test_street_numbers_are_in_their_own_section(tmp_path, cat):
+def test_street_numbers_are_in_their_own_section(tmp_path, catalog):
     touch(tmp_path, "解放路街道/07/第二轮/c.pdf")
     touch(tmp_path, "解放路街道办事处/S03/第一轮/d.docx")
-    m = mapping(scan_tree(tmp_path, cat))
+    m = mapping(scan_tree(tmp_path, catalog))
     assert m["解放路街道/07/第二轮/c.pdf"] == ("解放路街道", "S07", D(6, 20))
     assert m["解放路街道办事处/S03/第一轮/d.docx"] == ("解放路街道", "S03", D(6, 10))
 
 
-def test_loose_files_and_subfolders_of_a_task_have_no_explicit_round(tmp_path, cat):
+def test_loose_files_and_subfolders_of_a_task_have_no_explicit_round(tmp_path, catalog):
     touch(tmp_path, "工信局/20/a.xlsx")
     touch(tmp_path, "工信局/20/附件材料/b.xlsx")
     touch(tmp_path, "工信局/20/第二轮/更多/c.xlsx")
-    m = mapping(scan_tree(tmp_path, cat))
+    m = mapping(scan_tree(tmp_path, catalog))
     assert m["工信局/20/a.xlsx"][2] is None
     assert m["工信局/20/附件材料/b.xlsx"][2] is None
     assert m["工信局/20/第二轮/更多/c.xlsx"][2] == D(6, 12)
 
 
-def test_ignored_files_are_not_listed(tmp_path, cat):
+def test_ignored_files_are_not_listed(tmp_path, catalog):
     for name in ["~$台账.xlsx", "Thumbs.db", ".DS_Store", ".hidden.pdf", "说明.txt", "desktop.ini"]:
         touch(tmp_path, f"工信局/26/{name}")
     touch(tmp_path, "工信局/26/台账.xlsx")
-    scan = scan_tree(tmp_path, cat)
+    scan = scan_tree(tmp_path, catalog)
     assert [f.rel for f in scan.files] == ["工信局/26/台账.xlsx"] and not scan.unrecognized
 
 
-def test_unmappable_things_are_listed_with_reasons(tmp_path, cat):
+def test_unmappable_things_are_listed_with_reasons(tmp_path, catalog):
     touch(tmp_path, "根目录文件.pdf")
     touch(tmp_path, "不存在局/06/a.pdf")
     touch(tmp_path, "工信局/随手放的.pdf")
@@ -83,7 +87,7 @@ def test_unmappable_things_are_listed_with_reasons(tmp_path, cat):
     touch(tmp_path, "工信局/20/第四轮/a.pdf")
     touch(tmp_path, "工信局/20/0611/a.pdf")
     touch(tmp_path, "工信局/07/a.pdf")  # D07 belongs to 区行政审批局
-    reasons = {u.rel: u.reason for u in scan_tree(tmp_path, cat).unrecognized}
+    reasons = {u.rel: u.reason for u in scan_tree(tmp_path, catalog).unrecognized}
     assert "根目录" in reasons["根目录文件.pdf"]
     assert "不存在局" in reasons["不存在局/"] and "1 个文件" in reasons["不存在局/"]
     assert "任务编号" in reasons["工信局/随手放的.pdf"]
@@ -96,14 +100,14 @@ def test_unmappable_things_are_listed_with_reasons(tmp_path, cat):
     assert len(reasons) == 9
 
 
-def test_links_count_only_inside_the_units_own_folder(tmp_path, cat):
+def test_links_count_only_inside_the_units_own_folder(tmp_path, catalog):
     outside = touch(tmp_path.parent / f"{tmp_path.name}-elsewhere", "secret.pdf")
     other_unit = touch(tmp_path, "发改局/06/theirs.pdf")
     own = touch(tmp_path, "工信局/06/mine.pdf")
     os.symlink(outside, tmp_path / "工信局/06/outside.pdf")
     os.symlink(other_unit, tmp_path / "工信局/06/borrowed.pdf")
     os.symlink(own, tmp_path / "工信局/06/own-link.pdf")
-    scan = scan_tree(tmp_path, cat)
+    scan = scan_tree(tmp_path, catalog)
     counted = {f.rel for f in scan.files if f.unit == "区工信局"}
     assert counted == {"工信局/06/mine.pdf", "工信局/06/own-link.pdf"}
     reasons = {u.rel: u.reason for u in scan.unrecognized}
@@ -111,6 +115,6 @@ def test_links_count_only_inside_the_units_own_folder(tmp_path, cat):
     assert "本单位文件夹以外" in reasons["工信局/06/borrowed.pdf"]
 
 
-def test_missing_root_is_an_error_not_an_empty_scan(tmp_path, cat):
+def test_missing_root_is_an_error_not_an_empty_scan(tmp_path, catalog):
     with pytest.raises(EvidenceRootError, match="不存在"):
-        scan_tree(tmp_path / "gone", cat)
+        scan_tree(tmp_path / "gone", catalog)

@@ -4,6 +4,7 @@ round: statuses, the outbox (.eml), the stored report, the artifacts, idempotenc
 guard (a missing or shrunk root mails no unit and alerts the coordinator once);
 recheck: scoped, no mail unless asked, report always; sweep: rest days skipped.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest_prefect import prefect_harness  # noqa: F401 (fixture)
+from duban.evidence.init_folders import init_folders
+from duban.evidence.layout import folder_for
 from duban.home import Home
+from duban.tasks_catalog import load_catalog
+from duban.testing import samples
 from duban.timeutil import TZ
-from evidence import samples
-from evidence.init_folders import init_folders
-from evidence.layout import folder_for
-from tasks_catalog import load_catalog
 
 pytestmark = pytest.mark.prefect
 
@@ -37,9 +37,10 @@ def build(root: Path) -> None:
     init_folders(root, CAT, units=UNITS)
     d20, d11, d13 = CAT.task("D20"), CAT.task("D11"), CAT.task("D13")
     r1 = dt.date(2021, 6, 4)
-    samples.make_ledger_xlsx(root / folder_for(d20, "区工信局", r1) / "仓储物流.xlsx", CAT.template("附件7"), 250,
-                             mtime=T(6, 3))                                                  # ok
-    samples.make_pdf(root / folder_for(d11, "区工信局", r1) / "案例1.pdf", mtime=T(6, 2))      # partial: 1 of 2
+    samples.make_ledger_xlsx(
+        root / folder_for(d20, "区工信局", r1) / "仓储物流.xlsx", CAT.template("附件7"), 250, mtime=T(6, 3)
+    )  # ok
+    samples.make_pdf(root / folder_for(d11, "区工信局", r1) / "案例1.pdf", mtime=T(6, 2))  # partial: 1 of 2
     samples.make_pdf(root / folder_for(d13, "区发改局", r1) / "活动1.pdf", text="活动一", mtime=T(6, 7))  # late
     samples.make_pdf(root / folder_for(d13, "区发改局", r1) / "活动2.pdf", text="活动二", mtime=T(6, 7))
     samples.make_corrupt(root / folder_for(d11, "区发改局", r1) / "案例.docx", mtime=T(6, 1))  # rejected
@@ -64,7 +65,7 @@ def world(tmp_path):
 
 # ---------------------------------------------------------------- pure parts (no server)
 def test_resolve_round_parameters():
-    from flows.round import resolve_round
+    from duban.flows.round import resolve_round
 
     d = dt.date(2021, 6, 20)
     rnd, when, day = resolve_round(CAT, d, None)
@@ -78,7 +79,7 @@ def test_resolve_round_parameters():
 
 
 def test_sweep_skips_rest_days_and_days_outside_the_campaign():
-    from flows.sweep import skip_reason
+    from duban.flows.sweep import skip_reason
 
     assert "端午" in skip_reason(CAT, dt.date(2021, 6, 14))  # Dragon Boat Festival 2021: 06-12..14
     assert "周末" in skip_reason(CAT, dt.date(2021, 6, 19))
@@ -88,7 +89,7 @@ def test_sweep_skips_rest_days_and_days_outside_the_campaign():
 
 # ---------------------------------------------------------------- round
 def test_round_flow_checks_reminds_and_reports(world, prefect_harness):
-    from flows.round import round_flow
+    from duban.flows.round import round_flow
 
     root, home = world
     r1, r2 = dt.date(2021, 6, 4), dt.date(2021, 6, 10)
@@ -136,17 +137,21 @@ def test_round_flow_artifacts(world, prefect_harness):
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from flows.round import round_flow
+    from duban.flows.round import round_flow
 
     root, home = world
-    state = round_flow(round_date=dt.date(2021, 6, 4), evidence_root=str(root), home=str(home.root), notify=False,
-                       return_state=True)
+    state = round_flow(
+        round_date=dt.date(2021, 6, 4), evidence_root=str(root), home=str(home.root), notify=False, return_state=True
+    )
     assert state.is_completed()
 
     async def read():
         async with get_client() as client:
-            return await client.read_artifacts(artifact_filter=ArtifactFilter(
-                key=ArtifactFilterKey(any_=["round-2021-06-04", "round-2021-06-04-units"])))
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=["round-2021-06-04", "round-2021-06-04-units"])
+                )
+            )
 
     import asyncio
 
@@ -160,11 +165,15 @@ def test_round_flow_artifacts(world, prefect_harness):
 
 
 def test_round_flow_guard_missing_root(tmp_path, prefect_harness):
-    from flows.round import round_flow
+    from duban.flows.round import round_flow
 
     home = Home.resolve(tmp_path / "home")
-    state = round_flow(round_date=dt.date(2021, 6, 10), evidence_root=str(tmp_path / "dropped-share"),
-                       home=str(home.root), return_state=True)
+    state = round_flow(
+        round_date=dt.date(2021, 6, 10),
+        evidence_root=str(tmp_path / "dropped-share"),
+        home=str(home.root),
+        return_state=True,
+    )
     assert state.is_completed() and state.name == "Held"  # no crash: a clear state
     s = state.result()
     mails = emls(home)
@@ -178,15 +187,14 @@ def test_round_flow_guard_missing_root(tmp_path, prefect_harness):
 
 
 def test_round_flow_guard_shrunk_root(world, prefect_harness):
-    from flows.round import round_flow
+    from duban.flows.round import round_flow
 
     root, home = world
     round_flow(round_date=dt.date(2021, 6, 10), evidence_root=str(root), home=str(home.root))
     before = set(emls(home))
     for unit in ("区发改局", "解放路街道"):
         shutil.rmtree(root / unit)
-    state = round_flow(round_date=dt.date(2021, 6, 15), evidence_root=str(root), home=str(home.root),
-                       return_state=True)
+    state = round_flow(round_date=dt.date(2021, 6, 15), evidence_root=str(root), home=str(home.root), return_state=True)
     assert state.name == "Held"
     s = state.result()
     new = [p.name.split("_")[1] for p in set(emls(home)) - before]
@@ -196,7 +204,7 @@ def test_round_flow_guard_shrunk_root(world, prefect_harness):
 
 # ---------------------------------------------------------------- recheck and sweep
 def test_recheck_flow_scoped_no_mail_report_always(world, prefect_harness):
-    from flows.recheck import recheck_flow
+    from duban.flows.recheck import recheck_flow
 
     root, home = world
     s = recheck_flow(units=["工信局"], as_of=T(6, 11), evidence_root=str(root), home=str(home.root))
@@ -208,11 +216,12 @@ def test_recheck_flow_scoped_no_mail_report_always(world, prefect_harness):
 
 
 def test_recheck_of_one_task_reminds_with_the_whole_list(world, prefect_harness):
-    from flows.recheck import recheck_flow
+    from duban.flows.recheck import recheck_flow
 
     root, home = world
-    s = recheck_flow(units=["工信局"], tasks=["D20"], notify=True, as_of=T(6, 7, 10), evidence_root=str(root),
-                     home=str(home.root))
+    s = recheck_flow(
+        units=["工信局"], tasks=["D20"], notify=True, as_of=T(6, 7, 10), evidence_root=str(root), home=str(home.root)
+    )
     assert {o.task for o in s.result.obligations} == {"D20"}  # the report is the task's
     (mail,) = [p for p in emls(home) if "区工信局" in p.name]
     body = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default).get_body(("plain",)).get_content()
@@ -220,7 +229,7 @@ def test_recheck_of_one_task_reminds_with_the_whole_list(world, prefect_harness)
 
 
 def test_sweep_flow(world, prefect_harness):
-    from flows.sweep import sweep_flow
+    from duban.flows.sweep import sweep_flow
 
     root, home = world
     state = sweep_flow(day=dt.date(2021, 6, 12), evidence_root=str(root), home=str(home.root), return_state=True)

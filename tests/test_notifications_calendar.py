@@ -1,15 +1,19 @@
 """Reminder days follow the Chinese calendar: weekends, public holidays and make-up working days."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from smtp_server import (  # noqa: F401  (fixtures)
-    catalog, closed_port_transport, evidence_root, fast_policy, home, june18_result, single_item_result, smtp_server,
+from smtp_server import (
+    closed_port_transport,
+    fast_policy,
+    june18_result,
+    single_item_result,
 )
 
-from notifications import SettingsError, flush_queue, load_policy, send_reminders
-from notifications.workdays import is_makeup_workday, is_workday, workday_before, workdays_between
+from duban.notifications import SettingsError, flush_queue, load_policy, send_reminders
+from duban.notifications.workdays import is_makeup_workday, is_workday, workday_before, workdays_between
 
 D = dt.date
 
@@ -40,8 +44,9 @@ def test_upcoming_reminders_count_working_days_across_the_holiday(catalog, home,
     """D26 (区工信局) is due Tuesday 6-15: reminded 3 working days before (6-09) and 1 before (6-11)."""
     sent_on = []
     for day in (D(2021, 6, 8), D(2021, 6, 9), D(2021, 6, 10), D(2021, 6, 11), D(2021, 6, 12), D(2021, 6, 14)):
-        result = single_item_result(evidence_root, task="D26", unit="区工信局", due=D(2021, 6, 15), status="pending",
-                                    as_of=day)
+        result = single_item_result(
+            evidence_root, task="D26", unit="区工信局", due=D(2021, 6, 15), status="pending", as_of=day
+        )
         before = len(smtp_server.to_units())
         send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
         if len(smtp_server.to_units()) > before:
@@ -57,10 +62,18 @@ def test_overdue_every_working_day_then_the_coordinator_is_copied(catalog, home,
     """D07 round 1 (区行政审批局) was due Thursday 6-10 and nothing came."""
     kinds = {}
     for day in (D(2021, 6, 11), D(2021, 6, 12), D(2021, 6, 15), D(2021, 6, 16)):
-        result = single_item_result(evidence_root, task="D07", unit="区行政审批局", due=D(2021, 6, 10),
-                                    status="missing", as_of=day, problems=["未报送"])
-        send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy(),
-                       units=["区行政审批局"])
+        result = single_item_result(
+            evidence_root,
+            task="D07",
+            unit="区行政审批局",
+            due=D(2021, 6, 10),
+            status="missing",
+            as_of=day,
+            problems=["未报送"],
+        )
+        send_reminders(
+            catalog, result, home, transport=smtp_server.transport(), policy=fast_policy(), units=["区行政审批局"]
+        )
         kinds[day] = [(m.kind, m.cc) for m in smtp_server.to_units() if m.message["X-Duban-Day"] == day.isoformat()]
     assert kinds[D(2021, 6, 11)] == [("overdue", [])]
     assert kinds[D(2021, 6, 12)] == []  # Saturday
@@ -73,8 +86,9 @@ def test_a_make_up_working_day_gets_its_reminder(catalog, home, evidence_root, s
     """A (synthetic) due date of Wednesday 2021-09-22, after the Mid-Autumn break: the last
     working day before it is the make-up Saturday 9-18, which gets the 1-day reminder."""
     for day in (D(2021, 9, 18), D(2021, 9, 19), D(2021, 9, 20)):
-        result = single_item_result(evidence_root, task="D06", unit="区财政局", due=D(2021, 9, 22), status="pending",
-                                    as_of=day)
+        result = single_item_result(
+            evidence_root, task="D06", unit="区财政局", due=D(2021, 9, 22), status="pending", as_of=day
+        )
         send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
     mails = smtp_server.to_units()
     assert [m.message["X-Duban-Day"] for m in mails] == ["2021-09-18"]
@@ -97,12 +111,15 @@ def test_policy_is_data_overridable_in_settings(home, tmp_path):
 def test_queued_reminders_wait_for_a_working_day(catalog, home, evidence_root, smtp_server):
     """Friday 6-11 the server is down; over the holiday nothing goes to units; Tuesday 6-15 the
     unit gets one up-to-date reminder (Friday's queued one is replaced, not sent as well)."""
-    def result(day):
-        return single_item_result(evidence_root, task="D07", unit="区行政审批局", due=D(2021, 6, 10),
-                                  status="missing", as_of=day)
 
-    friday = send_reminders(catalog, result(D(2021, 6, 11)), home, transport=closed_port_transport(),
-                            policy=fast_policy())
+    def result(day):
+        return single_item_result(
+            evidence_root, task="D07", unit="区行政审批局", due=D(2021, 6, 10), status="missing", as_of=day
+        )
+
+    friday = send_reminders(
+        catalog, result(D(2021, 6, 11)), home, transport=closed_port_transport(), policy=fast_policy()
+    )
     assert [m.status for m in friday.of_kind("overdue")] == ["queued"]
     for day in (D(2021, 6, 12), D(2021, 6, 14)):
         send_reminders(catalog, result(day), home, transport=smtp_server.transport(), policy=fast_policy())

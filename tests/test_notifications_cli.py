@@ -1,11 +1,12 @@
 """``duban remind``: what the coordinator types and reads."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from click.testing import CliRunner
-from smtp_server import (  # noqa: F401  (fixtures)
-    evidence_root, home, june18_result, smtp_server,
+from smtp_server import (
+    june18_result,
 )
 
 from duban.cli import cli

@@ -1,15 +1,17 @@
 """The guard: a missing, empty or shrunken evidence root mails no unit, and the coordinator
 gets one alert instead."""
+
 from __future__ import annotations
 
 import datetime as dt
 import shutil
 
-from smtp_server import (  # noqa: F401  (fixtures)
-    catalog, evidence_root, fast_policy, home, june18_result, smtp_server,
+from smtp_server import (
+    fast_policy,
+    june18_result,
 )
 
-from notifications import evaluate, send_reminders
+from duban.notifications import evaluate, send_reminders
 
 
 def _run(catalog, home, root, server, **kw):
@@ -58,12 +60,17 @@ def test_shrunken_root_holds_reminders_until_forced(catalog, home, evidence_root
     alert = smtp_server.of_kind("alert")
     assert len(alert) == 1 and "现有 3 个文件，上次有 16 个" in alert[0].text
 
-    forced = send_reminders(catalog, next_day, home, transport=smtp_server.transport(), policy=fast_policy(),
-                            force=True)
+    forced = send_reminders(
+        catalog, next_day, home, transport=smtp_server.transport(), policy=fast_policy(), force=True
+    )
     assert not forced.held
     # after a human look, the reminders go out (S02, due 6-18, is now overdue for 解放路街道 too)
     assert sorted(m.unit for m in forced.of_kind("upcoming", "overdue", "escalation") if m.status == "sent") == [
-        "区发改局", "区工信局", "区行政审批局", "解放路街道"]
+        "区发改局",
+        "区工信局",
+        "区行政审批局",
+        "解放路街道",
+    ]
     assert len(smtp_server.to_units()) == 3 + 4
     assert any("已强制发送" in w for w in forced.warnings)
 
@@ -97,11 +104,13 @@ def test_dry_run_under_the_guard_sends_nothing_at_all(catalog, home, tmp_path, s
 
 
 def test_alert_coordinator_sends_one_alert_per_day_and_reason(catalog, home, smtp_server):
-    from notifications import alert_coordinator
+    from duban.notifications import alert_coordinator
 
     day = dt.date(2021, 6, 18)
     for _ in range(2):
-        alert_coordinator(catalog, home, reason="检查流程失败：数据库被锁定", transport=smtp_server.transport(), today=day)
+        alert_coordinator(
+            catalog, home, reason="检查流程失败：数据库被锁定", transport=smtp_server.transport(), today=day
+        )
     alert_coordinator(catalog, home, reason="检查流程失败：磁盘已满", transport=smtp_server.transport(), today=day)
 
     alerts = smtp_server.of_kind("alert")

@@ -1,23 +1,33 @@
 """Templates: Chinese text and HTML parts, autoescaped, sandboxed, overridable by the coordinator;
 transports chosen from settings."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from smtp_server import (  # noqa: F401  (fixtures)
-    catalog, evidence_root, fast_policy, home, june18_result, single_item_result, smtp_server,
+from smtp_server import (
+    fast_policy,
+    june18_result,
+    single_item_result,
 )
 
-from notifications import FileOutbox, SettingsError, SmtpTransport, send_reminders, transport_from_settings
+from duban.notifications import FileOutbox, SettingsError, SmtpTransport, send_reminders, transport_from_settings
 
 D = dt.date
 
 
 def test_html_part_escapes_what_came_from_files(catalog, home, evidence_root, smtp_server):
     problem = "文件名 <script>alert(1)</script>&.xlsx 无法读取"
-    result = single_item_result(evidence_root, task="D20", unit="区工信局", due=D(2021, 6, 20), status="partial",
-                                as_of=D(2021, 6, 18), problems=[problem])
+    result = single_item_result(
+        evidence_root,
+        task="D20",
+        unit="区工信局",
+        due=D(2021, 6, 20),
+        status="partial",
+        as_of=D(2021, 6, 18),
+        problems=[problem],
+    )
     send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
     mail = smtp_server.for_unit("区工信局")[0]
     assert problem in mail.text  # the text part shows it as written
@@ -28,9 +38,9 @@ def test_html_part_escapes_what_came_from_files(catalog, home, evidence_root, sm
 def test_coordinator_template_overrides_the_packaged_one(catalog, home, evidence_root, smtp_server):
     (home.root / "templates").mkdir()
     (home.root / "templates" / "escalation.subject.j2").write_text(
-        "【请速报】{{ unit.name }} 逾期 {{ n_overdue }} 项\n", encoding="utf-8")
-    send_reminders(catalog, june18_result(evidence_root), home, transport=smtp_server.transport(),
-                   policy=fast_policy())
+        "【请速报】{{ unit.name }} 逾期 {{ n_overdue }} 项\n", encoding="utf-8"
+    )
+    send_reminders(catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy())
     assert smtp_server.for_unit("区工信局")[0].subject == "【请速报】区工信局 逾期 2 项"
     assert smtp_server.for_unit("区发改局")[0].subject.startswith("【督办提醒】")  # other kinds untouched
 
@@ -38,10 +48,12 @@ def test_coordinator_template_overrides_the_packaged_one(catalog, home, evidence
 def test_unsafe_or_broken_template_falls_back_and_tells_the_coordinator(catalog, home, evidence_root, smtp_server):
     (home.root / "templates").mkdir()
     (home.root / "templates" / "upcoming.txt.j2").write_text(
-        "{{ unit.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
+        "{{ unit.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8"
+    )
     (home.root / "templates" / "escalation.subject.j2").write_text("{{ unit.name ", encoding="utf-8")
-    outcome = send_reminders(catalog, june18_result(evidence_root), home, transport=smtp_server.transport(),
-                             policy=fast_policy())
+    outcome = send_reminders(
+        catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy()
+    )
 
     upcoming = smtp_server.for_unit("区发改局")[0]
     assert "subclasses" not in upcoming.text and "诚信建设万里行" in upcoming.text  # the packaged template
@@ -70,8 +82,9 @@ def test_transport_from_settings_and_environment(home, monkeypatch):
         monkeypatch.delenv(f"DUBAN_SMTP_{var}", raising=False)
     assert isinstance(transport_from_settings(home), FileOutbox)
 
-    home.settings_file.write_text("smtp:\n  host: smtp.lixia.example\n  security: starttls\n"
-                                  "  user: duban@lixia.example\n", encoding="utf-8")
+    home.settings_file.write_text(
+        "smtp:\n  host: smtp.lixia.example\n  security: starttls\n  user: duban@lixia.example\n", encoding="utf-8"
+    )
     t = transport_from_settings(home)
     assert isinstance(t, SmtpTransport) and (t.host, t.port, t.security) == ("smtp.lixia.example", 587, "starttls")
 
@@ -90,8 +103,7 @@ def test_transport_from_settings_and_environment(home, monkeypatch):
 
 def test_upload_folder_is_shown_as_units_reach_the_share(catalog, home, evidence_root, smtp_server):
     home.settings_file.write_text("evidence_display_root: '\\\\fileserver\\信用示范创建'\n", encoding="utf-8")
-    send_reminders(catalog, june18_result(evidence_root), home, transport=smtp_server.transport(),
-                   policy=fast_policy())
+    send_reminders(catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy())
     mail = smtp_server.for_unit("区工信局")[0]
     assert "\\\\fileserver\\信用示范创建\\区工信局\\20-仓储物流数据归集" in mail.text
     assert str(evidence_root) not in mail.text

@@ -1,4 +1,5 @@
 """Reminders delivered to a real SMTP server on loopback, decoded as a mail client would."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,12 +7,15 @@ import json
 import logging
 import sqlite3
 
-from smtp_server import (  # noqa: F401  (fixtures)
-    PROBLEM_D20, SmtpServer, catalog, closed_port_transport, evidence_root, fast_policy, home, june18_result,
-    smtp_server,
+from smtp_server import (
+    PROBLEM_D20,
+    SmtpServer,
+    closed_port_transport,
+    fast_policy,
+    june18_result,
 )
 
-from notifications import flush_queue, send_reminders
+from duban.notifications import flush_queue, send_reminders
 
 JUNE18 = dt.date(2021, 6, 18)
 
@@ -111,7 +115,9 @@ def test_flush_queue_delivers_queued_messages_once(catalog, home, evidence_root,
     assert flush_queue(home, transport=smtp_server.transport(), today=JUNE18).messages == []
     later = _run(catalog, home, evidence_root, smtp_server.transport())
     assert len(smtp_server.to_units()) == 3  # no unit mailed twice
-    assert {m.status for m in later.of_kind("upcoming", "overdue", "escalation") if m.status != "skipped"} == {"duplicate"}
+    assert {m.status for m in later.of_kind("upcoming", "overdue", "escalation") if m.status != "skipped"} == {
+        "duplicate"
+    }
 
 
 def test_refused_address_fails_once_and_is_reported_to_the_coordinator(catalog, home, evidence_root, smtp_server):
@@ -165,9 +171,12 @@ def test_sent_log_records_every_message_once(catalog, home, evidence_root, smtp_
     conn = sqlite3.connect(home.db)
     rows = conn.execute("SELECT unit, kind, day, status FROM reminder_log ORDER BY unit, kind").fetchall()
     conn.close()
-    assert rows == [("区发改局", "digest", "2021-06-18", "sent"), ("区发改局", "upcoming", "2021-06-18", "sent"),
-                    ("区工信局", "escalation", "2021-06-18", "sent"),
-                    ("区行政审批局", "escalation", "2021-06-18", "sent")]
+    assert rows == [
+        ("区发改局", "digest", "2021-06-18", "sent"),
+        ("区发改局", "upcoming", "2021-06-18", "sent"),
+        ("区工信局", "escalation", "2021-06-18", "sent"),
+        ("区行政审批局", "escalation", "2021-06-18", "sent"),
+    ]
 
 
 def _age_sending_rows(home, minutes=20):
@@ -197,7 +206,7 @@ def test_a_reply_lost_after_the_content_went_out_is_never_resent(catalog, home, 
 
 def _power_cut_before_the_next_record(monkeypatch):
     """The run dies right after a message left, before the sent-log records it."""
-    from notifications.sentlog import SentLog
+    from duban.notifications.sentlog import SentLog
 
     real = SentLog.mark_sent
 

@@ -1,4 +1,5 @@
 """The README's everyday commands run as written (on a temporary share instead of /srv/share)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """`duban report`: rebuild a report from a stored check, list stored reports, rebuild the index."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,8 @@ import json
 from click.testing import CliRunner
 
 from duban.cli import cli
-from reports.sample import sample_result
-from tasks_catalog import load_catalog
+from duban.tasks_catalog import load_catalog
+from duban.testing.report_sample import sample_result
 
 
 def run(home, *args):

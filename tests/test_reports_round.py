@@ -1,5 +1,6 @@
 """Round reports for a known small situation on the real catalog: the workbook a coordinator
 opens, the JSON a machine reads, the HTML page and index, and how runs are stored."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +10,10 @@ import openpyxl
 import pytest
 
 from duban.home import Home
+from duban.reports import list_reports, rebuild_index, write_report
+from duban.reports.html import outside_references
 from duban.results import CheckResult, FileIssue, Obligation
 from duban.timeutil import TZ
-from reports import list_reports, rebuild_index, write_report
-from reports.html import outside_references
-from tasks_catalog import load_catalog
 
 AS_OF = dt.datetime(2021, 6, 15, 23, 59, 59, tzinfo=TZ)
 ROUND = dt.date(2021, 6, 15)
@@ -47,33 +47,58 @@ def known_result() -> CheckResult:
         ob("D11", "区发改局", D(2021, 6, 12), "ok", files=["区发改局/11/第二轮/案例.docx"]),
         ob("D14", "区发改局", D(2021, 6, 23), "confirm", ["系统判定：待协调人确认"]),
         ob("D20", "区工信局", D(2021, 6, 4), "ok", files=["区工信局/20/第一轮/仓储台账.xlsx"]),
-        ob("D20", "区工信局", D(2021, 6, 12), "late", ["2021-06-13 提交，晚于截止日期 2021-06-12"],
-           ["区工信局/20/第二轮/仓储台账.xlsx"]),
+        ob(
+            "D20",
+            "区工信局",
+            D(2021, 6, 12),
+            "late",
+            ["2021-06-13 提交，晚于截止日期 2021-06-12"],
+            ["区工信局/20/第二轮/仓储台账.xlsx"],
+        ),
         ob("D20", "区工信局", D(2021, 6, 20), "pending"),
         ob("D23", "区工信局", D(2021, 6, 20), "pending"),
-        ob("D26", "区工信局", D(2021, 6, 15), "partial", ["有效问卷 45 份，要求不少于 50 份", "<b>未加粗</b>"],
-           ["区工信局/26/问卷汇总.xlsx", "区工信局/26/问卷截图.pdf"]),
+        ob(
+            "D26",
+            "区工信局",
+            D(2021, 6, 15),
+            "partial",
+            ["有效问卷 45 份，要求不少于 50 份", "<b>未加粗</b>"],
+            ["区工信局/26/问卷汇总.xlsx", "区工信局/26/问卷截图.pdf"],
+        ),
         ob("D27", "区发改局", D(2021, 6, 10), "missing", ["未找到任何佐证材料"]),
         ob("S02", "千佛山街道", D(2021, 6, 18), "pending"),
         ob("S03", "解放路街道", D(2021, 6, 10), "ok", files=["解放路街道/3/第一轮/活动汇总.docx"]),
         ob("S07", "解放路街道", D(2021, 6, 10), "missing", ["合同台账 0 条，要求不少于 60 条"]),
     ]
-    return CheckResult(AS_OF, "/srv/share/信用示范创建", obs,
-                       unrecognized=[FileIssue("区工信局/杂项/照片.jpg", "无法识别任务文件夹“杂项”")],
-                       rejected=[FileIssue("区财政局/06/制度.docx", "文件已损坏，无法打开")])
+    return CheckResult(
+        AS_OF,
+        "/srv/share/信用示范创建",
+        obs,
+        unrecognized=[FileIssue("区工信局/杂项/照片.jpg", "无法识别任务文件夹“杂项”")],
+        rejected=[FileIssue("区财政局/06/制度.docx", "文件已损坏，无法打开")],
+    )
 
 
 REMINDERS = [
-    {"unit": "区发改局", "kind": "overdue", "to": ["fgj@lixia.example"], "cc": ["duban@lixia.example"],
-     "subject": "【督办提醒】区发改局：2 项逾期未报", "status": "sent", "error": None},
-    {"unit": "解放路街道", "kind": "overdue", "to": ["jfl@lixia.example"], "cc": [],
-     "subject": "【督办提醒】解放路街道：1 项逾期未报", "status": "failed", "error": "550 mailbox unavailable"},
+    {
+        "unit": "区发改局",
+        "kind": "overdue",
+        "to": ["fgj@lixia.example"],
+        "cc": ["duban@lixia.example"],
+        "subject": "【督办提醒】区发改局：2 项逾期未报",
+        "status": "sent",
+        "error": None,
+    },
+    {
+        "unit": "解放路街道",
+        "kind": "overdue",
+        "to": ["jfl@lixia.example"],
+        "cc": [],
+        "subject": "【督办提醒】解放路街道：1 项逾期未报",
+        "status": "failed",
+        "error": "550 mailbox unavailable",
+    },
 ]
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +128,20 @@ def fill(cell) -> str:
 def test_workbook_has_the_sheets_and_chinese_headers(wb):
     assert wb.sheetnames == ["总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "说明"]
     headers = {ws.title: [c.value for c in ws[2]] for ws in wb}
-    assert headers["总览"] == ["单位", "类别", "应报", "按时完成", "逾期完成", "材料不足", "未报送", "未到期", "待确认",
-                             "完成率", "得分", "排名"]
+    assert headers["总览"] == [
+        "单位",
+        "类别",
+        "应报",
+        "按时完成",
+        "逾期完成",
+        "材料不足",
+        "未报送",
+        "未到期",
+        "待确认",
+        "完成率",
+        "得分",
+        "排名",
+    ]
     assert headers["任务"][:7] == ["编号", "任务", "截止", "责任单位数", "应报单位数", "已完成单位数", "完成率"]
     assert headers["明细"] == ["任务编号", "任务", "单位", "轮次", "截止日期", "状态", "问题", "文件"]
     assert headers["未识别文件"] == headers["被拒文件"] == ["路径", "原因"]
@@ -115,8 +152,15 @@ def test_workbook_has_the_sheets_and_chinese_headers(wb):
 
 def test_every_sheet_has_frozen_header_and_filter(wb):
     frozen = {ws.title: ws.freeze_panes for ws in wb}
-    assert frozen == {"总览": "B3", "任务": "C3", "明细": "D3", "未识别文件": "A3", "被拒文件": "A3", "提醒": "A3",
-                      "说明": "A3"}
+    assert frozen == {
+        "总览": "B3",
+        "任务": "C3",
+        "明细": "D3",
+        "未识别文件": "A3",
+        "被拒文件": "A3",
+        "提醒": "A3",
+        "说明": "A3",
+    }
     assert wb["总览"].auto_filter.ref == "A2:L8"  # header + six units
     assert wb["明细"].auto_filter.ref == "A2:H19"  # header + 17 obligations
     for ws in wb:
@@ -133,13 +177,25 @@ def test_overview_counts_scores_and_shared_ranks(wb):
     assert "（未指定）" not in by and None not in by  # unassigned tasks are not a unit
 
     gx = by["区工信局"]
-    assert (gx["应报"], gx["按时完成"], gx["逾期完成"], gx["材料不足"], gx["未报送"], gx["未到期"]) == (3, 1, 1, 1, 0, 2)
+    assert (gx["应报"], gx["按时完成"], gx["逾期完成"], gx["材料不足"], gx["未报送"], gx["未到期"]) == (
+        3,
+        1,
+        1,
+        1,
+        0,
+        2,
+    )
     assert gx["完成率"] == pytest.approx(2 / 3) and gx["得分"] == pytest.approx(63.3)  # (100 + 60 + 30) / 3
     fg = by["区发改局"]
     assert (fg["应报"], fg["按时完成"], fg["未报送"], fg["待确认"]) == (3, 1, 2, 1)
     assert fg["完成率"] == pytest.approx(1 / 3) and fg["得分"] == pytest.approx(33.3)
     sp = by["区行政审批局"]
-    assert (sp["应报"], sp["按时完成"], sp["未到期"], sp["完成率"]) == (1, 1, 1, 1.0)  # the early 06-20 one is not owed yet
+    assert (sp["应报"], sp["按时完成"], sp["未到期"], sp["完成率"]) == (
+        1,
+        1,
+        1,
+        1.0,
+    )  # the early 06-20 one is not owed yet
 
     # departments and streets are ranked apart; equal scores share a rank, the next one skips
     assert [by[u]["排名"] for u in ("区行政审批局", "区司法局", "区工信局", "区发改局")] == [1, 1, 3, 4]
@@ -163,8 +219,16 @@ def test_detail_rows_have_chinese_statuses_problems_files_and_colours(wb):
     ws = wb["明细"]
     rows = table(ws)
     assert len(rows) == 17
-    assert {r["状态"] for r in rows} == {"按时完成", "逾期完成", "材料不足", "未报送", "未到期", "已完成", "待确认",
-                                        "待分配"}
+    assert {r["状态"] for r in rows} == {
+        "按时完成",
+        "逾期完成",
+        "材料不足",
+        "未报送",
+        "未到期",
+        "已完成",
+        "待确认",
+        "待分配",
+    }
     d26 = next(r for r in rows if r["任务编号"] == "D26")
     assert d26["单位"] == "区工信局" and d26["任务"] == "融资监测平台问卷填报"
     assert d26["截止日期"].date() == D(2021, 6, 15) and d26["状态"] == "材料不足"
@@ -174,8 +238,12 @@ def test_detail_rows_have_chinese_statuses_problems_files_and_colours(wb):
     assert d09["单位"] == "（未指定）" and d09["状态"] == "待分配"
 
     status_col = 6
-    colours = {(ws.cell(r, 1).value, ws.cell(r, 3).value, ws.cell(r, 4).value and ws.cell(r, 4).value.date()):
-               fill(ws.cell(r, status_col)) for r in range(3, ws.max_row + 1)}
+    colours = {
+        (ws.cell(r, 1).value, ws.cell(r, 3).value, ws.cell(r, 4).value and ws.cell(r, 4).value.date()): fill(
+            ws.cell(r, status_col)
+        )
+        for r in range(3, ws.max_row + 1)
+    }
     assert colours[("D27", "区发改局", D(2021, 6, 10))] == RED
     assert colours[("D11", "区司法局", D(2021, 6, 4))] == GREEN
     assert colours[("D20", "区工信局", D(2021, 6, 12))] == YELLOW
@@ -198,8 +266,10 @@ def test_file_and_reminder_sheets(wb):
     assert table(wb["未识别文件"]) == [{"路径": "区工信局/杂项/照片.jpg", "原因": "无法识别任务文件夹“杂项”"}]
     assert table(wb["被拒文件"]) == [{"路径": "区财政局/06/制度.docx", "原因": "文件已损坏，无法打开"}]
     rem = table(wb["提醒"])
-    assert [(r["单位"], r["类型"], r["状态"]) for r in rem] == [("区发改局", "逾期提醒", "已发送"),
-                                                                ("解放路街道", "逾期提醒", "发送失败")]
+    assert [(r["单位"], r["类型"], r["状态"]) for r in rem] == [
+        ("区发改局", "逾期提醒", "已发送"),
+        ("解放路街道", "逾期提醒", "发送失败"),
+    ]
     assert rem[0]["收件人"] == "fgj@lixia.example" and rem[0]["抄送"] == "duban@lixia.example"
     assert fill(wb["提醒"]["F4"]) == RED and fill(wb["提醒"]["F3"]) == ""
     assert wb["提醒"]["A1"].value.startswith("本次运行的提醒：已发送 1 封，共 2 条记录")  # a failure is not "sent"
@@ -215,7 +285,7 @@ def test_json_is_the_check_contract_plus_reminders(written):
     assert {k: data[k] for k in check} == check
     assert data["reminders"] == REMINDERS
     assert data["round"] == "2021-06-15" and data["generated_at"] == RUN.isoformat()
-    mode = lambda p: p.stat().st_mode & 0o777  # noqa: E731
+    mode = lambda p: p.stat().st_mode & 0o777
     assert mode(paths.json) == mode(paths.html) == mode(paths.xlsx)  # another account can open all three
     assert CheckResult.from_json(data).to_json() == check  # a stored report is a valid check JSON again
     assert data["summary"]["owed"] == 10 and data["summary"]["completed"] == 6
@@ -246,14 +316,18 @@ def test_runs_are_kept_and_latest_points_to_the_newest(catalog, tmp_path):
     assert adhoc.folder.parent.name == "adhoc"
     listed = list_reports(home)
     assert [(r.round, r.folder.name) for r in listed] == [
-        (ROUND, "20210614-235959"), (ROUND, "20210615-235959"), (ROUND, "20210615-235959-2"),
-        (ROUND, "20210616-005959"), (None, "20210615-235959")]
+        (ROUND, "20210614-235959"),
+        (ROUND, "20210615-235959"),
+        (ROUND, "20210615-235959-2"),
+        (ROUND, "20210616-005959"),
+        (None, "20210615-235959"),
+    ]
     assert listed[2].label == "补报后复查" and listed[0].completion == pytest.approx(6 / 10)
     assert listed[0].counts["missing"] == 3 and listed[0].html.is_file() and listed[0].xlsx.is_file()
 
 
 def test_a_failed_write_leaves_no_half_report(catalog, tmp_path, monkeypatch):
-    from reports import excel
+    from duban.reports import excel
 
     home = Home.resolve(tmp_path)
 
@@ -284,22 +358,32 @@ def test_index_lists_rounds_in_order_with_the_trend(catalog, tmp_path):
     home = Home.resolve(tmp_path)
     # written out of order: the trend must still read 06-04, 06-10, 06-15
     for day, n_ok in ((D(2021, 6, 15), 3), (D(2021, 6, 4), 1), (D(2021, 6, 10), 2)):
-        obs = [ob("D11", u, D(2021, 6, 4), "ok" if i < n_ok else "missing")
-               for i, u in enumerate(("区司法局", "区发改局", "区工信局", "区商务局"))]
+        obs = [
+            ob("D11", u, D(2021, 6, 4), "ok" if i < n_ok else "missing")
+            for i, u in enumerate(("区司法局", "区发改局", "区工信局", "区商务局"))
+        ]
         as_of = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=TZ)
         write_report(catalog, CheckResult(as_of, "/srv/share", obs), home, round_date=day, run_time=as_of)
-    write_report(catalog, CheckResult(AS_OF, "/srv/share", [ob("D11", "区司法局", D(2021, 6, 4), "ok")]), home,
-                 run_time=AS_OF + dt.timedelta(hours=1), label="临时复查")
+    write_report(
+        catalog,
+        CheckResult(AS_OF, "/srv/share", [ob("D11", "区司法局", D(2021, 6, 4), "ok")]),
+        home,
+        run_time=AS_OF + dt.timedelta(hours=1),
+        label="临时复查",
+    )
     index = rebuild_index(home)
     assert index == home.reports / "index.html"
     html = index.read_text(encoding="utf-8")
     assert outside_references(html) == []
-    trend = html[html.index("各轮次完成率走势"):html.index("全部报告")]
+    trend = html[html.index("各轮次完成率走势") : html.index("全部报告")]
     pos = [trend.index(s) for s in ("06-04", "06-10", "06-15")]
     assert pos == sorted(pos)
-    assert [trend.index(s) for s in ("25.0%", "50.0%", "75.0%")] == sorted(trend.index(s) for s in ("25.0%", "50.0%", "75.0%"))
+    assert [trend.index(s) for s in ("25.0%", "50.0%", "75.0%")] == sorted(
+        trend.index(s) for s in ("25.0%", "50.0%", "75.0%")
+    )
     assert "<polyline" in trend
-    listing = html[html.index("全部报告"):]
+    listing = html[html.index("全部报告") :]
     assert [listing.index(s) for s in ("2021-06-04", "2021-06-10", "2021-06-15", "临时核查")] == sorted(
-        listing.index(s) for s in ("2021-06-04", "2021-06-10", "2021-06-15", "临时核查"))
+        listing.index(s) for s in ("2021-06-04", "2021-06-10", "2021-06-15", "临时核查")
+    )
     assert 'href="2021-06-10/20210610-235959/report.html"' in html and "临时复查" in html

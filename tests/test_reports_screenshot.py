@@ -1,5 +1,6 @@
 """The HTML report renders in headless Chromium with no request leaving the machine
 (runs when Chromium is installed; `scripts/screenshot_report.py` installs it and keeps the shots)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,13 +11,15 @@ from pathlib import Path
 import pytest
 
 from duban.home import Home
-from reports import write_report
-from reports.sample import sample_result
-from tasks_catalog import load_catalog
+from duban.reports import write_report
+from duban.tasks_catalog import load_catalog
+from duban.testing.report_sample import sample_result
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "screenshot_report.py"
-pytestmark = pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
-                                reason="Chromium not installed (scripts/screenshot_report.py installs it)")
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("chromium-browser")),
+    reason="Chromium not installed (scripts/screenshot_report.py installs it)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +32,9 @@ def shot():
 
 def test_report_renders_at_phone_width_without_any_request(shot, tmp_path):
     catalog = load_catalog()
-    paths = write_report(catalog, sample_result(catalog, "2021-06-20"), Home.resolve(tmp_path / "home"),
-                         round_date=dt.date(2021, 6, 20))
+    paths = write_report(
+        catalog, sample_result(catalog, "2021-06-20"), Home.resolve(tmp_path / "home"), round_date=dt.date(2021, 6, 20)
+    )
     chromium = shot.find_chromium()
     png = tmp_path / "phone.png"
     net = shot.shoot(chromium, paths.html, png, (390, 844), shot.isolation())

@@ -1,5 +1,6 @@
 """prefect.yaml is generated from the catalog: the committed file matches it, and its
 schedules fire exactly on the catalog's due dates (parsed the way Prefect's scheduler does)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,8 @@ import yaml
 from click.testing import CliRunner
 
 from duban.cli import cli
-from flows import deployments
-from tasks_catalog import load_catalog
+from duban.flows import deployments
+from duban.tasks_catalog import load_catalog
 
 CAT = load_catalog()
 SH = ZoneInfo("Asia/Shanghai")
@@ -42,8 +43,9 @@ def test_round_schedule_fires_exactly_on_the_catalog_rounds():
     [entry] = by_name()["round"]["schedules"]
     assert entry["timezone"] == "Asia/Shanghai" and entry["active"] is True
     schedule = RRuleSchedule(rrule=entry["rrule"], timezone=entry["timezone"])
-    dates = asyncio.run(schedule.get_dates(n=100, start=dt.datetime(2021, 1, 1, tzinfo=SH),
-                                           end=dt.datetime(2022, 1, 1, tzinfo=SH)))
+    dates = asyncio.run(
+        schedule.get_dates(n=100, start=dt.datetime(2021, 1, 1, tzinfo=SH), end=dt.datetime(2022, 1, 1, tzinfo=SH))
+    )
     local = [d.astimezone(SH) for d in dates]
     assert [d.date() for d in local] == CAT.round_dates()
     assert {(d.hour, d.minute) for d in local} == {(23, 58)}  # just before each due date closes
@@ -56,8 +58,9 @@ def test_sweep_runs_every_morning_and_recheck_is_on_demand():
 
     [entry] = by_name()["sweep"]["schedules"]
     sweep = RRuleSchedule(rrule=entry["rrule"], timezone=entry["timezone"])
-    dates = asyncio.run(sweep.get_dates(n=100, start=dt.datetime(2021, 1, 1, tzinfo=SH),
-                                        end=dt.datetime(2022, 1, 1, tzinfo=SH)))
+    dates = asyncio.run(
+        sweep.get_dates(n=100, start=dt.datetime(2021, 1, 1, tzinfo=SH), end=dt.datetime(2022, 1, 1, tzinfo=SH))
+    )
     days = [d.astimezone(SH).date() for d in dates]
     camp = CAT.campaign
     assert days == [camp.start + dt.timedelta(days=i) for i in range((camp.end - camp.start).days + 1)]
@@ -97,7 +100,7 @@ def test_check_fails_when_the_file_and_the_catalog_disagree(tmp_path):
 
 
 def test_a_round_is_never_judged_before_it_closes():
-    from flows.round import wait_for_close
+    from duban.flows.round import wait_for_close
 
     close = dt.datetime(2021, 6, 20, 23, 59, 59, tzinfo=SH) + dt.timedelta(seconds=1)
     slept = []

@@ -2,13 +2,13 @@
 its deployments are registered, ask the server for a `recheck` run (REST API, as the UI's
 Run button does), see it complete and write its report, then stop serve with SIGTERM:
 the child server stops too, no traceback, schedules left active."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,27 +17,26 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
-from evidence import samples
-from evidence.init_folders import init_folders
-from evidence.layout import folder_for
-from tasks_catalog import load_catalog
+from duban.evidence.init_folders import init_folders
+from duban.evidence.layout import folder_for
+from duban.tasks_catalog import load_catalog
+from duban.testing import samples
 
 pytestmark = pytest.mark.prefect
 REPO = Path(__file__).resolve().parent.parent
 DUBAN = Path(sys.executable).with_name("duban")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def api(url: str, method: str = "GET", body: dict | None = None, timeout: float = 10):
-    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 (loopback)
+    req = urllib.request.Request(
+        url,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read() or b"null")
 
 
@@ -61,17 +60,27 @@ def test_serve_registers_deployments_and_answers_a_recheck(tmp_path):
     root, home = tmp_path / "share", tmp_path / "home"
     init_folders(root, cat, units=["区工信局"])
     d20 = cat.task("D20")
-    samples.make_ledger_xlsx(root / folder_for(d20, "区工信局", dt.date(2021, 6, 4)) / "台账.xlsx",
-                             cat.template("附件7"), 210, mtime=dt.datetime(2021, 6, 3, 10))
+    samples.make_ledger_xlsx(
+        root / folder_for(d20, "区工信局", dt.date(2021, 6, 4)) / "台账.xlsx",
+        cat.template("附件7"),
+        210,
+        mtime=dt.datetime(2021, 6, 3, 10),
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DUBAN_"))}
     env.update(PREFECT_RUNNER_POLL_FREQUENCY="2")
     out, err = tmp_path / "serve.out", tmp_path / "serve.err"
     with open(out, "wb") as fo, open(err, "wb") as fe:
-        proc = subprocess.Popen([str(DUBAN), "--home", str(home), "serve", "--port", str(port), "--evidence", str(root)],
-                                cwd=tmp_path, env=env, stdout=fo, stderr=fe)
+        proc = subprocess.Popen(
+            [str(DUBAN), "--home", str(home), "serve", "--port", str(port), "--evidence", str(root)],
+            cwd=tmp_path,
+            env=env,
+            stdout=fo,
+            stderr=fe,
+        )
     try:
+
         def registered():
             deps = api(f"{base}/deployments/filter", "POST", {})
             return {d["name"]: d for d in deps} if len(deps) == 3 else None
@@ -82,13 +91,23 @@ def test_serve_registers_deployments_and_answers_a_recheck(tmp_path):
         assert "FREQ=DAILY" in deps["sweep"]["schedules"][0]["schedule"]["rrule"]
         assert deps["recheck"]["parameters"] == {"evidence_root": str(root)}
 
-        run = wait_for(lambda: api(f"{base}/deployments/{deps['recheck']['id']}/create_flow_run", "POST",
-                                   {"parameters": {"units": ["工信局"], "as_of": "2021-06-05T09:00:00"}}),
-                       60, "the run request (a busy server answers 503)", proc, err)
+        run = wait_for(
+            lambda: api(
+                f"{base}/deployments/{deps['recheck']['id']}/create_flow_run",
+                "POST",
+                {"parameters": {"units": ["工信局"], "as_of": "2021-06-05T09:00:00"}},
+            ),
+            60,
+            "the run request (a busy server answers 503)",
+            proc,
+            err,
+        )
 
         def finished():
             fr = api(f"{base}/flow_runs/{run['id']}")
-            return fr if fr["state"] and fr["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+            return (
+                fr if fr["state"] and fr["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+            )
 
         fr = wait_for(finished, 120, "the recheck run", proc, err)
         assert fr["state"]["type"] == "COMPLETED", fr["state"]
@@ -98,9 +117,14 @@ def test_serve_registers_deployments_and_answers_a_recheck(tmp_path):
         assert {(o["task"], o["round"], o["status"]) for o in data["obligations"]} >= {("D20", "2021-06-04", "ok")}
 
         # `duban recheck` goes through the server's deployment when a server is configured
-        cli = subprocess.run([str(DUBAN), "--home", str(home), "recheck", "--task", "D20", "--as-of", "2021-06-05"],
-                             cwd=tmp_path, env=dict(env, PREFECT_API_URL=base), capture_output=True, text=True,
-                             timeout=120)
+        cli = subprocess.run(
+            [str(DUBAN), "--home", str(home), "recheck", "--task", "D20", "--as-of", "2021-06-05"],
+            cwd=tmp_path,
+            env=dict(env, PREFECT_API_URL=base),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert cli.returncode == 0, cli.stdout + cli.stderr
         assert "recheck/recheck" in cli.stderr and "Completed" in cli.stdout and "临时核查（D20）" in cli.stdout
         assert len(list((home / "reports" / "adhoc").glob("*/report.json"))) == 2

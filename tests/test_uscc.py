@@ -1,7 +1,8 @@
 """统一社会信用代码 check character (GB 32100-2015)."""
+
 import pytest
 
-from evidence.uscc import CHARSET, break_uscc, check_char, make_uscc, normalize_uscc, uscc_problem, valid_uscc
+from duban.evidence.uscc import CHARSET, break_uscc, check_char, make_uscc, normalize_uscc, uscc_problem, valid_uscc
 
 # codes of real, well-known companies (public registration data)
 REAL = ["91350100M000100Y43", "91440300708461136T", "9144030071526726XG", "91110108551385082Q"]
@@ -26,14 +27,17 @@ def test_every_wrong_check_character_is_caught():
     assert uscc_problem(code[:17] + "0") == "校验位错误（末位应为 3）"
 
 
-@pytest.mark.parametrize("code, problem", [
-    ("", "未填写"),
-    (None, "未填写"),
-    ("91350100M000100Y4", "长度应为 18 位（实为 17 位）"),
-    ("91350100M000100Y433", "长度应为 18 位（实为 19 位）"),
-    ("9135010OM000100Y43", "含无效字符 O（统一社会信用代码不使用 I、O、S、V、Z 及符号）"),
-    ("91A50100M000100Y43", "第 3-8 位应为行政区划代码（数字）"),
-])
+@pytest.mark.parametrize(
+    "code, problem",
+    [
+        ("", "未填写"),
+        (None, "未填写"),
+        ("91350100M000100Y4", "长度应为 18 位（实为 17 位）"),
+        ("91350100M000100Y433", "长度应为 18 位（实为 19 位）"),
+        ("9135010OM000100Y43", "含无效字符 O（统一社会信用代码不使用 I、O、S、V、Z 及符号）"),
+        ("91A50100M000100Y43", "第 3-8 位应为行政区划代码（数字）"),
+    ],
+)
 def test_problems_are_named_in_chinese(code, problem):
     assert uscc_problem(code) == problem
 

@@ -2,6 +2,7 @@
 
 Commands are imported only when used, so ``duban catalog`` does not pay for Prefect.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -39,8 +40,13 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", envvar="DUBAN_HOME", type=click.Path(file_okay=False), default=None,
-              help="数据目录（库、发件箱、报告），默认 ./var；也可用环境变量 DUBAN_HOME")
+@click.option(
+    "--home",
+    envvar="DUBAN_HOME",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="数据目录（库、发件箱、报告），默认 ./var；也可用环境变量 DUBAN_HOME",
+)
 @click.version_option(package_name="duban")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None) -> None:

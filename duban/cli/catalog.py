@@ -1,4 +1,5 @@
 """``duban catalog``: the task list as a table, one unit's duties, JSON, or a check only."""
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,17 @@ from .common import UserError, catalog_option, load_catalog_or_fail
 @catalog_option
 def command(unit_name: str | None, as_json: bool, check_only: bool, catalog_dir: str | None) -> None:
     """任务清单：每项任务的责任单位、截止轮次和佐证要求。"""
-    from tasks_catalog.views import deadline_text, evidence_text, task_row, units_text
+    from duban.tasks_catalog.views import deadline_text, evidence_text, task_row, units_text
 
     catalog = load_catalog_or_fail(catalog_dir)
     if check_only:
         n_units = len(catalog.units)
         n_d = sum(1 for t in catalog.tasks if t.startswith("D"))
-        click.echo(f"目录校验通过：{len(catalog.tasks)} 项任务（区直部门 {n_d} 项，街道 {len(catalog.tasks) - n_d} 项），"
-                   f"{n_units} 个单位，{len(catalog.templates)} 个模板，"
-                   f"截止日期 {'、'.join(d.strftime('%m-%d') for d in catalog.round_dates())}。")
+        click.echo(
+            f"目录校验通过：{len(catalog.tasks)} 项任务（区直部门 {n_d} 项，街道 {len(catalog.tasks) - n_d} 项），"
+            f"{n_units} 个单位，{len(catalog.templates)} 个模板，"
+            f"截止日期 {'、'.join(d.strftime('%m-%d') for d in catalog.round_dates())}。"
+        )
         return
 
     pairs = [(rt, "lead") for rt in catalog.tasks.values()]

@@ -1,4 +1,5 @@
 """``duban check --evidence ROOT --as-of DATETIME [--json FILE]``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,19 +10,42 @@ from .common import UserError, catalog_option, home_of, load_catalog_or_fail
 
 
 @click.command("check")
-@click.option("--evidence", "root", default=None, type=click.Path(path_type=Path),
-              help="共享文件夹（佐证材料根目录）；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root")
-@click.option("--as-of", "as_of", default="now", show_default=True,
-              help="按哪个时间检查：2021-06-20（当天 24 时）或 2021-06-20T18:00")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="把结果写成 JSON 文件（schema 1）；写 - 输出到屏幕")
+@click.option(
+    "--evidence",
+    "root",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="共享文件夹（佐证材料根目录）；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default="now",
+    show_default=True,
+    help="按哪个时间检查：2021-06-20（当天 24 时）或 2021-06-20T18:00",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="把结果写成 JSON 文件（schema 1）；写 - 输出到屏幕",
+)
 @click.option("--unit", "units", multiple=True, help="只看某些单位（可重复）")
 @click.option("--task", "tasks", multiple=True, help="只看某些任务（可重复）")
 @click.option("--details/--no-details", default=True, help="列出每个单位未完成的事项")
 @catalog_option
 @click.pass_context
-def command(ctx: click.Context, root: Path, as_of: str, json_path: Path | None, units, tasks, details: bool,
-            catalog_dir: str | None) -> None:
+def command(
+    ctx: click.Context,
+    root: Path,
+    as_of: str,
+    json_path: Path | None,
+    units,
+    tasks,
+    details: bool,
+    catalog_dir: str | None,
+) -> None:
     """检查共享文件夹中的佐证材料，给出每个单位、任务、轮次的状态。"""
     from duban.check import EvidenceRootError, run_check
     from duban.timeutil import parse_as_of
@@ -40,8 +64,9 @@ def command(ctx: click.Context, root: Path, as_of: str, json_path: Path | None, 
         raise UserError(str(e)) from None
     try:
         with _progress() as progress:
-            result = run_check(catalog, root, when, home, units=list(units) or None, tasks=list(tasks) or None,
-                               progress=progress)
+            result = run_check(
+                catalog, root, when, home, units=list(units) or None, tasks=list(tasks) or None, progress=progress
+            )
     except EvidenceRootError as e:
         raise UserError(str(e)) from None
     except KeyError as e:

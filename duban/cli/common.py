@@ -1,4 +1,5 @@
 """Shared pieces of the CLI: the data directory, the catalog, user-facing errors."""
+
 from __future__ import annotations
 
 import sys
@@ -22,7 +23,7 @@ def home_of(ctx: click.Context) -> Home:
 
 
 def load_catalog_or_fail(path: str | None = None):
-    from tasks_catalog import CatalogError, load_catalog
+    from duban.tasks_catalog import CatalogError, load_catalog
 
     try:
         return load_catalog(path)
@@ -40,7 +41,9 @@ def parse_round_date(value: str, catalog, hint: str = ""):
         raise UserError(f"无法识别的日期 '{value}'：请写成 2021-06-20") from None
     rounds = catalog.round_dates()
     if day not in rounds:
-        raise UserError(f"{day.isoformat()} 不是任务清单中的截止日期；可选：{'、'.join(d.isoformat() for d in rounds)}{hint}")
+        raise UserError(
+            f"{day.isoformat()} 不是任务清单中的截止日期；可选：{'、'.join(d.isoformat() for d in rounds)}{hint}"
+        )
     return day
 
 
@@ -60,8 +63,13 @@ def run_cli(group: click.Group) -> int:
 
 
 def catalog_option(f):
-    return click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False, exists=True), default=None,
-                        help="任务目录所在文件夹（默认使用随程序安装的 tasks_catalog）")(f)
+    return click.option(
+        "--catalog",
+        "catalog_dir",
+        type=click.Path(file_okay=False, exists=True),
+        default=None,
+        help="任务目录所在文件夹（默认使用随程序安装的 tasks_catalog）",
+    )(f)
 
 
 def emit(text: str) -> None:

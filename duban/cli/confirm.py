@@ -1,9 +1,10 @@
 """``duban confirm TASK [--unit U] --note ...``: the coordinator confirms a platform-judged item."""
+
 from __future__ import annotations
 
 import click
 
-from .common import UserError, home_of, load_catalog_or_fail, catalog_option
+from .common import UserError, catalog_option, home_of, load_catalog_or_fail
 
 
 @click.command("confirm")
@@ -14,10 +15,17 @@ from .common import UserError, home_of, load_catalog_or_fail, catalog_option
 @click.option("--withdraw", is_flag=True, help="撤销此前的确认")
 @catalog_option
 @click.pass_context
-def command(ctx: click.Context, task: str, unit_name: str | None, note: str, by: str | None, withdraw: bool,
-            catalog_dir: str | None) -> None:
+def command(
+    ctx: click.Context,
+    task: str,
+    unit_name: str | None,
+    note: str,
+    by: str | None,
+    withdraw: bool,
+    catalog_dir: str | None,
+) -> None:
     """协调人确认系统判定事项（确认后状态为“按时完成”）。"""
-    from duban import confirmations
+    from duban.check import confirmations
     from duban.store import connect
 
     if not note.strip():
@@ -38,4 +46,6 @@ def command(ctx: click.Context, task: str, unit_name: str | None, note: str, by:
     finally:
         conn.close()
     who = unit or "全部责任单位"
-    click.echo(f"{'已撤销' if withdraw else '已确认'}：{rt.id} {rt.task.title}（{who}），{c.confirmed_by} 于 {c.confirmed_at}；依据：{note}")
+    click.echo(
+        f"{'已撤销' if withdraw else '已确认'}：{rt.id} {rt.task.title}（{who}），{c.confirmed_by} 于 {c.confirmed_at}；依据：{note}"
+    )

@@ -4,10 +4,10 @@ No setup: embedded Prefect (one ephemeral server for the whole demo), SQLite, fi
 Everything goes under ``<home>/demo/`` (its own data directory, so a demo never mixes with
 an office's real sent-log and reports); a new demo replaces the previous one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-
 import os
 import shutil
 import time
@@ -43,8 +43,13 @@ def _reset(demo_dir: Path) -> None:
 
 
 @click.command("demo")
-@click.option("--home", "home_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="数据目录（默认：duban --home、DUBAN_HOME 或 ./var）；演示的一切都放在其中的 demo/ 下")
+@click.option(
+    "--home",
+    "home_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="数据目录（默认：duban --home、DUBAN_HOME 或 ./var）；演示的一切都放在其中的 demo/ 下",
+)
 @click.option("--rounds", "rounds", default="all", show_default=True, help="运行前几轮：数字或 all")
 @click.option("--quick", is_flag=True, help=f"快速冒烟测试：只运行前 {QUICK_ROUNDS} 轮")
 @click.pass_context
@@ -83,21 +88,26 @@ def command(ctx: click.Context, home_dir: Path | None, rounds: str, quick: bool)
     os.environ.pop("DUBAN_CATALOG", None)
     prefect_env.configure(home, quiet=True, use_local_server=False)
 
-    from duban.demo import build_tree
+    from duban.testing.demo_tree import build_tree
 
     click.secho(f"duban 演示：{catalog.campaign.district}{catalog.campaign.name}", bold=True)
     click.echo(f"数据目录：{_show(home.root)}（内置 Prefect、SQLite、发件箱 .eml，无需任何配置）")
     t0 = time.perf_counter()
     tree = build_tree(catalog, root)
-    click.echo(f"生成共享文件夹 {_show(root)}：{len(catalog.units)} 个单位，{len(tree.files)} 个佐证文件"
-               f"（提交时间模拟为 2021 年 6 月），用时 {time.perf_counter() - t0:.1f} 秒。其中：")
+    click.echo(
+        f"生成共享文件夹 {_show(root)}：{len(catalog.units)} 个单位，{len(tree.files)} 个佐证文件"
+        f"（提交时间模拟为 2021 年 6 月），用时 {time.perf_counter() - t0:.1f} 秒。其中："
+    )
     for case in tree.cases:
         click.echo(f"  · {case}")
-    click.echo(f"\n逐轮运行 round 流程（{len(selected)}/{len(all_rounds)} 个截止日，每轮在截止日当晚按截止时刻检查）"
-               + ("" if quick else "，两轮之间的工作日早上运行 sweep 流程（截止前提醒、逾期提醒、督办日报）") + "：")
+    click.echo(
+        f"\n逐轮运行 round 流程（{len(selected)}/{len(all_rounds)} 个截止日，每轮在截止日当晚按截止时刻检查）"
+        + ("" if quick else "，两轮之间的工作日早上运行 sweep 流程（截止前提醒、逾期提醒、督办日报）")
+        + "："
+    )
 
-    from flows.round import round_flow
-    from flows.sweep import sweep_flow
+    from duban.flows.round import round_flow
+    from duban.flows.sweep import sweep_flow
 
     summaries = []
     previous = None
@@ -112,8 +122,10 @@ def command(ctx: click.Context, home_dir: Path | None, rounds: str, quick: bool)
         previous = day
 
     _print_files(home, root, tree, summaries)
-    click.echo(f"\n演示完成，共用时 {time.perf_counter() - t_start:.0f} 秒。"
-               f"打开 {_show(home.reports / 'index.html')} 查看各轮报告和完成率走势。")
+    click.echo(
+        f"\n演示完成，共用时 {time.perf_counter() - t_start:.0f} 秒。"
+        f"打开 {_show(home.reports / 'index.html')} 查看各轮报告和完成率走势。"
+    )
 
 
 WEEK = "一二三四五六日"
@@ -123,7 +135,7 @@ SWEEP_LEAD_DAYS = 5  # the first sweeps: this many calendar days before the firs
 def _sweep_days(previous, day, rounds):
     """Working days after ``previous`` (or a few days before the first round) and before
     ``day`` that are not themselves due dates (the round flow mails on those)."""
-    from notifications.workdays import is_workday
+    from duban.notifications.workdays import is_workday
 
     start = previous + dt.timedelta(days=1) if previous else day - dt.timedelta(days=SWEEP_LEAD_DAYS)
     out = []
@@ -136,7 +148,7 @@ def _sweep_days(previous, day, rounds):
 
 
 def _print_sweep(day, summary) -> None:
-    from notifications.outcome import KIND_LABELS
+    from duban.statuses import KIND_LABELS
 
     sent = [m for m in summary.reminders if m["status"] == "sent"]
     head = f"  {day.month}月{day.day}日（周{WEEK[day.weekday()]}）早上 sweep："
@@ -146,14 +158,18 @@ def _print_sweep(day, summary) -> None:
     by_kind: dict[str, list[str]] = {}
     for m in sent:
         by_kind.setdefault(m["kind"], []).append(m["unit"])
-    click.echo(head + "；".join(f"{KIND_LABELS.get(k, k)} {len(v)} 封" + (f"（{'、'.join(v[:3])}{' 等' if len(v) > 3 else ''}）"
-                                                                         if k != "digest" else "")
-                                 for k, v in by_kind.items()))
+    click.echo(
+        head
+        + "；".join(
+            f"{KIND_LABELS.get(k, k)} {len(v)} 封"
+            + (f"（{'、'.join(v[:3])}{' 等' if len(v) > 3 else ''}）" if k != "digest" else "")
+            for k, v in by_kind.items()
+        )
+    )
 
 
 def _print_round(i: int, day, summary, seconds: float) -> None:
-    from duban.results import STATUS_LABELS
-    from notifications.outcome import KIND_LABELS
+    from duban.statuses import KIND_LABELS, STATUS_LABELS
 
     click.echo("")
     click.secho(f"第 {i + 1} 轮 · {day.isoformat()}（周{WEEK[day.weekday()]}）截止", bold=True, nl=False)
@@ -167,8 +183,9 @@ def _print_round(i: int, day, summary, seconds: float) -> None:
     for o in due_now:
         counts[o.status] = counts.get(o.status, 0) + 1
     order = ("ok", "late", "partial", "missing", "confirm")
-    click.echo(f"  本轮到期 {len(due_now)} 项："
-               + "，".join(f"{STATUS_LABELS[s]} {counts[s]}" for s in order if counts.get(s)))
+    click.echo(
+        f"  本轮到期 {len(due_now)} 项：" + "，".join(f"{STATUS_LABELS[s]} {counts[s]}" for s in order if counts.get(s))
+    )
     click.echo("  全部事项：" + " · ".join(f"{STATUS_LABELS[s]} {n}" for s, n in summary.counts.items()))
     if result.rejected or result.unrecognized:
         click.echo(f"  被拒绝的文件 {len(result.rejected)} 个，未识别 {len(result.unrecognized)} 个（详见报告）")
@@ -186,7 +203,7 @@ def _print_round(i: int, day, summary, seconds: float) -> None:
             names = [f"{m['unit']}（{m['items']} 项）" if m.get("items") else m["unit"] for m in msgs]
             shown = "、".join(names[:8]) + (f" 等 {len(names)} 个单位" if len(names) > 8 else "")
             click.echo(f"    {KIND_LABELS.get(kind, kind)} → {shown}")
-        folders = sorted({str(Path(m['eml_path']).parent) for m in sent if m.get("eml_path")})
+        folders = sorted({str(Path(m["eml_path"]).parent) for m in sent if m.get("eml_path")})
         click.echo("  邮件：" + "；".join(_show(f) for f in folders))
     if summary.report:
         click.echo(f"  报告：{_show(summary.report['html'])}")

@@ -1,5 +1,6 @@
 """What the flow commands share (run-round, recheck, sweep, demo, serve): Prefect set up
 for embedded use before it is imported, and the printing of a flow run's summary."""
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,14 @@ def finish(summary) -> None:
         raise MailFailed(summary.message)
 
 
-def prepare(ctx: click.Context, *, quiet: bool = True, catalog_dir: str | None = None,
-            evidence: Path | None = None, use_local_server: bool = True) -> Home:
+def prepare(
+    ctx: click.Context,
+    *,
+    quiet: bool = True,
+    catalog_dir: str | None = None,
+    evidence: Path | None = None,
+    use_local_server: bool = True,
+) -> Home:
     """The data directory, with Prefect configured for it (call before importing flows)."""
     from duban import prefect_env
 
@@ -62,22 +69,22 @@ def where_prefect() -> str:
 def evidence_root(home: Home) -> str:
     """The evidence root the flow will use (checked here, so a missing setting is one line,
     not a failed flow run with a traceback)."""
-    from duban.home import ConfigError
-    from flows.common import resolve_evidence
+    from duban.flows.common import resolve_evidence
+    from duban.settings import SettingsError
 
     try:
         return resolve_evidence(None, home)
-    except ConfigError as e:
+    except SettingsError as e:
         raise UserError(str(e)) from None
 
 
 def run_flow(fn, **params):
     """Run a flow in this process; user mistakes become one-line errors."""
-    from duban.home import ConfigError
+    from duban.settings import SettingsError
 
     try:
         return fn(**params)
-    except ConfigError as e:
+    except SettingsError as e:
         raise UserError(str(e)) from None
     except ValueError as e:  # an unknown unit / task name, a bad date
         raise UserError(str(e)) from None
@@ -85,7 +92,7 @@ def run_flow(fn, **params):
 
 def echo_summary(summary, catalog=None, *, table: bool = True, details: bool = False) -> None:
     """The terminal view of a RunSummary: the per-unit table, reminders, report and outbox."""
-    from duban.results import STATUS_LABELS
+    from duban.statuses import STATUS_LABELS
 
     if table and summary.result is not None and catalog is not None:
         from .summary import print_summary

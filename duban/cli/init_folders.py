@@ -1,4 +1,5 @@
 """``duban init-folders ROOT``: the folder skeleton, instructions and blank templates."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,10 +18,12 @@ def command(root: Path, units: tuple[str, ...], catalog_dir: str | None) -> None
 
     重复运行只补缺，不会覆盖、移动或删除任何已有文件。
     """
-    from evidence.init_folders import init_folders
+    from duban.evidence.init_folders import init_folders
 
     catalog = load_catalog_or_fail(catalog_dir)
     root.mkdir(parents=True, exist_ok=True)
     rep = init_folders(root, catalog, units=list(units) or None)
-    click.echo(f"已在 {root} 下新建 {len(rep.created_dirs)} 个文件夹、{len(rep.created_files)} 个文件"
-               f"（说明和空白模板）；已有的 {rep.kept} 个文件保持不动。")
+    click.echo(
+        f"已在 {root} 下新建 {len(rep.created_dirs)} 个文件夹、{len(rep.created_files)} 个文件"
+        f"（说明和空白模板）；已有的 {rep.kept} 个文件保持不动。"
+    )

@@ -4,6 +4,7 @@ Through the server's ``recheck`` deployment when a Prefect server is in use
 (``PREFECT_API_URL``, or the local server of a running ``duban serve``), so the run shows
 in the UI; in this process otherwise.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,13 @@ DEPLOYMENT = "recheck/recheck"
 @click.option("--unit", "units", multiple=True, help="只检查某些单位（可重复）")
 @click.option("--task", "tasks", multiple=True, help="只检查某些任务（可重复）")
 @click.option("--notify", is_flag=True, help="同时发送提醒（默认只检查、出报告）")
-@click.option("--evidence", "evidence", type=click.Path(path_type=Path), default=None,
-              help="共享文件夹；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root")
+@click.option(
+    "--evidence",
+    "evidence",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="共享文件夹；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
+)
 @click.option("--as-of", "as_of", default=None, help="按哪个时间检查（默认：现在）")
 @click.option("--dry-run", is_flag=True, help="演练：列出将发送的提醒，不发送")
 @click.option("--force", is_flag=True, help="证据目录文件数骤减时仍然发送提醒（人工核实后使用）")
@@ -30,8 +36,20 @@ DEPLOYMENT = "recheck/recheck"
 @click.option("--details/--no-details", default=True, help="列出每个单位未完成的事项")
 @catalog_option
 @click.pass_context
-def command(ctx: click.Context, units, tasks, notify: bool, evidence: Path | None, as_of: str | None, dry_run: bool,
-            force: bool, local: bool, timeout: int, details: bool, catalog_dir: str | None) -> None:
+def command(
+    ctx: click.Context,
+    units,
+    tasks,
+    notify: bool,
+    evidence: Path | None,
+    as_of: str | None,
+    dry_run: bool,
+    force: bool,
+    local: bool,
+    timeout: int,
+    details: bool,
+    catalog_dir: str | None,
+) -> None:
     """临时核查：立即重新检查全部或部分单位、任务，生成报告（默认不发提醒）。"""
     from duban.timeutil import parse_as_of
 
@@ -59,7 +77,7 @@ def command(ctx: click.Context, units, tasks, notify: bool, evidence: Path | Non
         return
     evidence_root(home)
     click.echo(f"临时核查（{where_prefect()}，数据目录 {home.root}）……", err=True)
-    from flows.recheck import recheck_flow
+    from duban.flows.recheck import recheck_flow
 
     params["as_of"] = when
     summary = run_flow(recheck_flow, home=str(home.root), **params)
@@ -79,8 +97,10 @@ def _remote(params: dict, timeout: int) -> None:
     try:
         run = run_deployment(DEPLOYMENT, parameters=params, timeout=timeout)
     except ObjectNotFound:
-        raise UserError(f"服务器 {url} 上没有部署 {DEPLOYMENT}：先运行 duban serve（或 prefect deploy --all），"
-                        f"或加 --local 在本机运行") from None
+        raise UserError(
+            f"服务器 {url} 上没有部署 {DEPLOYMENT}：先运行 duban serve（或 prefect deploy --all），"
+            f"或加 --local 在本机运行"
+        ) from None
     state = run.state
     for text in run_artifacts(run.id):
         click.echo(text.strip())
@@ -102,6 +122,9 @@ def run_artifacts(flow_run_id) -> list[str]:
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterType
 
     with get_client(sync_client=True) as client:
-        arts = client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]), type=ArtifactFilterType(any_=["markdown"])))
+        arts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]), type=ArtifactFilterType(any_=["markdown"])
+            )
+        )
     return [a.data for a in arts if isinstance(a.data, str)]

@@ -7,6 +7,7 @@ coordinator's digest). ``--from-json CHECK.json`` reminds from a stored check re
 Exit codes: 0 done · 2 a usage or data mistake · 3 held back by the guard (evidence root
 missing, empty or shrunken: the coordinator was alerted) · 4 some reminders failed for good.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,27 +32,49 @@ class SomeFailed(Held):
     exit_code = 4
 
 
-
-
 @click.command("remind")
 @click.option("--evidence", "root", type=click.Path(path_type=Path), default=None, help="共享文件夹（佐证材料根目录）")
-@click.option("--as-of", "as_of", default=None,
-              help="按哪个时间检查和提醒：2021-06-18（当天 24 时）或 2021-06-18T09:00；默认现在（--from-json 时默认取文件中的时间）")
-@click.option("--from-json", "from_json", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="不重新检查，按已保存的检查结果（duban check --json 的输出）提醒")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="按哪个时间检查和提醒：2021-06-18（当天 24 时）或 2021-06-18T09:00；默认现在（--from-json 时默认取文件中的时间）",
+)
+@click.option(
+    "--from-json",
+    "from_json",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="不重新检查，按已保存的检查结果（duban check --json 的输出）提醒",
+)
 @click.option("--unit", "units", multiple=True, help="只提醒某些单位（可重复；此时不发督办日报）")
 @click.option("--dry-run", is_flag=True, help="演练：列出将要发出的邮件（收件人、标题、开头几行），不发送、不记录")
 @click.option("--force", is_flag=True, help="证据目录看起来异常（为空、文件骤减）时，人工确认后仍然发送")
 @click.option("--flush", is_flag=True, help="只重发之前排队未发出的邮件")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="把发送结果写成 JSON 文件；写 - 输出到屏幕")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="把发送结果写成 JSON 文件；写 - 输出到屏幕",
+)
 @catalog_option
 @click.pass_context
-def command(ctx: click.Context, root: Path | None, as_of: str | None, from_json: Path | None, units, dry_run: bool,
-            force: bool, flush: bool, json_path: Path | None, catalog_dir: str | None) -> None:
+def command(
+    ctx: click.Context,
+    root: Path | None,
+    as_of: str | None,
+    from_json: Path | None,
+    units,
+    dry_run: bool,
+    force: bool,
+    flush: bool,
+    json_path: Path | None,
+    catalog_dir: str | None,
+) -> None:
     """向尚未报齐材料的单位发送催报提醒（每个单位一封），并给协调单位发督办日报。"""
+    from duban.notifications import SettingsError, flush_queue, send_reminders
     from duban.timeutil import local, parse_as_of
-    from notifications import SettingsError, flush_queue, send_reminders
 
     home = home_of(ctx)
     if flush:
@@ -88,8 +111,16 @@ def command(ctx: click.Context, root: Path | None, as_of: str | None, from_json:
         result, guard = _check(catalog, root, when, home, unit_names)
     today = local(when).date() if when is not None else None
     try:
-        outcome = send_reminders(catalog, result, home, today=today, dry_run=dry_run, force=force and guard is None,
-                                 guard=guard, units=unit_names)
+        outcome = send_reminders(
+            catalog,
+            result,
+            home,
+            today=today,
+            dry_run=dry_run,
+            force=force and guard is None,
+            guard=guard,
+            units=unit_names,
+        )
     except SettingsError as e:
         raise UserError(str(e)) from None
     _print(outcome)
@@ -98,8 +129,8 @@ def command(ctx: click.Context, root: Path | None, as_of: str | None, from_json:
 
 def _check(catalog, root: Path, when: dt.datetime, home, units):
     """Run the check; an unreadable root becomes a guard that holds every reminder."""
+    from duban.notifications.guard import GuardResult, evaluate
     from duban.results import CheckResult
-    from notifications.guard import GuardResult, evaluate
 
     try:
         from duban.check import EvidenceRootError, run_check
@@ -118,12 +149,14 @@ def _check(catalog, root: Path, when: dt.datetime, home, units):
 
 
 def _print(outcome) -> None:
-    from notifications.outcome import KIND_LABELS, STATUS_CN
-    from notifications.workdays import cn_date
+    from duban.notifications.workdays import cn_date
+    from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS
 
     if outcome.day:
-        click.echo(f"提醒日期：{outcome.day.isoformat()} {cn_date(outcome.day, weekday=True)}"
-                   + ("（演练，不发送）" if outcome.dry_run else ""))
+        click.echo(
+            f"提醒日期：{outcome.day.isoformat()} {cn_date(outcome.day, weekday=True)}"
+            + ("（演练，不发送）" if outcome.dry_run else "")
+        )
     if outcome.guard is not None and not outcome.guard.ok:
         click.echo(f"证据目录保护：{outcome.guard.reason}")
     skipped: dict[str, list[str]] = {}
@@ -132,8 +165,10 @@ def _print(outcome) -> None:
             skipped.setdefault(m.error or "未说明原因", []).append(m.unit)
             continue
         who = m.unit if m.kind not in ("digest", "alert") else f"协调单位 {m.unit}"
-        click.echo(f"[{STATUS_CN.get(m.status, m.status)}] {who} · {KIND_LABELS.get(m.kind, m.kind)}"
-                   + (f" · {m.items} 项" if m.items else ""))
+        click.echo(
+            f"[{RECORD_STATUS_LABELS.get(m.status, m.status)}] {who} · {KIND_LABELS.get(m.kind, m.kind)}"
+            + (f" · {m.items} 项" if m.items else "")
+        )
         click.echo(f"    收件人：{'、'.join(m.to)}" + (f"    抄送：{'、'.join(m.cc)}" if m.cc else ""))
         click.echo(f"    标题：{m.subject}")
         if m.status == "dry-run" and m.preview:

@@ -9,6 +9,7 @@ process (``prefect.serve``), so the schedules fire and Run works in the UI. With
 Ctrl-C or SIGTERM stops it cleanly: the runner finishes, the child server is stopped,
 schedules are left active (``pause_on_shutdown=False``) for the next start.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,9 +59,10 @@ class LocalServer:
         env = dict(os.environ)
         env.pop("PREFECT_API_URL", None)
         env.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 (the child writes to it until stop())
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
 
     def wait_healthy(self, timeout: float = STARTUP_TIMEOUT) -> None:
         from duban import prefect_env
@@ -68,8 +70,10 @@ class LocalServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise UserError(f"Prefect 服务器启动失败（退出码 {self.proc.returncode}），日志 {self.log_path}：\n"
-                                + _tail(self.log_path))
+                raise UserError(
+                    f"Prefect 服务器启动失败（退出码 {self.proc.returncode}），日志 {self.log_path}：\n"
+                    + _tail(self.log_path)
+                )
             if prefect_env.healthy(self.url, timeout=2):
                 return
             time.sleep(0.5)
@@ -96,11 +100,17 @@ def _interrupt(signum, frame):  # SIGTERM before the runner installs its own han
 
 
 @click.command("serve")
-@click.option("--port", default=4200, show_default=True, type=click.IntRange(1, 65535),
-              help="本地 Prefect 服务器和界面的端口")
+@click.option(
+    "--port", default=4200, show_default=True, type=click.IntRange(1, 65535), help="本地 Prefect 服务器和界面的端口"
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="本地服务器监听的地址（默认只允许本机访问）")
-@click.option("--evidence", "evidence", type=click.Path(path_type=Path), default=None,
-              help="共享文件夹（部署的默认参数）；默认取环境变量 DUBAN_EVIDENCE 或 settings.yaml 的 evidence_root")
+@click.option(
+    "--evidence",
+    "evidence",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="共享文件夹（部署的默认参数）；默认取环境变量 DUBAN_EVIDENCE 或 settings.yaml 的 evidence_root",
+)
 @catalog_option
 @click.pass_context
 def command(ctx: click.Context, port: int, host: str, evidence: Path | None, catalog_dir: str | None) -> None:
@@ -145,7 +155,7 @@ def command(ctx: click.Context, port: int, host: str, evidence: Path | None, cat
 def _serve(catalog, ui: str, evidence: Path | None) -> None:
     import prefect
 
-    from flows.deployments import runner_deployments
+    from duban.flows.deployments import runner_deployments
 
     params = {"evidence_root": str(Path(evidence).expanduser().resolve())} if evidence else {}
     deployments = runner_deployments(catalog, parameters=params)

@@ -1,23 +1,33 @@
 """The terminal summary of a check: per unit ok / late / short / missing / pending."""
+
 from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from duban.results import STATUS_LABELS, CheckResult
-from tasks_catalog import Catalog
+from duban.results import CheckResult
+from duban.statuses import STATUS_LABELS
+from duban.tasks_catalog import Catalog
 
 COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
-STYLE = {"ok": "green", "late": "yellow", "partial": "dark_orange", "missing": "red", "pending": "cyan",
-         "confirm": "magenta"}
+STYLE = {
+    "ok": "green",
+    "late": "yellow",
+    "partial": "dark_orange",
+    "missing": "red",
+    "pending": "cyan",
+    "confirm": "magenta",
+}
 
 
 def unit_counts(catalog: Catalog, result: CheckResult) -> list[tuple[str, dict[str, int]]]:
     return result.unit_counts(catalog.units, COLUMNS)
 
 
-def print_summary(catalog: Catalog, result: CheckResult, *, details: bool = True, console: Console | None = None) -> None:
+def print_summary(
+    catalog: Catalog, result: CheckResult, *, details: bool = True, console: Console | None = None
+) -> None:
     console = console or Console(width=None if Console().is_terminal else 140)
     table = Table(title=f"佐证检查（截至 {result.as_of:%Y-%m-%d %H:%M}）", show_lines=False)
     table.add_column("单位", no_wrap=True)
@@ -31,9 +41,12 @@ def print_summary(catalog: Catalog, result: CheckResult, *, details: bool = True
     if details:
         open_items = [o for o in result.obligations if o.status in ("partial", "missing", "late")]
         for o in sorted(open_items, key=lambda o: (o.unit or "", o.due or o.round or 0, o.task)):
-            console.print(f"[{STYLE.get(o.status, 'white')}]{STATUS_LABELS[o.status]}[/] {o.unit} {o.task}"
-                          f"{' ' + o.due.isoformat() if o.due else ''}：{escape('；'.join(o.problems) or '—')}",
-                          highlight=False, markup=True)
+            console.print(
+                f"[{STYLE.get(o.status, 'white')}]{STATUS_LABELS[o.status]}[/] {o.unit} {o.task}"
+                f"{' ' + o.due.isoformat() if o.due else ''}：{escape('；'.join(o.problems) or '—')}",
+                highlight=False,
+                markup=True,
+            )
     if result.unrecognized:
         console.print(f"[yellow]未识别的文件/文件夹 {len(result.unrecognized)} 个：[/]")
         for f in result.unrecognized[:30]:
@@ -44,5 +57,7 @@ def print_summary(catalog: Catalog, result: CheckResult, *, details: bool = True
             console.print(f"  {f.path}：{f.reason}", highlight=False, markup=False)
     s = result.stats
     if s:
-        console.print(f"[dim]扫描 {s.get('files', 0)} 个文件，新读取 {s.get('inspected', 0)} 个，"
-                      f"用时 {s.get('gather_seconds', 0) + s.get('evaluate_seconds', 0):.1f} 秒[/]")
+        console.print(
+            f"[dim]扫描 {s.get('files', 0)} 个文件，新读取 {s.get('inspected', 0)} 个，"
+            f"用时 {s.get('gather_seconds', 0) + s.get('evaluate_seconds', 0):.1f} 秒[/]"
+        )

@@ -1,4 +1,5 @@
 """``duban sweep [--date D]``: the day's before-due and overdue reminders, now."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,14 +13,20 @@ from .flowrun import echo_summary, evidence_root, finish, prepare, run_flow, whe
 
 @click.command("sweep")
 @click.option("--date", "day", default=None, help="提醒日期（默认今天），如 2021-06-16")
-@click.option("--evidence", "evidence", type=click.Path(path_type=Path), default=None,
-              help="共享文件夹；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root")
+@click.option(
+    "--evidence",
+    "evidence",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="共享文件夹；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
+)
 @click.option("--dry-run", is_flag=True, help="演练：列出将发送的提醒，不发送")
 @click.option("--force", is_flag=True, help="证据目录文件数骤减时仍然发送提醒（人工核实后使用）")
 @catalog_option
 @click.pass_context
-def command(ctx: click.Context, day: str | None, evidence: Path | None, dry_run: bool, force: bool,
-            catalog_dir: str | None) -> None:
+def command(
+    ctx: click.Context, day: str | None, evidence: Path | None, dry_run: bool, force: bool, catalog_dir: str | None
+) -> None:
     """发送当天的截止前提醒和逾期提醒（休息日和督办期外自动跳过）。"""
     catalog = load_catalog_or_fail(catalog_dir)
     try:
@@ -29,7 +36,7 @@ def command(ctx: click.Context, day: str | None, evidence: Path | None, dry_run:
     home = prepare(ctx, catalog_dir=catalog_dir, evidence=evidence)
     evidence_root(home)
     click.echo(f"每日提醒（{where_prefect()}，数据目录 {home.root}）……", err=True)
-    from flows.sweep import sweep_flow
+    from duban.flows.sweep import sweep_flow
 
     summary = run_flow(sweep_flow, day=the_day, dry_run=dry_run, force=force, home=str(home.root))
     echo_summary(summary, catalog, table=False)

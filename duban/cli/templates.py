@@ -1,4 +1,5 @@
 """``duban templates export DIR``: the blank ledger templates units fill in."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,7 @@ def command() -> None:
 @catalog_option
 def export(directory: Path, overwrite: bool, catalog_dir: str | None) -> None:
     """把每个台账模板导出为空白 .xlsx（标题行、表头、列宽、冻结表头）。"""
-    from evidence.init_folders import template_filename
-    from evidence.samples import make_blank_template_xlsx
+    from duban.evidence.blank_templates import make_blank_template_xlsx, template_filename
 
     catalog = load_catalog_or_fail(catalog_dir)
     directory.mkdir(parents=True, exist_ok=True)
@@ -35,4 +35,7 @@ def export(directory: Path, overwrite: bool, catalog_dir: str | None) -> None:
         make_blank_template_xlsx(path, tpl)
         written += 1
         click.echo(f"  {path}")
-    click.echo(f"已导出 {written} 个模板到 {directory}" + (f"；{skipped} 个已存在未覆盖（加 --overwrite 覆盖）" if skipped else ""))
+    click.echo(
+        f"已导出 {written} 个模板到 {directory}"
+        + (f"；{skipped} 个已存在未覆盖（加 --overwrite 覆盖）" if skipped else "")
+    )

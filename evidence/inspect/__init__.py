@@ -13,6 +13,7 @@ A pure function meant to run inside a sandboxed worker (``evidence.sandbox``). O
 Every refusal is ``Facts(ok=False, reason=...)`` with a reason in plain Chinese naming
 the fix; exceptions never escape for a bad file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,10 +23,10 @@ import time
 import zipfile
 from pathlib import Path
 
-from evidence.facts import Facts
-from evidence.limits import Limits, MiB
-from evidence.sniff import Sniffed, sniff_detail
-from evidence.spec import InspectSpec
+from duban.evidence.facts import Facts
+from duban.evidence.limits import Limits, MiB
+from duban.evidence.sniff import Sniffed, sniff_detail
+from duban.evidence.spec import InspectSpec
 
 from . import common
 from .common import InspectError, disguised
@@ -36,18 +37,23 @@ log = logging.getLogger(__name__)
 SHEET_KINDS = {"xlsx", "xls", "et", "ods"}
 WORD_KINDS = {"docx", "doc", "wps"}
 EXT_FAMILY = {
-    **{e: "sheet" for e in (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".et", ".ett", ".ods")},
-    **{e: "word" for e in (".docx", ".docm", ".dotx", ".doc", ".dot", ".wps", ".wpt")},
+    **dict.fromkeys((".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".et", ".ett", ".ods"), "sheet"),
+    **dict.fromkeys((".docx", ".docm", ".dotx", ".doc", ".dot", ".wps", ".wpt"), "word"),
     ".pdf": "pdf",
-    **{e: "text" for e in (".txt", ".csv", ".tsv", ".text", ".md", ".url", ".log")},
-    **{e: "html" for e in (".html", ".htm", ".mht", ".mhtml", ".shtml")},
-    **{e: "image" for e in (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic", ".heif")},
-    **{e: "archive" for e in (".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar")},
+    **dict.fromkeys((".txt", ".csv", ".tsv", ".text", ".md", ".url", ".log"), "text"),
+    **dict.fromkeys((".html", ".htm", ".mht", ".mhtml", ".shtml"), "html"),
+    **dict.fromkeys((".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic", ".heif"), "image"),
+    **dict.fromkeys((".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"), "archive"),
 }
 # content kinds each extension family accepts (same family: an xlsx named .xls is read as what it is)
 FAMILY_KINDS = {
-    "sheet": SHEET_KINDS, "word": WORD_KINDS, "pdf": {"pdf"}, "text": {"txt", "csv", "html"},
-    "html": {"html", "txt"}, "image": {"image"}, "archive": {"zip"},
+    "sheet": SHEET_KINDS,
+    "word": WORD_KINDS,
+    "pdf": {"pdf"},
+    "text": {"txt", "csv", "html"},
+    "html": {"html", "txt"},
+    "image": {"image"},
+    "archive": {"zip"},
 }
 
 
@@ -65,7 +71,7 @@ def inspect_file(path: Path, spec: InspectSpec, limits: Limits) -> Facts:
         facts = Facts.rejected(kind, common.MEMORY)
     except RecursionError:
         facts = Facts.rejected(kind, common.CORRUPT)
-    except Exception:  # noqa: BLE001 - a reader choking on a malformed file: the file is bad, not the round
+    except Exception:
         log.warning("inspecting %s failed", path, exc_info=True)
         facts = Facts.rejected(kind, common.CORRUPT)
     facts.seconds = round(time.perf_counter() - t0, 6)
@@ -131,8 +137,13 @@ def _mismatch(ext: str, family: str, sn: Sniffed) -> str:
     return disguised(ext, sn.kind)
 
 
-_DOC_DETAIL = {"pptx": "演示文稿（PowerPoint）", "ppt": "演示文稿（PowerPoint）", "ofd": "OFD 版式文档",
-               "odf": "OpenDocument 文档", "rtf": "RTF 文档"}
+_DOC_DETAIL = {
+    "pptx": "演示文稿（PowerPoint）",
+    "ppt": "演示文稿（PowerPoint）",
+    "ofd": "OFD 版式文档",
+    "odf": "OpenDocument 文档",
+    "rtf": "RTF 文档",
+}
 
 
 def _check_zip(path: Path, sn: Sniffed, limits: Limits) -> None:
@@ -161,7 +172,7 @@ def _msoffcrypto_encrypted(path: Path) -> bool:
     try:
         with open(path, "rb") as f:
             return bool(msoffcrypto.OfficeFile(f).is_encrypted())
-    except Exception:  # noqa: BLE001 - not a format msoffcrypto knows, or damaged: the reader decides
+    except Exception:
         return False
 
 
@@ -172,12 +183,15 @@ def _dispatch(path: Path, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Fac
         return _sheet(path, sn, spec, limits)
     if kind in ("docx", "wps") and sn.container == "zip":
         from .word import inspect_docx
+
         return inspect_docx(path, kind, spec, limits)
     if kind in ("doc", "wps"):
         from .word import inspect_doc
+
         return inspect_doc(path, kind, spec, limits)
     if kind == "pdf":
         from .pdf import inspect_pdf
+
         return inspect_pdf(path, spec, limits)
     if kind in ("txt", "csv", "html"):
         return _text(path, kind, spec, limits)
@@ -196,6 +210,7 @@ def _sheet(path: Path, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Facts:
     ledgers, links, figures = inspect_sheets(sheets, spec, limits)
     if sn.container == "zip" and sn.kind in ("xlsx", "et"):
         from .links import dedup
+
         links = dedup(links + xlsx_hyperlinks(path, limits))
     return Facts(kind=sn.kind, ok=True, ledgers=ledgers, links=links, figures=figures)
 
@@ -221,6 +236,7 @@ def _text(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
         import csv as _csv
 
         from .sheet import analyse_sheets
+
         try:
             rows = csv_rows(raw, limits)
         except _csv.Error:

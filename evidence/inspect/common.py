@@ -1,5 +1,6 @@
 """Shared pieces of the inspectors: the rejection reasons (plain Chinese, with the fix),
 label normalisation and number parsing."""
+
 from __future__ import annotations
 
 import re
@@ -38,10 +39,21 @@ CRASH = "读取时解析程序崩溃（内存超限或文件异常），已跳�
 BAD_ENCODING = "文本编码无法识别：请另存为 UTF-8 编码后上传"
 
 KIND_LABEL = {
-    "pdf": "PDF", "docx": "Word 文档（.docx）", "doc": "Word 97-2003 文档（.doc）", "wps": "WPS 文字文档",
-    "xlsx": "Excel 工作簿（.xlsx）", "xls": "Excel 97-2003 工作簿（.xls）", "et": "WPS 表格",
-    "ods": "OpenDocument 表格（.ods）", "csv": "纯文本表格（CSV）", "txt": "纯文本", "html": "网页（HTML）",
-    "image": "图片", "zip": "压缩包", "unknown": "无法识别的内容", "empty": "空文件",
+    "pdf": "PDF",
+    "docx": "Word 文档（.docx）",
+    "doc": "Word 97-2003 文档（.doc）",
+    "wps": "WPS 文字文档",
+    "xlsx": "Excel 工作簿（.xlsx）",
+    "xls": "Excel 97-2003 工作簿（.xls）",
+    "et": "WPS 表格",
+    "ods": "OpenDocument 表格（.ods）",
+    "csv": "纯文本表格（CSV）",
+    "txt": "纯文本",
+    "html": "网页（HTML）",
+    "image": "图片",
+    "zip": "压缩包",
+    "unknown": "无法识别的内容",
+    "empty": "空文件",
     "encrypted-office": "加密的 Office 文件",
 }
 

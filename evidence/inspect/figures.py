@@ -1,13 +1,14 @@
 """Named amounts (a figures template's fields, e.g. D25's three loan volumes) from a
 spreadsheet (a label cell and a number in the same row) or from text
 (``信易贷平台发放贷款规模：1200万元``), converted to the field's unit (元/万元/亿元)."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-from tasks_catalog.models import Template
+from duban.tasks_catalog.models import Template
 
 from .common import convert, loose_label, norm_label, parse_number, unit_in
 
@@ -90,7 +91,7 @@ def figures_from_text(text: str, templates: Sequence[Template]) -> dict[str, flo
         if not m:
             continue
         gap, num, unit = m.group(1), m.group(2), m.group(3)
-        if any(end <= s < m.start(2) for s in starts) or text[m.end():m.end() + 1] in ("%", "‰"):
+        if any(end <= s < m.start(2) for s in starts) or text[m.end() : m.end() + 1] in ("%", "‰"):
             continue  # the number belongs to another label, or is a percentage
         try:
             value = float(num.replace(",", ""))

@@ -1,10 +1,11 @@
 """URLs in text: ``http(s)://`` links and bare ``www.`` hosts, deduplicated in order of
 appearance, without the punctuation that ends a Chinese sentence around them."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
 
 # ASCII URL characters only: Chinese text right after a link ends it ("见http://a.cn/x。详见…")
 _URL = re.compile(r"(?:https?://|(?<![A-Za-z0-9./@-])www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.I)

@@ -1,13 +1,14 @@
 """PDF with pypdf (``strict=False``: it recovers broken xref tables): pages, text characters
 of the first pages, links from the text and from link annotations. A user password -> rejected."""
+
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from evidence.facts import Facts
-from evidence.limits import Limits
-from evidence.spec import InspectSpec
+from duban.evidence.facts import Facts
+from duban.evidence.limits import Limits
+from duban.evidence.spec import InspectSpec
 
 from . import common
 from .common import InspectError
@@ -50,7 +51,7 @@ def inspect_pdf(path: Path, spec: InspectSpec, limits: Limits) -> Facts:
                 if i < TEXT_PAGES:
                     try:
                         texts.append(page.extract_text() or "")
-                    except Exception:  # noqa: BLE001 - a bad content stream costs that page's text only
+                    except Exception:  # noqa: S110 (a page without extractable text still counts as a page)
                         pass
                 links += _annotation_links(page)
     except InspectError:
@@ -61,11 +62,10 @@ def inspect_pdf(path: Path, spec: InspectSpec, limits: Limits) -> Facts:
         raise InspectError(common.CORRUPT) from e
     except MemoryError:
         raise
-    except Exception as e:  # noqa: BLE001 - pypdf raises zlib.error, ValueError, KeyError … on broken files
+    except Exception as e:
         raise InspectError(common.CORRUPT) from e
     text = "\n".join(texts)
-    facts = Facts(kind="pdf", ok=True, pages=pages, text_chars=text_chars(text),
-                  links=dedup(find_links(text) + links))
+    facts = Facts(kind="pdf", ok=True, pages=pages, text_chars=text_chars(text), links=dedup(find_links(text) + links))
     if spec.figures:
         facts.figures = figures_from_text(text, spec.figures)
     return facts
@@ -90,6 +90,6 @@ def _annotation_links(page) -> list[str]:
                 uri = str(uri)
                 if uri.lower().startswith(("http://", "https://")):
                     out.append(uri)
-    except Exception:  # noqa: BLE001 - a malformed annotation is not a reason to reject the PDF
+    except Exception:
         return out
     return out

@@ -7,6 +7,7 @@ two-level headers — by the template columns (names and variants) it matches, a
 the best row matching at least half the required columns. Rows under it are counted,
 checked and reported with their exact Excel row numbers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,15 +15,15 @@ import re
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
-from evidence.facts import LedgerFacts
-from evidence.limits import Limits
-from evidence.spec import InspectSpec, LedgerSpec
-from evidence.uscc import normalize_uscc, uscc_problem
-from tasks_catalog.models import Template
+from duban.evidence.facts import LedgerFacts
+from duban.evidence.limits import Limits
+from duban.evidence.spec import InspectSpec, LedgerSpec
+from duban.evidence.uscc import normalize_uscc, uscc_problem
+from duban.tasks_catalog.models import Template
 
 from . import common
 from .common import InspectError, loose_label, norm_label
@@ -62,8 +63,17 @@ def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
                 wb.close()
     except pc.PasswordError as e:
         raise InspectError(common.ENCRYPTED) from e
-    except (pc.CalamineError, pc.ZipError, pc.XmlError, pc.WorksheetNotFound, ValueError, OSError, EOFError,
-            TypeError, IndexError) as e:
+    except (
+        pc.CalamineError,
+        pc.ZipError,
+        pc.XmlError,
+        pc.WorksheetNotFound,
+        ValueError,
+        OSError,
+        EOFError,
+        TypeError,
+        IndexError,
+    ) as e:
         raise InspectError(common.CORRUPT) from e
     return out
 
@@ -75,7 +85,11 @@ def xlsx_hyperlinks(path: Path, limits: Limits) -> list[str]:
         with zipfile.ZipFile(path) as z:
             for info in z.infolist():
                 n = info.filename
-                if n.startswith("xl/worksheets/_rels/") and n.endswith(".rels") and info.file_size < limits.max_part_bytes:
+                if (
+                    n.startswith("xl/worksheets/_rels/")
+                    and n.endswith(".rels")
+                    and info.file_size < limits.max_part_bytes
+                ):
                     out += external_hyperlinks(z.read(info).decode("utf-8", "replace"))
     except (zipfile.BadZipFile, zlib.error, OSError, KeyError, ValueError, EOFError):
         return []
@@ -91,8 +105,10 @@ _TOTAL = re.compile(r"^(合计|总计|累计合计)")
 _SUBTOTAL = re.compile(r"^(小计|分计)")
 # the template's own example line (示例 / 例： / 某某公司 / XXXX): not data
 _EXAMPLE = re.compile(r"^(示例|样例|范例|举例|填写示例|填表示例|例[:：]?$|例[:：])|某某|^[xX×*]{3,}")
-_FOOTER = re.compile(r"^(填报人|填表人|审核人|制表人|负责人|单位负责人|分管领导|联系人|联系电话|填报日期|填表日期|"
-                     r"填报单位|备注|说明|填表说明|注)\s*(?:[（(][^）)]{0,8}[）)])?\s*\d*\s*[:：.、]")
+_FOOTER = re.compile(
+    r"^(填报人|填表人|审核人|制表人|负责人|单位负责人|分管领导|联系人|联系电话|填报日期|填表日期|"
+    r"填报单位|备注|说明|填表说明|注)\s*(?:[（(][^）)]{0,8}[）)])?\s*\d*\s*[:：.、]"
+)
 
 
 @dataclass
@@ -118,8 +134,7 @@ class _Matcher:
         for k, ci in self.exact.items():
             self.loose.setdefault(loose_label(k), ci)
         self.required = [ci for ci, c in enumerate(tpl.columns) if c.required]
-        self.seq_cols = {ci for ci, c in enumerate(tpl.columns)
-                         if norm_label(c.name) in SEQ_NAMES or c.name == "序号"}
+        self.seq_cols = {ci for ci, c in enumerate(tpl.columns) if norm_label(c.name) in SEQ_NAMES or c.name == "序号"}
 
     def cell(self, lab: str) -> int | None:
         if not lab:
@@ -141,7 +156,7 @@ class _Matcher:
         return pos
 
     def find_header(self, rows: Rows) -> _Header | None:
-        norm = [[norm_label(v) if not _blank(v) else "" for v in r] for r in rows[:HEADER_SCAN + 1]]
+        norm = [[norm_label(v) if not _blank(v) else "" for v in r] for r in rows[: HEADER_SCAN + 1]]
         req = set(self.required)
 
         def score(i: int, height: int, pos: dict[int, int]) -> _Header:
@@ -173,7 +188,7 @@ class _Matcher:
             return None
         if not need and best.total == 0:
             return None
-        hdr_rows = norm[best.row:best.row + best.height]
+        hdr_rows = norm[best.row : best.row + best.height]
         best.seq_pos = {best.pos[ci] for ci in self.seq_cols if ci in best.pos}
         for hr in hdr_rows:
             best.seq_pos |= {p for p, x in enumerate(hr) if x in SEQ_NAMES}
@@ -185,8 +200,7 @@ class _Matcher:
 
 
 # ---------------------------------------------------------------- data rows
-def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_row: int,
-               header: Sequence[object] = ()):
+def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_row: int, header: Sequence[object] = ()):
     """([(0-based index, row)] of the rows that hold data, truncated).
 
     A row holds data when a cell outside the 序号-like columns is filled (a pre-numbered
@@ -199,8 +213,9 @@ def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_ro
     heads = {p: norm_label(v) for p, v in enumerate(header) if isinstance(v, str) and norm_label(v)}
     for i in range(start, min(len(rows), cap)):
         row = rows[i]
-        if heads and sum(1 for p, lab in heads.items() if p < len(row) and isinstance(row[p], str)
-                         and norm_label(row[p]) == lab) * 2 >= len(heads):
+        if heads and sum(
+            1 for p, lab in heads.items() if p < len(row) and isinstance(row[p], str) and norm_label(row[p]) == lab
+        ) * 2 >= len(heads):
             continue  # the header again (a printed table repeats it on every page)
         first = lead = None  # the first filled cell; the first outside the 序号 columns
         for p, v in enumerate(row):
@@ -219,8 +234,10 @@ def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_ro
                 return out, False
         if isinstance(lead, str) and _FOOTER.match(unicodedata.normalize("NFKC", lead).strip()):
             continue
-        if any(isinstance(v, str) and (_SUBTOTAL.match(norm_label(v)) or _EXAMPLE.search(norm_label(v)))
-               for v in (first, lead)):
+        if any(
+            isinstance(v, str) and (_SUBTOTAL.match(norm_label(v)) or _EXAMPLE.search(norm_label(v)))
+            for v in (first, lead)
+        ):
             continue
         out.append((i, row))
     truncated = end_row >= cap or any(not all(_blank(v) for v in r) for r in rows[cap:])
@@ -228,8 +245,10 @@ def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_ro
 
 
 # ---------------------------------------------------------------- dates and yes/no
-_DATE_FULL = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?"
-                        r"(?:[\sT]*\d{1,2}[:时]\d{1,2}(?:[:分]\d{1,2}(?:\.\d+)?)?秒?)?$")
+_DATE_FULL = re.compile(
+    r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*\d{1,2}[:时]\d{1,2}(?:[:分]\d{1,2}(?:\.\d+)?)?秒?)?$"
+)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_MONTH = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*月?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -266,7 +285,7 @@ def to_date(v: object) -> tuple[dt.date, dt.date] | None:
             if m:
                 y, mo = int(m.group(1)), int(m.group(2))
                 first = dt.date(y, mo, 1)
-                last = (dt.date(y + mo // 12, mo % 12 + 1, 1) - dt.timedelta(days=1))
+                last = dt.date(y + mo // 12, mo % 12 + 1, 1) - dt.timedelta(days=1)
                 return first, last
     except (ValueError, OverflowError):
         return None
@@ -327,14 +346,20 @@ def _column_pos(tpl: Template, h: _Header, name: str) -> int | None:
     return h.pos.get(names.index(name)) if name in names else None
 
 
-def analyse_template(name: str, rows: Rows, end_row: int, m: _Matcher, h: _Header, ls: LedgerSpec,
-                     limits: Limits) -> LedgerFacts:
+def analyse_template(
+    name: str, rows: Rows, end_row: int, m: _Matcher, h: _Header, ls: LedgerSpec, limits: Limits
+) -> LedgerFacts:
     tpl = m.tpl
     start = h.row + h.height
     data, truncated = _iter_data(rows, start, h.seq_pos, limits, end_row, rows[h.row] if h.height == 1 else ())
-    lf = LedgerFacts(sheet=name, template=tpl.id, header_row=h.row + 1, rows=len(data),
-                     missing_headers=[c.name for ci, c in enumerate(tpl.columns) if c.required and ci not in h.pos],
-                     truncated=truncated)
+    lf = LedgerFacts(
+        sheet=name,
+        template=tpl.id,
+        header_row=h.row + 1,
+        rows=len(data),
+        missing_headers=[c.name for ci, c in enumerate(tpl.columns) if c.required and ci not in h.pos],
+        truncated=truncated,
+    )
     lf.header_rows = h.height
 
     # USCC: check character and duplicates
@@ -348,15 +373,22 @@ def analyse_template(name: str, rows: Rows, end_row: int, m: _Matcher, h: _Heade
                 problem = uscc_problem(code)
                 if problem:
                     lf.invalid_uscc_count += 1
-                    _cap(lf.invalid_uscc, f"第{_excel_row(i)}行 {code}：{problem}" if code else
-                         f"第{_excel_row(i)}行：统一社会信用代码{problem}")
+                    _cap(
+                        lf.invalid_uscc,
+                        f"第{_excel_row(i)}行 {code}：{problem}"
+                        if code
+                        else f"第{_excel_row(i)}行：统一社会信用代码{problem}",
+                    )
                 if code:
                     seen.setdefault(code, []).append(_excel_row(i))
         for code, at in seen.items():
             if len(at) > 1:
                 lf.duplicate_uscc_count += 1
                 lf.duplicate_extra_rows += len(at) - 1
-                _cap(lf.duplicate_uscc, f"{code}（第{'、'.join(str(r) for r in at[:10])}{'…' if len(at) > 10 else ''}行）")
+                _cap(
+                    lf.duplicate_uscc,
+                    f"{code}（第{'、'.join(str(r) for r in at[:10])}{'…' if len(at) > 10 else ''}行）",
+                )
 
     # date window
     w = ls.window
@@ -381,7 +413,7 @@ def analyse_template(name: str, rows: Rows, end_row: int, m: _Matcher, h: _Heade
     if ls.ratio_column:
         p = _column_pos(tpl, h, ls.ratio_column)
         if p is not None:
-            for i, row in data:
+            for _i, row in data:
                 yn = yes_no(row[p] if p < len(row) else None)
                 if yn is not None:
                     lf.ratio_rows += 1
@@ -394,13 +426,15 @@ def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits) -> Ledger
     header = None
     for i, row in enumerate(rows):
         filled = [v for v in row if not _blank(v)]
-        if len(filled) >= 2 and not (isinstance(filled[0], str) and _FOOTER.match(unicodedata.normalize("NFKC", filled[0]).strip())):
+        if len(filled) >= 2 and not (
+            isinstance(filled[0], str) and _FOOTER.match(unicodedata.normalize("NFKC", filled[0]).strip())
+        ):
             header = i  # (a 填报单位：… 填报日期：… line above the table is not its header)
             break
         if i > limits.max_rows:
             break
     if header is None:
-        n = sum(1 for r in rows[:limits.max_rows] if any(not _blank(v) for v in r))
+        n = sum(1 for r in rows[: limits.max_rows] if any(not _blank(v) for v in r))
         if not n:
             return None
         return LedgerFacts(sheet=name, template=None, header_row=0, rows=n)
@@ -436,15 +470,26 @@ def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limit
                 continue
             # a sheet that another template of this task matches better belongs to that one
             mine = m.fraction(h)
-            if any(other is not ls and (id(other), si) in headers and
-                   matchers[id(other)].fraction(headers[(id(other), si)]) > mine
-                   and other.template.id != ls.template.id for other in tpl_specs):
+            if any(
+                other is not ls
+                and (id(other), si) in headers
+                and matchers[id(other)].fraction(headers[(id(other), si)]) > mine
+                and other.template.id != ls.template.id
+                for other in tpl_specs
+            ):
                 continue
             found.append(analyse_template(name, rows, end, m, h, ls, limits))
         if not found:  # not this template's ledger: say which headers it would need
             first = sheets[0][0] if sheets else ""
-            found = [LedgerFacts(sheet=first, template=ls.template.id, header_row=0, rows=0,
-                                 missing_headers=[c.name for c in ls.template.columns if c.required])]
+            found = [
+                LedgerFacts(
+                    sheet=first,
+                    template=ls.template.id,
+                    header_row=0,
+                    rows=0,
+                    missing_headers=[c.name for c in ls.template.columns if c.required],
+                )
+            ]
         out.extend(found)
     return out
 

@@ -1,5 +1,6 @@
 """Plain text (.txt, .csv, .url shortcuts, saved web pages): decoding (UTF-8, UTF-8 with
 BOM, UTF-16 with BOM, GB18030), characters of text, links, figures; CSV rows for ledgers."""
+
 from __future__ import annotations
 
 import csv
@@ -8,7 +9,7 @@ import io
 import re
 from pathlib import Path
 
-from evidence.limits import Limits
+from duban.evidence.limits import Limits
 
 from . import common
 from .common import InspectError
@@ -26,7 +27,7 @@ def decode(data: bytes) -> str:
             return data.decode(enc)
         except UnicodeDecodeError as e:
             if len(data) >= MAX_TEXT_BYTES and e.start >= len(data) - 4:  # cut inside a character
-                return data[:e.start].decode(enc, errors="replace")
+                return data[: e.start].decode(enc, errors="replace")
     raise InspectError(common.BAD_ENCODING)
 
 

@@ -7,6 +7,7 @@
 - ``.doc`` / ``.wps`` (OLE): valid when the ``WordDocument`` stream has a Word 97+ FIB;
   text length from the FIB (``ccpText``); links and figures from the UTF-16 text runs.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from evidence.facts import Facts
-from evidence.limits import Limits
-from evidence.spec import InspectSpec
+from duban.evidence.facts import Facts
+from duban.evidence.limits import Limits
+from duban.evidence.spec import InspectSpec
 
 from . import common
 from .common import InspectError
@@ -36,7 +37,7 @@ def docx_text(xml: bytes) -> tuple[str, list[str], bool]:
 
     try:
         root = ET.fromstring(xml)
-    except Exception as e:  # noqa: BLE001 - ParseError, DTDForbidden, EntitiesForbidden ...
+    except Exception as e:
         raise InspectError(common.CORRUPT) from e
     body = root.find(W + "body")
     if body is None:
@@ -125,7 +126,7 @@ def inspect_doc(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Fac
             data = ole.openstream("WordDocument").read()
     except InspectError:
         raise
-    except Exception as e:  # noqa: BLE001 - olefile raises OSError, struct.error, IndexError ... on garbage
+    except Exception as e:
         raise InspectError(common.CORRUPT) from e
     if len(data) < 0x50:
         raise InspectError(common.CORRUPT)

@@ -1,4 +1,4 @@
-"""The check: scan the evidence folder, inspect new or changed files, apply the rules.
+"""One check run: scan the evidence folder, inspect new or changed files, apply the rules.
 
 Two phases, so the flows can run and log them separately (and the CLI can run both):
 
@@ -10,28 +10,31 @@ Two phases, so the flows can run and log them separately (and the CLI can run bo
 
 No Prefect here: this is the library core the CLI, the flows and the tests share.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from duban import confirmations
+from duban.evidence import store as evstore
+from duban.evidence.facts import Facts
+from duban.evidence.limits import Limits
+from duban.evidence.scanner import EvidenceRootError, Scan, scan_tree
+from duban.evidence.spec import spec_for
 from duban.home import Home
 from duban.results import CheckResult, FileIssue
 from duban.store import connect
+from duban.tasks_catalog import Catalog
 from duban.timeutil import TZ
-from evidence import store as evstore
-from evidence.facts import Facts
-from evidence.limits import Limits
-from evidence.rules import Submitted, evaluate as evaluate_rules, submitted_at
-from evidence.scanner import EvidenceRootError, Scan, check_root, scan_tree
-from evidence.spec import spec_for
-from tasks_catalog import Catalog
+
+from . import confirmations
+from .rules import Submitted, submitted_at
+from .rules import evaluate as evaluate_rules
 
 Progress = Callable[[int, int], None]
 
@@ -49,8 +52,15 @@ class Gathered:
     stats: dict = field(default_factory=dict)
 
 
-def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: Limits | None = None,
-           workers: int | None = None, progress: Progress | None = None) -> Gathered:
+def gather(
+    catalog: Catalog,
+    evidence_root: Path | str,
+    home: Home,
+    *,
+    limits: Limits | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Gathered:
     t0 = time.perf_counter()
     limits = limits or limits_from_settings(home)
     root = Path(evidence_root).resolve()
@@ -87,14 +97,14 @@ def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: L
             if k not in facts and k not in todo:
                 todo[k] = (f.path, specs[f.task])
         if todo:
-            from evidence.sandbox import InspectorPool
+            from duban.evidence.sandbox import InspectorPool
 
             keys = list(todo)
             results: list[Facts] = []
             with InspectorPool(limits, workers=workers or 2) as pool:
                 batch = 64
                 for i in range(0, len(keys), batch):
-                    part = keys[i:i + batch]
+                    part = keys[i : i + batch]
                     results += pool.inspect([todo[k] for k in part])
                     if progress:
                         progress(min(i + batch, len(keys)), len(keys))
@@ -102,16 +112,42 @@ def gather(catalog: Catalog, evidence_root: Path | str, home: Home, *, limits: L
             facts.update(zip(keys, results))
     finally:
         conn.close()
-    files = [(f.rel, f.unit, f.task, f.round.isoformat() if f.round else None,
-              min(f.mtime, seen.get(shas[f.rel], f.mtime)),
-              facts[(shas[f.rel], spec_key[f.task])].to_dict(), shas[f.rel]) for f in scan.files]
-    return Gathered(str(root), files, [(u.rel, u.reason) for u in scan.unrecognized],
-                    {"files": len(scan.files), "hashed": hashed, "inspected": len(todo),
-                     "unrecognized": len(scan.unrecognized), "gather_seconds": round(time.perf_counter() - t0, 3)})
+    files = [
+        (
+            f.rel,
+            f.unit,
+            f.task,
+            f.round.isoformat() if f.round else None,
+            min(f.mtime, seen.get(shas[f.rel], f.mtime)),
+            facts[(shas[f.rel], spec_key[f.task])].to_dict(),
+            shas[f.rel],
+        )
+        for f in scan.files
+    ]
+    return Gathered(
+        str(root),
+        files,
+        [(u.rel, u.reason) for u in scan.unrecognized],
+        {
+            "files": len(scan.files),
+            "hashed": hashed,
+            "inspected": len(todo),
+            "unrecognized": len(scan.unrecognized),
+            "gather_seconds": round(time.perf_counter() - t0, 3),
+        },
+    )
 
 
-def evaluate(catalog: Catalog, gathered: Gathered, as_of: dt.datetime, home: Home, *,
-             units: list[str] | None = None, tasks: list[str] | None = None, record: bool = True) -> CheckResult:
+def evaluate(
+    catalog: Catalog,
+    gathered: Gathered,
+    as_of: dt.datetime,
+    home: Home,
+    *,
+    units: list[str] | None = None,
+    tasks: list[str] | None = None,
+    record: bool = True,
+) -> CheckResult:
     t0 = time.perf_counter()
     submitted: dict[tuple[str, str], list[Submitted]] = {}
     rejected: list[FileIssue] = []
@@ -121,7 +157,8 @@ def evaluate(catalog: Catalog, gathered: Gathered, as_of: dt.datetime, home: Hom
         if at > as_of:
             continue  # not handed in yet at this as-of time
         submitted.setdefault((task, unit), []).append(
-            Submitted(rel, dt.date.fromisoformat(rnd) if rnd else None, at, facts, sha))
+            Submitted(rel, dt.date.fromisoformat(rnd) if rnd else None, at, facts, sha)
+        )
         if not facts.ok:
             rejected.append(FileIssue(rel, facts.reason or "无法读取"))
     conn = connect(home.db)
@@ -130,25 +167,37 @@ def evaluate(catalog: Catalog, gathered: Gathered, as_of: dt.datetime, home: Hom
         unit_names = {catalog.unit(u).name for u in units} if units else None
         task_ids = {catalog.task(t).id for t in tasks} if tasks else None
         obligations = evaluate_rules(catalog, submitted, as_of, confirmed, units=unit_names, tasks=task_ids)
-        result = CheckResult(as_of=as_of, evidence_root=gathered.root, obligations=obligations,
-                             unrecognized=[FileIssue(r, why) for r, why in gathered.unrecognized],
-                             rejected=rejected)
+        result = CheckResult(
+            as_of=as_of,
+            evidence_root=gathered.root,
+            obligations=obligations,
+            unrecognized=[FileIssue(r, why) for r, why in gathered.unrecognized],
+            rejected=rejected,
+        )
         if unit_names or task_ids:  # a partial re-check lists only what concerns its scope
             owner = {rel: (unit, task) for rel, unit, task, *_ in gathered.files}
-            result.rejected = [r for r in rejected if (not unit_names or owner[r.path][0] in unit_names)
-                               and (not task_ids or owner[r.path][1] in task_ids)]
+            result.rejected = [
+                r
+                for r in rejected
+                if (not unit_names or owner[r.path][0] in unit_names) and (not task_ids or owner[r.path][1] in task_ids)
+            ]
             if unit_names:
-                result.unrecognized = [u for u in result.unrecognized
-                                       if _unit_of(u.path, catalog) in unit_names]
+                result.unrecognized = [u for u in result.unrecognized if _unit_of(u.path, catalog) in unit_names]
         result.stats = dict(gathered.stats, evaluate_seconds=round(time.perf_counter() - t0, 3))
         if record:
             result.run_id = evstore.record_run(
-                conn, started_at=dt.datetime.now(TZ).isoformat(timespec="seconds"), as_of=as_of.isoformat(),
-                root=gathered.root, units=sorted(unit_names) if unit_names else None,
-                tasks=sorted(task_ids) if task_ids else None, files=gathered.stats.get("files", 0),
-                hashed=gathered.stats.get("hashed", 0), inspected=gathered.stats.get("inspected", 0),
+                conn,
+                started_at=dt.datetime.now(TZ).isoformat(timespec="seconds"),
+                as_of=as_of.isoformat(),
+                root=gathered.root,
+                units=sorted(unit_names) if unit_names else None,
+                tasks=sorted(task_ids) if task_ids else None,
+                files=gathered.stats.get("files", 0),
+                hashed=gathered.stats.get("hashed", 0),
+                inspected=gathered.stats.get("inspected", 0),
                 seconds=gathered.stats.get("gather_seconds", 0) + result.stats["evaluate_seconds"],
-                result_json=result.dumps())
+                result_json=result.dumps(),
+            )
     finally:
         conn.close()
     return result
@@ -159,9 +208,18 @@ def _unit_of(rel: str, catalog: Catalog) -> str | None:
     return unit.name if unit else None
 
 
-def run_check(catalog: Catalog, evidence_root: Path | str, as_of: dt.datetime, home: Home, *,
-              units: list[str] | None = None, tasks: list[str] | None = None, progress: Progress | None = None,
-              limits: Limits | None = None, workers: int | None = None) -> CheckResult:
+def run_check(
+    catalog: Catalog,
+    evidence_root: Path | str,
+    as_of: dt.datetime,
+    home: Home,
+    *,
+    units: list[str] | None = None,
+    tasks: list[str] | None = None,
+    progress: Progress | None = None,
+    limits: Limits | None = None,
+    workers: int | None = None,
+) -> CheckResult:
     """Scan, inspect and judge: the whole check in one call."""
     gathered = gather(catalog, evidence_root, home, limits=limits, workers=workers, progress=progress)
     return evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks)
@@ -170,12 +228,7 @@ def run_check(catalog: Catalog, evidence_root: Path | str, as_of: dt.datetime, h
 def limits_from_settings(home: Home) -> Limits:
     """Reading bounds: the ``limits:`` section of ``settings.yaml`` over the defaults
     (``evidence/limits.py``), e.g. ``limits: {max_file_bytes: 524288000, timeout_s: 120}``."""
-    from duban.home import ConfigError
-
-    try:
-        return Limits.from_dict(home.settings_section("limits"))
-    except (TypeError, ValueError) as e:
-        raise ConfigError(f"{home.settings_file} 的 limits 设置有误：{e}") from None
+    return Limits.from_settings(home.settings)
 
 
 def previous_file_count(home: Home, evidence_root: Path | str, before_run_id: int | None = None) -> int | None:
@@ -186,12 +239,3 @@ def previous_file_count(home: Home, evidence_root: Path | str, before_run_id: in
         return int(row["files"]) if row else None
     finally:
         conn.close()
-
-
-def root_is_readable(evidence_root: Path | str) -> str | None:
-    """None when the root can be scanned, else the reason in Chinese."""
-    try:
-        check_root(Path(evidence_root))
-    except EvidenceRootError as e:
-        return str(e)
-    return None

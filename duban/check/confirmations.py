@@ -5,6 +5,7 @@ confirmation with no unit confirms the task for every responsible unit. Confirma
 are only ever added (a withdrawal is a new row with ``withdrawn = 1``): the history is
 the record for the inspection.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,14 +16,17 @@ from dataclasses import dataclass
 from duban.store import register_schema
 from duban.timeutil import TZ
 
-register_schema("confirmations", """
+register_schema(
+    "confirmations",
+    """
 CREATE TABLE IF NOT EXISTS confirmations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     task TEXT NOT NULL, unit TEXT, round TEXT,
     confirmed_by TEXT NOT NULL, confirmed_at TEXT NOT NULL, note TEXT NOT NULL,
     withdrawn INTEGER NOT NULL DEFAULT 0
 );
-""")
+""",
+)
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,22 @@ class Confirmation:
     note: str
 
 
-def add(conn: sqlite3.Connection, task: str, unit: str | None, note: str, *, by: str | None = None,
-        at: dt.datetime | None = None, withdraw: bool = False) -> Confirmation:
+def add(
+    conn: sqlite3.Connection,
+    task: str,
+    unit: str | None,
+    note: str,
+    *,
+    by: str | None = None,
+    at: dt.datetime | None = None,
+    withdraw: bool = False,
+) -> Confirmation:
     by = by or _user()
     when = (at or dt.datetime.now(TZ)).isoformat(timespec="seconds")
-    conn.execute("INSERT INTO confirmations (task, unit, confirmed_by, confirmed_at, note, withdrawn) VALUES (?, ?, ?, ?, ?, ?)",
-                 (task, unit, by, when, note, int(withdraw)))
+    conn.execute(
+        "INSERT INTO confirmations (task, unit, confirmed_by, confirmed_at, note, withdrawn) VALUES (?, ?, ?, ?, ?, ?)",
+        (task, unit, by, when, note, int(withdraw)),
+    )
     return Confirmation(task, unit, by, when, note)
 
 
@@ -55,7 +69,9 @@ def current(conn: sqlite3.Connection) -> dict[tuple[str, str | None], Confirmati
     return out
 
 
-def is_confirmed(confirmed: dict[tuple[str, str | None], Confirmation], task: str, unit: str | None) -> Confirmation | None:
+def is_confirmed(
+    confirmed: dict[tuple[str, str | None], Confirmation], task: str, unit: str | None
+) -> Confirmation | None:
     return confirmed.get((task, unit)) or confirmed.get((task, None))
 
 

@@ -13,6 +13,7 @@ row, an optional subtitle row (填报单位/填报日期), the header row (two r
 ``two_level=True``), then the data rows: data row ``i`` (0-based) is Excel row
 ``ledger_header_row(...) + header height + i``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,22 +21,42 @@ import io
 import os
 import random
 import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from evidence.uscc import break_uscc, make_uscc
-from tasks_catalog.models import Column, Template
+from duban.evidence.blank_templates import bold as _bold
+from duban.evidence.blank_templates import make_blank_template_xlsx
+from duban.evidence.uscc import break_uscc, make_uscc
+from duban.tasks_catalog.models import Column, Template
 
 TZ = ZoneInfo("Asia/Shanghai")
-FIXED_TIME = dt.datetime(2021, 1, 1, 0, 0, 0)  # blank templates are byte-for-byte deterministic
 MTime = dt.datetime | dt.date | float | int | None
 
 __all__ = [
-    "ledger_rows", "ledger_header_row", "make_ledger_xlsx", "make_blank_template_xlsx", "make_plain_table_xlsx",
-    "make_figures_xlsx", "make_table_xlsx", "make_ods", "make_pdf", "make_docx", "make_txt_links",
-    "make_url_shortcut", "make_corrupt", "make_encrypted_xlsx", "make_encrypted_pdf", "make_empty",
-    "make_disguised", "make_html_as_xls", "make_slow_pdf", "make_huge_cell_xlsx", "make_zip_bomb_xlsx", "set_mtime",
+    "ledger_rows",
+    "ledger_header_row",
+    "make_ledger_xlsx",
+    "make_blank_template_xlsx",
+    "make_plain_table_xlsx",
+    "make_figures_xlsx",
+    "make_table_xlsx",
+    "make_ods",
+    "make_pdf",
+    "make_docx",
+    "make_txt_links",
+    "make_url_shortcut",
+    "make_corrupt",
+    "make_encrypted_xlsx",
+    "make_encrypted_pdf",
+    "make_empty",
+    "make_disguised",
+    "make_html_as_xls",
+    "make_slow_pdf",
+    "make_huge_cell_xlsx",
+    "make_zip_bomb_xlsx",
+    "set_mtime",
 ]
 
 
@@ -59,14 +80,36 @@ def _prepare(path: Path | str) -> Path:
     return p
 
 
-_COMPANY_WORDS = ["恒信", "鲁泉", "泉城", "舜耕", "历山", "华诚", "明湖", "大观", "趵突", "千佛", "齐鲁", "泰和",
-                  "嘉禾", "永信", "中联", "润华", "鼎盛", "金桥", "新元", "宏达"]
+_COMPANY_WORDS = [
+    "恒信",
+    "鲁泉",
+    "泉城",
+    "舜耕",
+    "历山",
+    "华诚",
+    "明湖",
+    "大观",
+    "趵突",
+    "千佛",
+    "齐鲁",
+    "泰和",
+    "嘉禾",
+    "永信",
+    "中联",
+    "润华",
+    "鼎盛",
+    "金桥",
+    "新元",
+    "宏达",
+]
 _COMPANY_TRADES = ["商贸", "科技", "物流", "建筑工程", "餐饮管理", "信息技术", "医药", "文化传媒", "食品", "置业"]
 _PEOPLE = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴霞"]
 
 
 def _company(i: int) -> str:
-    return f"济南{_COMPANY_WORDS[i % 20]}{_COMPANY_TRADES[(i // 20) % 10]}有限公司" + (f"{i // 200 + 1}分公司" if i >= 200 else "")
+    return f"济南{_COMPANY_WORDS[i % 20]}{_COMPANY_TRADES[(i // 20) % 10]}有限公司" + (
+        f"{i // 200 + 1}分公司" if i >= 200 else ""
+    )
 
 
 def _cell_value(col: Column, i: int, *, rows: int, seed: int, dates, yes_ratio) -> Any:
@@ -119,12 +162,26 @@ def ledger_header_row(*, title: bool = True, subtitle: bool = True) -> int:
     return 1 + int(bool(title)) + int(bool(subtitle))
 
 
-def ledger_rows(template: Template, rows: int, *, title: bool = True, subtitle: bool = True,
-                variant_headers: bool = False, messy_headers: bool = False, drop_columns: Iterable[str] = (),
-                bad_uscc_rows: Iterable[int] = (), duplicate_rows: Iterable[int] = (),
-                dates: Callable[[int], Any] | None = None, yes_ratio: float | None = None,
-                numbered_blank_rows: int = 0, total_row: bool = False, footer: bool = False,
-                two_level: bool = False, seed: int = 0, unit_name: str = "") -> list[list[Any]]:
+def ledger_rows(
+    template: Template,
+    rows: int,
+    *,
+    title: bool = True,
+    subtitle: bool = True,
+    variant_headers: bool = False,
+    messy_headers: bool = False,
+    drop_columns: Iterable[str] = (),
+    bad_uscc_rows: Iterable[int] = (),
+    duplicate_rows: Iterable[int] = (),
+    dates: Callable[[int], Any] | None = None,
+    yes_ratio: float | None = None,
+    numbered_blank_rows: int = 0,
+    total_row: bool = False,
+    footer: bool = False,
+    two_level: bool = False,
+    seed: int = 0,
+    unit_name: str = "",
+) -> list[list[Any]]:
     """The cell matrix of a filled ledger (row 0 = Excel row 1).
 
     ``bad_uscc_rows`` / ``duplicate_rows`` are 0-based data-row indices: a bad row gets a
@@ -185,62 +242,60 @@ def ledger_rows(template: Template, rows: int, *, title: bool = True, subtitle: 
 
 
 # ---------------------------------------------------------------- xlsx
-def _bold(size: int = 11):
-    from openpyxl.styles import Font
-    return Font(bold=True, size=size)
-
-
-def _save_xlsx(wb, path: Path, *, deterministic: bool = False) -> None:
-    if not deterministic:
-        wb.save(path)
-        return
-    buf = io.BytesIO()
-    wb.save(buf)
-    _rewrite_deterministic(buf.getvalue(), path)
-
-
-def _rewrite_deterministic(data: bytes, path: Path) -> None:
-    """Same content, fixed timestamps (zip entries and docProps/core.xml): same bytes every time."""
-    import re
-
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            content = zin.read(info)
-            if info.filename == "docProps/core.xml":
-                text = content.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{stamp}\g<3>", text)
-                content = text.encode("utf-8")
-            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            zout.writestr(zi, content)
-
-
 def _write_sheet(ws, matrix: Sequence[Sequence[Any]]) -> None:
     for row in matrix:
         ws.append(list(row))
 
 
-def make_ledger_xlsx(path: Path | str, template: Template, rows: int, *, title: bool = True, subtitle: bool = True,
-                     variant_headers: bool = False, messy_headers: bool = False, drop_columns: Iterable[str] = (),
-                     bad_uscc_rows: Iterable[int] = (), duplicate_rows: Iterable[int] = (),
-                     dates: Callable[[int], Any] | None = None, yes_ratio: float | None = None,
-                     numbered_blank_rows: int = 0, total_row: bool = False, footer: bool = False,
-                     two_level: bool = False, seed: int = 0, unit_name: str = "", sheet_name: str = "台账",
-                     extra_sheets: Mapping[str, Sequence[Sequence[Any]]] | None = None,
-                     mtime: MTime = None) -> Path:
+def make_ledger_xlsx(
+    path: Path | str,
+    template: Template,
+    rows: int,
+    *,
+    title: bool = True,
+    subtitle: bool = True,
+    variant_headers: bool = False,
+    messy_headers: bool = False,
+    drop_columns: Iterable[str] = (),
+    bad_uscc_rows: Iterable[int] = (),
+    duplicate_rows: Iterable[int] = (),
+    dates: Callable[[int], Any] | None = None,
+    yes_ratio: float | None = None,
+    numbered_blank_rows: int = 0,
+    total_row: bool = False,
+    footer: bool = False,
+    two_level: bool = False,
+    seed: int = 0,
+    unit_name: str = "",
+    sheet_name: str = "台账",
+    extra_sheets: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+    mtime: MTime = None,
+) -> Path:
     """A filled ledger for ``template`` with ``rows`` data rows (see :func:`ledger_rows`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     p = _prepare(path)
-    matrix = ledger_rows(template, rows, title=title, subtitle=subtitle, variant_headers=variant_headers,
-                         messy_headers=messy_headers, drop_columns=drop_columns, bad_uscc_rows=bad_uscc_rows,
-                         duplicate_rows=duplicate_rows, dates=dates, yes_ratio=yes_ratio,
-                         numbered_blank_rows=numbered_blank_rows, total_row=total_row, footer=footer,
-                         two_level=two_level, seed=seed, unit_name=unit_name)
+    matrix = ledger_rows(
+        template,
+        rows,
+        title=title,
+        subtitle=subtitle,
+        variant_headers=variant_headers,
+        messy_headers=messy_headers,
+        drop_columns=drop_columns,
+        bad_uscc_rows=bad_uscc_rows,
+        duplicate_rows=duplicate_rows,
+        dates=dates,
+        yes_ratio=yes_ratio,
+        numbered_blank_rows=numbered_blank_rows,
+        total_row=total_row,
+        footer=footer,
+        two_level=two_level,
+        seed=seed,
+        unit_name=unit_name,
+    )
     cols = [c for c in template.columns if c.name not in set(drop_columns)]
     wb = Workbook(write_only=rows > 5000)
     ws = wb.create_sheet(sheet_name) if wb.write_only else wb.active
@@ -280,53 +335,6 @@ def make_ledger_xlsx(path: Path | str, template: Template, rows: int, *, title: 
     return p
 
 
-def make_blank_template_xlsx(path: Path | str, template: Template) -> Path:
-    """The blank form units fill in: merged title row, bold header row, column widths,
-    frozen header. Ledger templates get their columns; figures templates get a
-    ``项目 / 金额（万元）`` table listing the fields. Deterministic: the same template
-    always gives the same bytes (so an unmodified template is recognisable by its hash)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Side
-    from openpyxl.utils import get_column_letter
-
-    if template.kind not in ("ledger", "figures"):
-        raise ValueError(f"template {template.id} is a {template.kind}: no blank spreadsheet to fill in")
-    p = _prepare(path)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "填报"
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    if template.kind == "ledger":
-        heads = [c.name for c in template.columns]
-        widths = [c.width for c in template.columns]
-    else:
-        units = {f.unit for f in template.fields}
-        heads = ["项目", f"金额（{units.pop() if len(units) == 1 else '万元'}）"]
-        widths = [40, 18]
-    last = get_column_letter(len(heads))
-    ws["A1"] = template.title
-    ws["A1"].font = _bold(16)
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.merge_cells(f"A1:{last}1")
-    ws.row_dimensions[1].height = 30
-    ws.append(heads)
-    for k, w in enumerate(widths):
-        ws.column_dimensions[get_column_letter(k + 1)].width = w
-        cell = ws.cell(row=2, column=k + 1)
-        cell.font = _bold()
-        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
-        cell.border = box
-    if template.kind == "figures":
-        for f in template.fields:
-            ws.append([f.name, None])
-    ws.freeze_panes = "A3"
-    wb.properties.creator = "duban"
-    wb.properties.created = FIXED_TIME
-    _save_xlsx(wb, p, deterministic=True)
-    return p
-
-
 def make_table_xlsx(path: Path | str, sheets: Mapping[str, Sequence[Sequence[Any]]], *, mtime: MTime = None) -> Path:
     """Any cell matrices, one per sheet (row 0 = Excel row 1)."""
     from openpyxl import Workbook
@@ -341,19 +349,39 @@ def make_table_xlsx(path: Path | str, sheets: Mapping[str, Sequence[Sequence[Any
     return p
 
 
-def make_plain_table_xlsx(path: Path | str, rows: int = 10, *, header: Sequence[str] = ("名称", "内容", "日期"),
-                          title: str | None = None, mtime: MTime = None) -> Path:
+def make_plain_table_xlsx(
+    path: Path | str,
+    rows: int = 10,
+    *,
+    header: Sequence[str] = ("名称", "内容", "日期"),
+    title: str | None = None,
+    mtime: MTime = None,
+) -> Path:
     """A table with no template: optional title, one header row, ``rows`` data rows."""
     m: list[list[Any]] = [[title]] if title else []
     m.append(list(header))
     for i in range(rows):
-        m.append([_company(i) if k == 0 else (dt.date(2021, 5, 1) + dt.timedelta(days=i) if "日期" in h else f"{h}{i + 1}")
-                  for k, h in enumerate(header)])
+        m.append(
+            [
+                _company(i)
+                if k == 0
+                else (dt.date(2021, 5, 1) + dt.timedelta(days=i) if "日期" in h else f"{h}{i + 1}")
+                for k, h in enumerate(header)
+            ]
+        )
     return make_table_xlsx(path, {"Sheet1": m}, mtime=mtime)
 
 
-def make_figures_xlsx(path: Path | str, template: Template, values: Mapping[str, float], *, unit: str = "万元",
-                      title: bool = True, use_variants: bool = False, mtime: MTime = None) -> Path:
+def make_figures_xlsx(
+    path: Path | str,
+    template: Template,
+    values: Mapping[str, float],
+    *,
+    unit: str = "万元",
+    title: bool = True,
+    use_variants: bool = False,
+    mtime: MTime = None,
+) -> Path:
     """A figures form: ``项目 | 金额（unit）`` rows; ``values`` maps field names to amounts in ``unit``."""
     if template.kind != "figures":
         raise ValueError(f"template {template.id} is a {template.kind}, not a figures form")
@@ -368,6 +396,7 @@ def make_figures_xlsx(path: Path | str, template: Template, values: Mapping[str,
 # ---------------------------------------------------------------- ods (hand-written OpenDocument)
 def _xml(s: Any) -> str:
     from xml.sax.saxutils import escape
+
     return escape(str(s), {'"': "&quot;"})
 
 
@@ -383,36 +412,50 @@ def make_ods(path: Path | str, sheets: Mapping[str, Sequence[Sequence[Any]]], *,
                 if v is None or v == "":
                     cells.append("<table:table-cell/>")
                 elif isinstance(v, bool):
-                    cells.append(f'<table:table-cell office:value-type="boolean" office:boolean-value="{str(v).lower()}">'
-                                 f"<text:p>{v}</text:p></table:table-cell>")
+                    cells.append(
+                        f'<table:table-cell office:value-type="boolean" office:boolean-value="{str(v).lower()}">'
+                        f"<text:p>{v}</text:p></table:table-cell>"
+                    )
                 elif isinstance(v, (int, float)):
-                    cells.append(f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p>'
-                                 "</table:table-cell>")
+                    cells.append(
+                        f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p>'
+                        "</table:table-cell>"
+                    )
                 elif isinstance(v, (dt.date, dt.datetime)):
                     iso = v.isoformat()
-                    cells.append(f'<table:table-cell office:value-type="date" office:date-value="{iso}">'
-                                 f"<text:p>{iso}</text:p></table:table-cell>")
+                    cells.append(
+                        f'<table:table-cell office:value-type="date" office:date-value="{iso}">'
+                        f"<text:p>{iso}</text:p></table:table-cell>"
+                    )
                 else:
                     lines = "".join(f"<text:p>{_xml(ln)}</text:p>" for ln in str(v).split("\n"))
                     cells.append(f'<table:table-cell office:value-type="string">{lines}</table:table-cell>')
             body.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
         body.append("</table:table>")
-    content = ('<?xml version="1.0" encoding="UTF-8"?>'
-               '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               "<office:body><office:spreadsheet>" + "".join(body) +
-               "</office:spreadsheet></office:body></office:document-content>")
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?>'
-                '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
-                'manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        "<office:body><office:spreadsheet>"
+        + "".join(body)
+        + "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
     with zipfile.ZipFile(p, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
-                   compress_type=zipfile.ZIP_STORED)
+        z.writestr(
+            zipfile.ZipInfo("mimetype"),
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
         z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
         z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
     set_mtime(p, mtime)
@@ -425,11 +468,15 @@ def _pdf_bytes(pages: int, text: str | None, links: Sequence[str], extra_ops: st
     objs: dict[int, bytes] = {}
     objs[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objs[3] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-    objs[4] = (b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
-               b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-               b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R >>] >>")
-    objs[5] = (b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
-               b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>")
+    objs[4] = (
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
+        b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R >>] >>"
+    )
+    objs[5] = (
+        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
+        b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>"
+    )
     kids = []
     n = 6
     lines = (text or "").split("\n") if text else []
@@ -454,14 +501,18 @@ def _pdf_bytes(pages: int, text: str | None, links: Sequence[str], extra_ops: st
         if pg == 0 and links:
             ids = []
             for k, url in enumerate(links):
-                objs[n] = (b"<< /Type /Annot /Subtype /Link /Rect [72 %d 400 %d] /Border [0 0 0] "
-                           b"/A << /S /URI /URI (%s) >> >>" % (770 - 18 * (len(lines) + k) - 4,
-                                                             770 - 18 * (len(lines) + k) + 12, url.encode("ascii")))
+                objs[n] = (
+                    b"<< /Type /Annot /Subtype /Link /Rect [72 %d 400 %d] /Border [0 0 0] "
+                    b"/A << /S /URI /URI (%s) >> >>"
+                    % (770 - 18 * (len(lines) + k) - 4, 770 - 18 * (len(lines) + k) + 12, url.encode("ascii"))
+                )
                 ids.append(n)
                 n += 1
             annots = b" /Annots [" + b" ".join(b"%d 0 R" % i for i in ids) + b"]"
-        objs[page_id] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-                         b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents %d 0 R%s >>" % (content_id, annots))
+        objs[page_id] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents %d 0 R%s >>" % (content_id, annots)
+        )
         kids.append(page_id)
     objs[2] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % pages
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -478,8 +529,9 @@ def _pdf_bytes(pages: int, text: str | None, links: Sequence[str], extra_ops: st
     return bytes(out)
 
 
-def make_pdf(path: Path | str, pages: int = 1, text: str | None = None, *, links: Sequence[str] = (),
-             mtime: MTime = None) -> Path:
+def make_pdf(
+    path: Path | str, pages: int = 1, text: str | None = None, *, links: Sequence[str] = (), mtime: MTime = None
+) -> Path:
     """A PDF of ``pages`` pages; ``text`` (lines, Chinese allowed) and ``links`` (as text and
     as link annotations) on the first page."""
     if pages < 1:
@@ -491,8 +543,14 @@ def make_pdf(path: Path | str, pages: int = 1, text: str | None = None, *, links
 
 
 # ---------------------------------------------------------------- docx
-def make_docx(path: Path | str, paragraphs: Sequence[str], links: Sequence[str | tuple[str, str]] = (), *,
-              table: Sequence[Sequence[Any]] | None = None, mtime: MTime = None) -> Path:
+def make_docx(
+    path: Path | str,
+    paragraphs: Sequence[str],
+    links: Sequence[str | tuple[str, str]] = (),
+    *,
+    table: Sequence[Sequence[Any]] | None = None,
+    mtime: MTime = None,
+) -> Path:
     """A Word document: paragraphs, then one hyperlink paragraph per link (``url`` or
     ``(shown text, url)`` — a hyperlink relationship, not just text), then an optional table."""
     import docx
@@ -528,8 +586,9 @@ def make_docx(path: Path | str, paragraphs: Sequence[str], links: Sequence[str |
 
 
 # ---------------------------------------------------------------- text
-def make_txt_links(path: Path | str, urls: Sequence[str], *, text: str = "公示链接如下：", encoding: str = "utf-8",
-                   mtime: MTime = None) -> Path:
+def make_txt_links(
+    path: Path | str, urls: Sequence[str], *, text: str = "公示链接如下：", encoding: str = "utf-8", mtime: MTime = None
+) -> Path:
     """A text file listing links, one per line, after a line of ``text``."""
     p = _prepare(path)
     body = "\n".join([text, *[f"{i + 1}. {u}" for i, u in enumerate(urls)]]) + "\n"
@@ -584,7 +643,7 @@ def make_corrupt(path: Path | str, *, mtime: MTime = None) -> Path:
     return p
 
 
-def make_encrypted_xlsx(path: Path | str, password: str = "1234", *, mtime: MTime = None) -> Path:
+def make_encrypted_xlsx(path: Path | str, password: str = "1234", *, mtime: MTime = None) -> Path:  # noqa: S107
     """A real password-protected workbook (ECMA-376 agile encryption, as Excel writes it)."""
     from msoffcrypto.format.ooxml import OOXMLFile
 
@@ -596,7 +655,7 @@ def make_encrypted_xlsx(path: Path | str, password: str = "1234", *, mtime: MTim
     return p
 
 
-def make_encrypted_pdf(path: Path | str, password: str = "1234", *, mtime: MTime = None) -> Path:
+def make_encrypted_pdf(path: Path | str, password: str = "1234", *, mtime: MTime = None) -> Path:  # noqa: S107
     """A PDF with a user (open) password."""
     from pypdf import PdfReader, PdfWriter
 
@@ -624,12 +683,16 @@ def make_disguised(path: Path | str, content: str = "pdf", *, mtime: MTime = Non
     if content == "pdf":
         data = _pdf_bytes(1, "not a spreadsheet", ())
     elif content == "txt":
-        data = "这是一段说明文字，不是表格。\n".encode("utf-8")
+        data = "这是一段说明文字，不是表格。\n".encode()
     elif content == "csv":
-        data = ("企业名称,统一社会信用代码\n" + "".join(f"{_company(i)},{make_uscc(i)}\n" for i in range(5))).encode("utf-8")
+        data = ("企业名称,统一社会信用代码\n" + "".join(f"{_company(i)},{make_uscc(i)}\n" for i in range(5))).encode(
+            "utf-8"
+        )
     elif content == "png":
-        data = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-                b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+        data = (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+            b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+        )
     elif content == "docx":
         tmp = p.with_name(p.name + ".tmp.docx")
         make_docx(tmp, ["伪装成其他格式的 Word 文档"])
@@ -646,37 +709,49 @@ def make_html_as_xls(path: Path | str, *, mtime: MTime = None) -> Path:
     """An HTML table saved with an .xls name, as many web systems 'export to Excel'."""
     p = _prepare(path)
     rows = "".join(f"<tr><td>{i + 1}</td><td>{_company(i)}</td><td>{make_uscc(i)}</td></tr>" for i in range(10))
-    html = ('<html xmlns:o="urn:schemas-microsoft-com:office:office" '
-            'xmlns:x="urn:schemas-microsoft-com:office:excel"><head><meta charset="utf-8"></head><body>'
-            f"<table><tr><th>序号</th><th>企业名称</th><th>统一社会信用代码</th></tr>{rows}</table></body></html>")
+    html = (
+        '<html xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel"><head><meta charset="utf-8"></head><body>'
+        f"<table><tr><th>序号</th><th>企业名称</th><th>统一社会信用代码</th></tr>{rows}</table></body></html>"
+    )
     p.write_bytes(html.encode("utf-8"))
     set_mtime(p, mtime)
     return p
 
 
-_CT = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-       '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-       '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-       '<Default Extension="xml" ContentType="application/xml"/>'
-       '<Override PartName="/xl/workbook.xml" '
-       'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-       '<Override PartName="/xl/worksheets/sheet1.xml" '
-       'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-       "</Types>")
-_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-         'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-_WB = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-       '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-       '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
-_WB_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-_SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+_CT = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WB = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WB_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
+_SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 
@@ -706,8 +781,12 @@ def make_huge_cell_xlsx(path: Path | str, *, mtime: MTime = None) -> Path:
     p = _prepare(path)
 
     def sheet(f):
-        f.write((_SHEET_HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
-                 '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>' + _SHEET_TAIL).encode())
+        f.write(
+            (
+                _SHEET_HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+                '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>' + _SHEET_TAIL
+            ).encode()
+        )
 
     _minimal_xlsx(p, sheet)
     set_mtime(p, mtime)

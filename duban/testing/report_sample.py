@@ -4,6 +4,7 @@ Deterministic (seeded by task, unit and round), no files needed: every dated evi
 obligation gets ok / late / partial / missing once due, pending before; platform tasks
 await confirmation; done, ongoing and unassigned tasks keep their status.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,9 +55,15 @@ def sample_result(catalog, as_of: str | dt.datetime = "2021-06-20") -> CheckResu
                     problems = [f"未找到任何佐证材料，应放在 {folder}/"]
                 obs.append(Obligation(tid, unit, r, r, status, problems, files))
     return CheckResult(
-        as_of=as_of, evidence_root="/srv/share/信用示范创建", obligations=obs,
-        unrecognized=[FileIssue("区工信局/杂项/会议照片.jpg", "无法识别任务文件夹“杂项”：请放入任务编号文件夹，如 D20"),
-                      FileIssue("新建文件夹/台账.xlsx", "无法识别单位文件夹“新建文件夹”：请放入本单位的文件夹")],
-        rejected=[FileIssue("区财政局/D06/制度汇编.docx", "文件已损坏，无法打开：请重新导出后上传"),
-                  FileIssue("区商务局/D27/第一轮/承诺书.pdf", "文件已加密：请去掉密码后重新上传")],
+        as_of=as_of,
+        evidence_root="/srv/share/信用示范创建",
+        obligations=obs,
+        unrecognized=[
+            FileIssue("区工信局/杂项/会议照片.jpg", "无法识别任务文件夹“杂项”：请放入任务编号文件夹，如 D20"),
+            FileIssue("新建文件夹/台账.xlsx", "无法识别单位文件夹“新建文件夹”：请放入本单位的文件夹"),
+        ],
+        rejected=[
+            FileIssue("区财政局/D06/制度汇编.docx", "文件已损坏，无法打开：请重新导出后上传"),
+            FileIssue("区商务局/D27/第一轮/承诺书.pdf", "文件已加密：请去掉密码后重新上传"),
+        ],
     )

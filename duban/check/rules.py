@@ -12,19 +12,18 @@ Status, for a dated evidence obligation:
 - ``pending``  not met yet and the due time is still ahead.
 Files submitted after the as-of time do not exist yet for that check.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from duban.confirmations import Confirmation, is_confirmed
+from duban.check.confirmations import Confirmation, is_confirmed
+from duban.evidence.facts import Facts, LedgerFacts
 from duban.results import Obligation
+from duban.tasks_catalog import Catalog, EvidenceItem, ResolvedTask
+from duban.tasks_catalog.views import cn_date, round_name
 from duban.timeutil import local
-from tasks_catalog import Catalog, EvidenceItem, ResolvedTask
-from tasks_catalog.views import cn_date
-
-from .facts import Facts, LedgerFacts
-from .layout import round_name
 
 SPREADSHEETS = {"xlsx", "xls", "et", "ods", "csv"}
 DOCUMENTS = {"pdf", "docx", "doc", "wps", "image", "xlsx", "xls", "et", "ods"}
@@ -49,9 +48,15 @@ class Outcome:
     used: list[str] = field(default_factory=list)
 
 
-def evaluate(catalog: Catalog, submitted: dict[tuple[str, str], list[Submitted]], as_of: dt.datetime,
-             confirmed: dict[tuple[str, str | None], Confirmation], *, units: set[str] | None = None,
-             tasks: set[str] | None = None) -> list[Obligation]:
+def evaluate(
+    catalog: Catalog,
+    submitted: dict[tuple[str, str], list[Submitted]],
+    as_of: dt.datetime,
+    confirmed: dict[tuple[str, str | None], Confirmation],
+    *,
+    units: set[str] | None = None,
+    tasks: set[str] | None = None,
+) -> list[Obligation]:
     """All obligations of the catalog (optionally only some units / tasks)."""
     out: list[Obligation] = []
     for rt in catalog.tasks.values():
@@ -59,8 +64,16 @@ def evaluate(catalog: Catalog, submitted: dict[tuple[str, str], list[Submitted]]
             continue
         if rt.unassigned:
             if not units:
-                out.append(Obligation(rt.id, None, None, None, "unassigned",
-                                      ["任务清单未写责任单位：请协调人在 tasks_catalog 中指定牵头单位"]))
+                out.append(
+                    Obligation(
+                        rt.id,
+                        None,
+                        None,
+                        None,
+                        "unassigned",
+                        ["任务清单未写责任单位：请协调人在 tasks_catalog 中指定牵头单位"],
+                    )
+                )
             continue
         for unit in rt.leads:
             if units and unit not in units:
@@ -70,8 +83,9 @@ def evaluate(catalog: Catalog, submitted: dict[tuple[str, str], list[Submitted]]
     return out
 
 
-def _unit_obligations(catalog: Catalog, rt: ResolvedTask, unit: str, files: list[Submitted], as_of: dt.datetime,
-                      confirmed: dict) -> list[Obligation]:
+def _unit_obligations(
+    catalog: Catalog, rt: ResolvedTask, unit: str, files: list[Submitted], as_of: dt.datetime, confirmed: dict
+) -> list[Obligation]:
     t = rt.task
     kind = t.deadline.kind
     if kind in ("done", "ongoing", "unspecified"):
@@ -121,9 +135,17 @@ def _assign_rounds(catalog: Catalog, rounds: list[dt.date], files: list[Submitte
     return out
 
 
-def _judge(catalog: Catalog, items: list[EvidenceItem], rounds: list[dt.date], index: int,
-           assigned: dict[dt.date, list[Submitted]], due_at: dt.datetime, as_of: dt.datetime):
+def _judge(
+    catalog: Catalog,
+    items: list[EvidenceItem],
+    rounds: list[dt.date],
+    index: int,
+    assigned: dict[dt.date, list[Submitted]],
+    due_at: dt.datetime,
+    as_of: dt.datetime,
+):
     """Status of one round: compare what was there at the due time with what is there now."""
+
     def files_for(item: EvidenceItem, until: dt.datetime | None) -> list[Submitted]:
         days = rounds[: index + 1] if item.cumulative else [rounds[index]]
         return [s for d in days for s in assigned[d] if until is None or s.at <= until]
@@ -133,8 +155,9 @@ def _judge(catalog: Catalog, items: list[EvidenceItem], rounds: list[dt.date], i
         on_time = _meets(catalog, items, None, files_for=lambda it: files_for(it, due_at))
         return ("ok" if on_time.met else "late"), [], now.used
     overdue = as_of > due_at
-    rejected = [f"文件“{_name(s.rel)}”无法使用：{s.facts.reason}" for it in items for s in files_for(it, None)
-                if not s.facts.ok]
+    rejected = [
+        f"文件“{_name(s.rel)}”无法使用：{s.facts.reason}" for it in items for s in files_for(it, None) if not s.facts.ok
+    ]
     problems = list(dict.fromkeys(now.problems + rejected))
     if not now.usable:
         return ("missing" if overdue else "pending"), problems, now.used
@@ -192,7 +215,9 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
         if blank:
             problems.append(f"缺少{name}：“{_name(blank[0])}”是未填写的空白模板，不计入")
         elif sheets and tpl:
-            problems.append(f"缺少{name}：表格“{_name(sheets[0].rel)}”的表头与模板 {tpl.id}《{tpl.title}》不符，请使用模板填写")
+            problems.append(
+                f"缺少{name}：表格“{_name(sheets[0].rel)}”的表头与模板 {tpl.id}《{tpl.title}》不符，请使用模板填写"
+            )
         else:
             problems.append(f"缺少{name}" + (f"（模板 {tpl.id}《{tpl.title}》）" if tpl else "（Excel 表格）"))
         return Outcome(False, False, problems)
@@ -207,15 +232,21 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
         if bad:
             problems.append(f"{name}有 {bad} 个统一社会信用代码有误，如 {lf.invalid_uscc[0]}{where}")
         if lf.duplicate_uscc_count:
-            problems.append(f"{name}有 {lf.duplicate_extra_rows} 行统一社会信用代码与前面的行重复（只计一次），"
-                            f"如 {lf.duplicate_uscc[0]}{where}")
+            problems.append(
+                f"{name}有 {lf.duplicate_extra_rows} 行统一社会信用代码与前面的行重复（只计一次），"
+                f"如 {lf.duplicate_uscc[0]}{where}"
+            )
         if lf.outside_window_count and item.window:
             w = item.window
-            problems.append(f"{name}有 {lf.outside_window_count} 行{w.column}不在 {w.start} 至 {w.end} 之间，"
-                            f"如 {lf.outside_window[0]}{where}")
+            problems.append(
+                f"{name}有 {lf.outside_window_count} 行{w.column}不在 {w.start} 至 {w.end} 之间，"
+                f"如 {lf.outside_window[0]}{where}"
+            )
         if lf.bad_dates and item.window:
-            problems.append(f"{name}有 {lf.bad_dates} 行{item.window.column}无法识别为日期"
-                            f"（请写成 2021-05-31 或 2021年5月31日）{where}")
+            problems.append(
+                f"{name}有 {lf.bad_dates} 行{item.window.column}无法识别为日期"
+                f"（请写成 2021-05-31 或 2021年5月31日）{where}"
+            )
         if lf.truncated:
             problems.append(f"{name}行数超过读取上限，只统计了前 {lf.rows} 行{where}")
         if not lf.missing_headers:
@@ -232,8 +263,10 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
         share = yes / ratio_rows if ratio_rows else 0.0
         if share + 1e-9 < item.ratio.min:
             met = False
-            problems.append(f"{name}：“{item.ratio.column}”为“是”的比例 {share:.1%}（{yes}/{ratio_rows}），"
-                            f"要求不低于 {item.ratio.min:.0%}")
+            problems.append(
+                f"{name}：“{item.ratio.column}”为“是”的比例 {share:.1%}（{yes}/{ratio_rows}），"
+                f"要求不低于 {item.ratio.min:.0%}"
+            )
     return Outcome(met, True, problems, [s.rel for s, _ in found])
 
 
@@ -255,8 +288,10 @@ def _figures(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consu
             den = values[r.denominator]
             share = values[r.numerator] / den if den else 0.0
             if share + 1e-9 < r.min:
-                problems.append(f"{r.label} {share:.1%}，要求不低于 {r.min:.0%}"
-                                f"（{values[r.numerator]:g}/{den:g} {tpl.fields[0].unit}）")
+                problems.append(
+                    f"{r.label} {share:.1%}，要求不低于 {r.min:.0%}"
+                    f"（{values[r.numerator]:g}/{den:g} {tpl.fields[0].unit}）"
+                )
     return Outcome(not problems, bool(used), problems, used)
 
 
@@ -267,11 +302,14 @@ def _count(kinds: set[str], noun: str):
         need = max(item.min, 1)
         problems = []
         if n < need:
-            problems.append(f"缺少{item.label}" if n == 0 else f"{item.label}：已报送 {n} {noun}，要求不少于 {need} {noun}")
+            problems.append(
+                f"缺少{item.label}" if n == 0 else f"{item.label}：已报送 {n} {noun}，要求不少于 {need} {noun}"
+            )
             others = [s for s in files if s.rel not in consumed and s not in mine and s.facts.kind not in ("txt",)]
             if kinds == {"pdf"} and others:
                 problems.append(f"“{_name(others[0].rel)}”不是 PDF：{item.label}须为 PDF 文件")
         return Outcome(n >= need, n > 0, problems, [s.rel for s in mine])
+
     return rule
 
 
@@ -285,13 +323,16 @@ def _links(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consume
     need = max(item.min, 1)
     problems = []
     if len(links) < need:
-        problems.append(f"缺少{item.label}（把网址写在 .txt、Word 或 Excel 文件中）" if not links
-                        else f"{item.label}：找到 {len(links)} 个，要求不少于 {need} 个")
+        problems.append(
+            f"缺少{item.label}（把网址写在 .txt、Word 或 Excel 文件中）"
+            if not links
+            else f"{item.label}：找到 {len(links)} 个，要求不少于 {need} 个"
+        )
     return Outcome(len(links) >= need, bool(links), problems, used)
 
 
 def _is_blank_sheet(s: Submitted) -> bool:
-    return s.facts.kind in SPREADSHEETS and bool(s.facts.ledgers) and all(l.rows == 0 for l in s.facts.ledgers)
+    return s.facts.kind in SPREADSHEETS and bool(s.facts.ledgers) and all(lf.rows == 0 for lf in s.facts.ledgers)
 
 
 _ITEM = {

@@ -1,0 +1,14 @@
+"""The check: catalog x evidence (x the coordinator's confirmations) -> one obligation per
+(task, unit, round).
+
+- :mod:`duban.check.run` — ``gather`` (scan, hash, inspect; cached in the store) and
+  ``evaluate`` (apply the rules, record the run); ``run_check`` does both;
+- :mod:`duban.check.rules` — the rules themselves: plain Python, no I/O;
+- :mod:`duban.check.confirmations` — the coordinator's confirmations of platform-judged items.
+
+No Prefect here: this is the library core the CLI, the flows and the tests share.
+"""
+
+from .run import EvidenceRootError, Gathered, evaluate, gather, previous_file_count, run_check
+
+__all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check", "previous_file_count"]

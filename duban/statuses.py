@@ -1,0 +1,55 @@
+"""The shared vocabulary of states, with the Chinese labels people see.
+
+Two families, used from the check up to the reports and the desk:
+
+- **obligation statuses** — one per (task, unit, round), decided by the check
+  (``DESIGN.md``, "Obligation status");
+- **reminder kinds and outcomes** — what a reminder run did with each message.
+
+Every writer (terminal, email, Excel, HTML, the desk) takes its labels from here, so a
+word is changed in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+# ---------------------------------------------------------------- obligations
+Status = Literal["ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned"]
+STATUSES: tuple[str, ...] = ("ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned")
+# statuses that mean "the unit still owes something" (reminders go out for these)
+OPEN_STATUSES: tuple[str, ...] = ("partial", "missing", "pending")
+STATUS_LABELS: dict[str, str] = {
+    "ok": "按时完成",
+    "late": "逾期完成",
+    "partial": "材料不足",
+    "missing": "未报送",
+    "pending": "未到期",
+    "done": "已完成",
+    "ongoing": "长期工作",
+    "confirm": "待确认",
+    "unassigned": "待分配",
+}
+
+# ---------------------------------------------------------------- reminders
+KINDS: tuple[str, ...] = ("upcoming", "overdue", "escalation", "digest", "alert")
+KIND_LABELS: dict[str, str] = {
+    "upcoming": "到期提醒",
+    "overdue": "逾期提醒",
+    "escalation": "逾期督办（抄送协调单位）",
+    "digest": "督办日报",
+    "alert": "告警",
+}
+RECORD_STATUSES: tuple[str, ...] = ("sent", "queued", "failed", "duplicate", "dry-run", "skipped")
+RECORD_STATUS_LABELS: dict[str, str] = {
+    "sent": "已发送",
+    "queued": "已排队（待重发）",
+    "failed": "发送失败",
+    "duplicate": "已发过，未重发",
+    "dry-run": "演练（未发送）",
+    "skipped": "未发送",
+}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
