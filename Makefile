@@ -2,8 +2,12 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Debian packages the full test suite drives for real: PostgreSQL (the shared store, a city's
+# Prefect server), Chromium + its driver (the desk and report pages), LibreOffice Calc (the
+# Excel report's print layout), CJK fonts (screenshots and PDFs that show Chinese).
+DEBS := postgresql chromium chromium-driver libreoffice-calc fonts-noto-cjk
 
-.PHONY: install browser demo test bench clean
+.PHONY: install system-packages demo test test-fast lint format bench screenshots clean
 
 $(BIN)/duban: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,21 +17,38 @@ $(BIN)/duban: pyproject.toml
 
 install: $(BIN)/duban
 
+# apt-get only what is missing, only as root on Debian; otherwise say what the tests will skip
+system-packages:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "not installed:$$missing (tests that need them are skipped and say why)"; fi; \
+	fi
+
 demo: install
 	$(BIN)/duban demo
 
-# headless Chromium + CJK fonts for the report screenshot test (Debian packages; best effort:
-# without them that one test is skipped and says why)
-browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-	  && apt-get update -qq >/dev/null && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1; } \
-	  || echo "chromium not installed: the report screenshot test will be skipped"
-
-test: install browser
+# every test tier (CI runs `make lint` and then this: .ci/run)
+test: install system-packages
 	$(BIN)/python -m pytest -q
+
+# the library tier only: no Prefect, no browser, no servers but SMTP (well under a minute)
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not prefect and not browser and not postgres and not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/typecheck.py
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 bench: install
 	$(BIN)/python benchmarks/bench_check.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var build

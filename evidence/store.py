@@ -2,12 +2,14 @@
 every check run — so a re-check reads only new or changed files and history is kept.
 
 Tables
-- ``evidence_files``: one row per (root, path): the stat signature last seen and its
-  content hash. An unchanged signature (size, mtime_ns, inode) reuses the hash without
+- ``evidence_files``: one row per (district, root, path): the stat signature last seen and
+  its content hash. An unchanged signature (size, mtime_ns, inode) reuses the hash without
   opening the file.
-- ``evidence_contents``: one row per content hash: when duban first saw it.
-- ``inspections``: facts per (content hash, inspect-spec fingerprint).
-- ``check_runs``: one row per check: when, as of when, counters, the result JSON.
+- ``evidence_contents``: one row per (district, content hash): when that district first saw it.
+- ``inspections``: facts per (content hash, inspect-spec fingerprint) — content-addressed,
+  shared by every district (the same bytes read against the same spec give the same facts).
+- ``check_runs``: one row per check of a district's campaign: when, as of when, counters,
+  the result JSON.
 """
 
 from __future__ import annotations
@@ -15,38 +17,65 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
+from typing import Any
 
-from duban.store import register_schema
+import sqlalchemy as sa
+
+from duban.store import Scope, Store, chunks, metadata, scope_columns
 
 from .facts import Facts
 
-register_schema(
-    "evidence",
-    """
-CREATE TABLE IF NOT EXISTS evidence_files (
-    root TEXT NOT NULL, path TEXT NOT NULL,
-    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
-    sha256 TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
-    PRIMARY KEY (root, path)
-);
-CREATE TABLE IF NOT EXISTS evidence_contents (
-    sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, first_seen TEXT NOT NULL, first_path TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS inspections (
-    sha256 TEXT NOT NULL, spec TEXT NOT NULL, facts TEXT NOT NULL, inspected_at TEXT NOT NULL,
-    PRIMARY KEY (sha256, spec)
-);
-CREATE TABLE IF NOT EXISTS check_runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL, as_of TEXT NOT NULL, evidence_root TEXT NOT NULL,
-    units TEXT, tasks TEXT,
-    files INTEGER NOT NULL, hashed INTEGER NOT NULL, inspected INTEGER NOT NULL,
-    seconds REAL NOT NULL, result TEXT NOT NULL
-);
-""",
+evidence_files = sa.Table(
+    "evidence_files",
+    metadata,
+    sa.Column("district", sa.Text, nullable=False, server_default=""),
+    sa.Column("root", sa.Text, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
+    sa.Column("inode", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("first_seen", sa.Text, nullable=False),
+    sa.Column("last_seen", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("district", "root", "path"),
 )
+evidence_contents = sa.Table(
+    "evidence_contents",
+    metadata,
+    sa.Column("district", sa.Text, nullable=False, server_default=""),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("first_seen", sa.Text, nullable=False),
+    sa.Column("first_path", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("district", "sha256"),
+)
+inspections = sa.Table(
+    "inspections",
+    metadata,
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("spec", sa.Text, nullable=False),
+    sa.Column("facts", sa.Text, nullable=False),
+    sa.Column("inspected_at", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("sha256", "spec"),
+)
+check_runs = sa.Table(
+    "check_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    *scope_columns(),
+    sa.Column("started_at", sa.Text, nullable=False),
+    sa.Column("as_of", sa.Text, nullable=False),
+    sa.Column("evidence_root", sa.Text, nullable=False),
+    sa.Column("units", sa.Text),
+    sa.Column("tasks", sa.Text),
+    sa.Column("files", sa.Integer, nullable=False),
+    sa.Column("hashed", sa.Integer, nullable=False),
+    sa.Column("inspected", sa.Integer, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+)
+sa.Index("check_runs_scope", check_runs.c.district, check_runs.c.campaign, check_runs.c.evidence_root)
 
 CHUNK = 1 << 20
 
@@ -63,108 +92,127 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def cached_hashes(conn: sqlite3.Connection, root: str) -> dict[str, tuple[int, int, int, str]]:
-    rows = conn.execute("SELECT path, size, mtime_ns, inode, sha256 FROM evidence_files WHERE root = ?", (root,))
-    return {r["path"]: (r["size"], r["mtime_ns"], r["inode"], r["sha256"]) for r in rows}
+def cached_hashes(store: Store, district: str, root: str) -> dict[str, tuple[int, int, int, str]]:
+    t = evidence_files
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(t.c.path, t.c.size, t.c.mtime_ns, t.c.inode, t.c.sha256).where(
+                t.c.district == district, t.c.root == root
+            )
+        )
+        return {r.path: (r.size, r.mtime_ns, r.inode, r.sha256) for r in rows}
 
 
-def remember_hashes(conn: sqlite3.Connection, root: str, rows: list[tuple[str, int, int, int, str]]) -> None:
+def remember_hashes(store: Store, district: str, root: str, rows: list[tuple[str, int, int, int, str]]) -> None:
     """rows: (path, size, mtime_ns, inode, sha256) for every file seen in this scan."""
     now = _now()
-    conn.execute("BEGIN")
-    conn.executemany(
-        """INSERT INTO evidence_files (root, path, size, mtime_ns, inode, sha256, first_seen, last_seen)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(root, path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,
-             inode=excluded.inode, sha256=excluded.sha256, last_seen=excluded.last_seen""",
-        [(root, p, s, m, i, h, now, now) for p, s, m, i, h in rows],
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO evidence_contents (sha256, size, first_seen, first_path) VALUES (?, ?, ?, ?)",
-        [(h, s, now, p) for p, s, m, i, h in rows],
-    )
-    conn.execute("COMMIT")
+    files = [
+        {
+            "district": district,
+            "root": root,
+            "path": p,
+            "size": s,
+            "mtime_ns": m,
+            "inode": i,
+            "sha256": h,
+            "first_seen": now,
+            "last_seen": now,
+        }
+        for p, s, m, i, h in rows
+    ]
+    contents = [
+        {"district": district, "sha256": h, "size": s, "first_seen": now, "first_path": p} for p, s, m, i, h in rows
+    ]
+    with store.begin() as conn:
+        conn.execute(
+            store.upsert(
+                evidence_files, ["district", "root", "path"], ["size", "mtime_ns", "inode", "sha256", "last_seen"]
+            ),
+            files,
+        )
+        conn.execute(store.insert_ignore(evidence_contents), contents)
 
 
-def cached_facts(conn: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Facts]:
+def cached_facts(store: Store, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Facts]:
     out: dict[tuple[str, str], Facts] = {}
     if not keys:
         return out
-    shas = sorted({k[0] for k in keys})
-    for i in range(0, len(shas), 500):
-        part = shas[i : i + 500]
-        q = f"SELECT sha256, spec, facts FROM inspections WHERE sha256 IN ({','.join('?' * len(part))})"  # noqa: S608 (placeholders only)
-        for r in conn.execute(q, part):
-            key = (r["sha256"], r["spec"])
-            if key in keys:
-                out[key] = Facts.from_dict(json.loads(r["facts"]))
+    t = inspections
+    with store.read() as conn:
+        for part in chunks(sorted({k[0] for k in keys})):
+            for r in conn.execute(sa.select(t.c.sha256, t.c.spec, t.c.facts).where(t.c.sha256.in_(part))):
+                key = (r.sha256, r.spec)
+                if key in keys:
+                    out[key] = Facts.from_dict(json.loads(r.facts))
     return out
 
 
-def remember_facts(conn: sqlite3.Connection, items: list[tuple[str, str, Facts]]) -> None:
+def remember_facts(store: Store, items: list[tuple[str, str, Facts]]) -> None:
     now = _now()
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT OR REPLACE INTO inspections (sha256, spec, facts, inspected_at) VALUES (?, ?, ?, ?)",
-        [(sha, spec, json.dumps(f.to_dict(), ensure_ascii=False), now) for sha, spec, f in items],
-    )
-    conn.execute("COMMIT")
+    rows = [
+        {"sha256": sha, "spec": spec, "facts": json.dumps(f.to_dict(), ensure_ascii=False), "inspected_at": now}
+        for sha, spec, f in items
+    ]
+    with store.begin() as conn:
+        conn.execute(store.upsert(inspections, ["sha256", "spec"], ["facts", "inspected_at"]), rows)
 
 
 def record_run(
-    conn: sqlite3.Connection,
+    store: Store,
+    scope: Scope,
     *,
     started_at: str,
     as_of: str,
     root: str,
-    units,
-    tasks,
+    units: Any,
+    tasks: Any,
     files: int,
     hashed: int,
     inspected: int,
     seconds: float,
     result_json: str,
 ) -> int:
-    cur = conn.execute(
-        """INSERT INTO check_runs (started_at, as_of, evidence_root, units, tasks, files, hashed, inspected, seconds, result)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            started_at,
-            as_of,
-            root,
-            json.dumps(units, ensure_ascii=False) if units else None,
-            json.dumps(tasks) if tasks else None,
-            files,
-            hashed,
-            inspected,
-            seconds,
-            result_json,
-        ),
-    )
-    return int(cur.lastrowid)
+    with store.begin() as conn:
+        res = conn.execute(
+            check_runs.insert().values(
+                **scope.values(),
+                started_at=started_at,
+                as_of=as_of,
+                evidence_root=root,
+                units=json.dumps(units, ensure_ascii=False) if units else None,
+                tasks=json.dumps(tasks) if tasks else None,
+                files=files,
+                hashed=hashed,
+                inspected=inspected,
+                seconds=seconds,
+                result=result_json,
+            )
+        )
+        return int(res.inserted_primary_key[0])
 
 
-def last_run(conn: sqlite3.Connection, root: str, before_id: int | None = None) -> sqlite3.Row | None:
+def last_run(store: Store, scope: Scope, root: str, before_id: int | None = None) -> Any:
     """The latest full check (no unit/task filter) of a root, optionally before a run id."""
-    q = "SELECT * FROM check_runs WHERE evidence_root = ? AND units IS NULL AND tasks IS NULL"
-    args: list = [root]
+    t = check_runs
+    q = sa.select(t).where(scope.where(t), t.c.evidence_root == root, t.c.units.is_(None), t.c.tasks.is_(None))
     if before_id is not None:
-        q += " AND id < ?"
-        args.append(before_id)
-    return conn.execute(q + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        q = q.where(t.c.id < before_id)
+    with store.read() as conn:
+        return conn.execute(q.order_by(t.c.id.desc()).limit(1)).mappings().first()
 
 
-def run_by_id(conn: sqlite3.Connection, run_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM check_runs WHERE id = ?", (run_id,)).fetchone()
+def run_by_id(store: Store, run_id: int) -> Any:
+    with store.read() as conn:
+        return conn.execute(sa.select(check_runs).where(check_runs.c.id == run_id)).mappings().first()
 
 
-def content_first_seen(conn: sqlite3.Connection, shas: set[str]) -> dict[str, float]:
-    """POSIX time duban first saw each content (whatever its path then)."""
+def content_first_seen(store: Store, district: str, shas: set[str]) -> dict[str, float]:
+    """POSIX time this district first saw each content (whatever its path then)."""
     out: dict[str, float] = {}
-    items = sorted(shas)
-    for i in range(0, len(items), 500):
-        part = items[i : i + 500]
-        q = f"SELECT sha256, first_seen FROM evidence_contents WHERE sha256 IN ({','.join('?' * len(part))})"  # noqa: S608 (placeholders only)
-        for r in conn.execute(q, part):
-            out[r["sha256"]] = dt.datetime.fromisoformat(r["first_seen"]).timestamp()
+    t = evidence_contents
+    with store.read() as conn:
+        for part in chunks(sorted(shas)):
+            q = sa.select(t.c.sha256, t.c.first_seen).where(t.c.district == district, t.c.sha256.in_(part))
+            for r in conn.execute(q):
+                out[r.sha256] = dt.datetime.fromisoformat(r.first_seen).timestamp()
     return out

@@ -31,6 +31,7 @@ CATALOG_ENV = "DUBAN_CATALOG"
 SUMMARY_COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
 
 __all__ = [
+    "run_phases",
     "RunSummary",
     "resolve_home",
     "resolve_evidence",
@@ -291,6 +292,63 @@ def hold_for_root(
         done = "未发送任何邮件"
     summary.message = f"证据目录不可用，未检查、未向任何单位发送提醒（{done}）：{verdict.reason}"
     return summary
+
+
+# ---------------------------------------------------------------- the phases, in order
+def run_phases(
+    summary: RunSummary,
+    catalog: Catalog,
+    home: Home,
+    *,
+    title: str,
+    key: str,
+    notify: bool,
+    report: bool,
+    dry_run: bool = False,
+    force: bool = False,
+    units: list[str] | None = None,
+    tasks: list[str] | None = None,
+):
+    """What every flow does once it knows when and where: stop at an unusable share (one
+    alert, no unit mailed), gather, check, remind, store the report, say it in one line,
+    publish the artifacts. Returns the Prefect state the flow ends in."""
+    root = summary.evidence_root or ""
+    verdict = root_problem(root)
+    if verdict is not None:
+        hold_for_root(summary, catalog, home, verdict, notify=notify, dry_run=dry_run, force=force)
+        publish(summary, title, key)
+        return summary.state_object()
+
+    gathered = gather_task(quote(catalog), root, home)
+    result = check_task(quote(catalog), quote(gathered), summary.as_of, home, units=units, tasks=tasks)
+    fill_from_result(summary, catalog, result)
+    if notify:
+        # a reminder lists everything a unit owes: never remind from a task-scoped result (it would
+        # mail part of the list and drop the unit's queued full reminder)
+        full = result if not tasks else check_task(quote(catalog), quote(gathered), summary.as_of, home, units=units)
+        outcome = remind_task(quote(catalog), quote(full), home, summary.day, dry_run=dry_run, force=force, units=units)
+        fill_from_outcome(summary, outcome)
+    if report:
+        paths = report_task(quote(catalog), quote(result), home, summary.round_date, quote(summary.reminders), title)
+        summary.report = {
+            "folder": str(paths.folder),
+            "xlsx": str(paths.xlsx),
+            "html": str(paths.html),
+            "json": str(paths.json),
+        }
+        open_n = sum(summary.counts.get(s, 0) for s in ("missing", "partial"))
+        summary.message = f"{title}：{len(result.obligations)} 项，未完成（未报送或材料不足）{open_n} 项" + (
+            f"；{summary.reminder_line}" if summary.reminder_line else "；未发送提醒"
+        )
+    else:
+        summary.message = f"{title}：{summary.reminder_line or '未发送提醒'}"
+    if summary.guard and not summary.guard.get("ok", True):
+        summary.state = "held"
+        summary.message = (
+            f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{summary.guard.get('reason', '')}"
+        )
+    publish(summary, title, key)
+    return summary.state_object()
 
 
 # ---------------------------------------------------------------- artifacts

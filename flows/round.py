@@ -30,19 +30,10 @@ from prefect import flow
 
 from duban.flows.common import (
     RunSummary,
-    check_task,
-    fill_from_outcome,
-    fill_from_result,
-    gather_task,
-    hold_for_root,
-    publish,
-    quote,
-    remind_task,
-    report_task,
     resolve_catalog,
     resolve_evidence,
     resolve_home,
-    root_problem,
+    run_phases,
     scheduled_now,
 )
 from duban.tasks_catalog import Catalog
@@ -143,33 +134,6 @@ def round_flow(
         "round", "completed", "", day=day, round_date=rnd, as_of=when, evidence_root=root, outbox=str(home_.outbox)
     )
 
-    verdict = root_problem(root)
-    if verdict is not None:
-        hold_for_root(summary, catalog, home_, verdict, notify=notify, dry_run=dry_run, force=force)
-        publish(summary, title, key)
-        return summary.state_object()
-
-    gathered = gather_task(quote(catalog), root, home_)
-    result = check_task(quote(catalog), quote(gathered), when, home_)
-    fill_from_result(summary, catalog, result)
-    if notify:
-        outcome = remind_task(quote(catalog), quote(result), home_, day, dry_run=dry_run, force=force)
-        fill_from_outcome(summary, outcome)
-    paths = report_task(quote(catalog), quote(result), home_, rnd, quote(summary.reminders), title)
-    summary.report = {
-        "folder": str(paths.folder),
-        "xlsx": str(paths.xlsx),
-        "html": str(paths.html),
-        "json": str(paths.json),
-    }
-    open_n = sum(summary.counts.get(s, 0) for s in ("missing", "partial"))
-    summary.message = f"{title}：{len(result.obligations)} 项，未完成（未报送或材料不足）{open_n} 项" + (
-        f"；{summary.reminder_line}" if summary.reminder_line else "；未发送提醒"
+    return run_phases(
+        summary, catalog, home_, title=title, key=key, notify=notify, report=True, dry_run=dry_run, force=force
     )
-    if summary.guard and not summary.guard.get("ok", True):
-        summary.state = "held"
-        summary.message = (
-            f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{summary.guard.get('reason', '')}"
-        )
-    publish(summary, title, key)
-    return summary.state_object()

@@ -26,43 +26,22 @@ from prefect import flow
 
 from duban.flows.common import (
     RunSummary,
-    check_task,
-    fill_from_outcome,
-    fill_from_result,
-    gather_task,
-    hold_for_root,
     publish,
-    quote,
-    remind_task,
     resolve_catalog,
     resolve_evidence,
     resolve_home,
-    root_problem,
+    run_phases,
     scheduled_now,
 )
+from duban.notifications.workdays import holiday_name, is_workday
 from duban.tasks_catalog import Catalog
 from duban.timeutil import TZ, parse_as_of
 
 SWEEP_TIME = dt.time(9, 0)
 
 
-def is_workday(day: dt.date) -> bool:
-    try:
-        from duban.notifications.workdays import is_workday as _is_workday
-    except ImportError:  # the reminders package not installed: the calendar package directly
-        import chinese_calendar
-
-        return bool(chinese_calendar.is_workday(day))
-    return _is_workday(day)
-
-
 def rest_reason(day: dt.date) -> str:
-    try:
-        from duban.notifications.workdays import holiday_name
-
-        name = holiday_name(day)
-    except ImportError:
-        name = None
+    name = holiday_name(day)
     return f"法定节假日（{name}）" if name else ("周末" if day.weekday() >= 5 else "休息日")
 
 
@@ -122,20 +101,6 @@ def sweep_flow(
 
     root = resolve_evidence(evidence_root, home_)
     summary.evidence_root, summary.outbox = root, str(home_.outbox)
-    verdict = root_problem(root)
-    if verdict is not None:
-        hold_for_root(summary, catalog, home_, verdict, notify=True, dry_run=dry_run, force=force)
-        publish(summary, title, "sweep")
-        return summary.state_object()
-
-    gathered = gather_task(quote(catalog), root, home_)
-    result = check_task(quote(catalog), quote(gathered), when, home_)
-    fill_from_result(summary, catalog, result)
-    outcome = remind_task(quote(catalog), quote(result), home_, day, dry_run=dry_run, force=force)
-    fill_from_outcome(summary, outcome)
-    summary.message = f"{title}：{summary.reminder_line}"
-    if outcome.held:
-        summary.state = "held"
-        summary.message = f"{title}：证据目录保护生效，未向各单位发送提醒，已告警协调单位。{outcome.guard.reason}"
-    publish(summary, title, "sweep")
-    return summary.state_object()
+    return run_phases(
+        summary, catalog, home_, title=title, key="sweep", notify=True, report=False, dry_run=dry_run, force=force
+    )

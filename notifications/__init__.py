@@ -5,7 +5,7 @@ Public API (used by the flows and the CLI)::
     send_reminders(catalog, result, home, *, today=None, transport=None, dry_run=False, force=False,
                    guard=None, units=None, policy=None) -> RemindOutcome
     alert_coordinator(catalog, home, *, reason, transport=None, today=None) -> RemindOutcome
-    flush_queue(home, transport=None) -> RemindOutcome
+    flush_queue(catalog, home, transport=None) -> RemindOutcome
 
 Modules, one job each: ``workdays`` (Chinese working days), ``policy`` (who is reminded
 when), ``plan`` (what each unit's email lists), ``render`` (sandboxed Jinja2 -> MIME),

@@ -17,6 +17,7 @@ from typing import Any
 
 from duban.results import CheckResult
 from duban.statuses import KIND_LABELS, OPEN_STATUSES
+from duban.store import Store, scope_of
 from duban.timeutil import TZ, local
 
 from . import workdays
@@ -235,6 +236,12 @@ class Deliverer:
 
 
 # ---------------------------------------------------------------- helpers
+def open_sentlog(catalog, home) -> SentLog:
+    """The sent-log of this district's campaign, in the store under ``home`` (or the shared one)."""
+    scope = scope_of(catalog, home)
+    return SentLog(Store.open(home, scope), scope)
+
+
 def _sender(catalog, transport: Transport) -> tuple[str, str]:
     coordinator = coordinator_addresses(catalog)
     address = getattr(transport, "sender", None) or (coordinator[0][1] if coordinator else "duban@localhost")
@@ -349,7 +356,7 @@ def send_reminders(
     today = today or local(result.as_of).date()
     outcome = RemindOutcome(day=today, dry_run=dry_run)
     transport = transport or transport_from_settings(home)
-    sentlog = SentLog(home.db)
+    sentlog = open_sentlog(catalog, home)
     renderer = Renderer(home)
     deliverer = Deliverer(sentlog, transport, policy, outcome, dry_run=dry_run)
     camp = catalog.campaign
@@ -501,7 +508,7 @@ def alert_coordinator(
     today = today or dt.datetime.now(TZ).date()
     outcome = RemindOutcome(day=today)
     transport = transport or transport_from_settings(home)
-    sentlog = SentLog(home.db)
+    sentlog = open_sentlog(catalog, home)
     renderer = Renderer(home)
     deliverer = Deliverer(sentlog, transport, load_policy(home), outcome)
     try:
@@ -524,7 +531,7 @@ def alert_coordinator(
         transport.close()  # a caller's transport reconnects by itself on its next use
 
 
-def flush_queue(home, transport: Transport | None = None, *, today: dt.date | None = None) -> RemindOutcome:
+def flush_queue(catalog, home, transport: Transport | None = None, *, today: dt.date | None = None) -> RemindOutcome:
     """Deliver every message left queued by earlier runs, each exactly once.
 
     On a rest day (``today``, default the real date) unit reminders and digests stay
@@ -533,7 +540,7 @@ def flush_queue(home, transport: Transport | None = None, *, today: dt.date | No
     today = today or dt.datetime.now(TZ).date()
     outcome = RemindOutcome(day=today)
     transport = transport or transport_from_settings(home)
-    sentlog = SentLog(home.db)
+    sentlog = open_sentlog(catalog, home)
     try:
         policy = load_policy(home)
         Deliverer(sentlog, transport, policy, outcome).flush(skip_families=_held_on(today, policy))

@@ -1,8 +1,11 @@
 """The sent-log: every reminder message, its state and its bytes, in the store.
 
-One row per (unit, kind, day, content hash) — the UNIQUE key that makes reminders
-idempotent: a message with the same key is never sent twice, however often a round is
-re-run. Row states::
+One row per (district, campaign, unit, kind, day, content hash) — the UNIQUE key that makes
+reminders idempotent: a message with the same key is never sent twice, however often a
+round is re-run, and whichever worker runs it. A run *claims* a message before sending it:
+an insert that only one process can win (the unique key), or, for a queued message, an
+update that only succeeds while the row is still in the state the run saw — never a
+read-then-write. Row states::
 
     sending     claimed by a run that is delivering it right now
     queued      a temporary failure: the next run (or flush_queue) delivers it
@@ -18,58 +21,60 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from duban.store import connect, register_schema
+import sqlalchemy as sa
+
+from duban.store import Scope, Store, metadata, scope_columns
 from duban.timeutil import TZ
 
-register_schema(
-    "notifications",
-    """
-CREATE TABLE IF NOT EXISTS reminder_log (
-    id            INTEGER PRIMARY KEY,
-    unit          TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    family        TEXT NOT NULL,
-    day           TEXT NOT NULL,
-    content_hash  TEXT NOT NULL,
-    to_addrs      TEXT NOT NULL,
-    cc_addrs      TEXT NOT NULL,
-    subject       TEXT NOT NULL,
-    sender        TEXT NOT NULL,
-    items         INTEGER NOT NULL DEFAULT 0,
-    status        TEXT NOT NULL,
-    category      TEXT,
-    attempts      INTEGER NOT NULL DEFAULT 0,
-    error         TEXT,
-    message       BLOB NOT NULL,
-    filename      TEXT NOT NULL,
-    eml_path      TEXT,
-    created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    sent_at       TEXT,
-    reported_day  TEXT,
-    UNIQUE (unit, kind, day, content_hash)
-);
-CREATE INDEX IF NOT EXISTS reminder_log_status ON reminder_log (status);
-CREATE INDEX IF NOT EXISTS reminder_log_day ON reminder_log (day);
-CREATE TABLE IF NOT EXISTS reminder_scans (
-    root        TEXT PRIMARY KEY,
-    files       INTEGER NOT NULL,
-    day         TEXT NOT NULL,
-    recorded_at TEXT NOT NULL
-);
-""",
+reminder_log = sa.Table(
+    "reminder_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    *scope_columns(),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("family", sa.Text, nullable=False),
+    sa.Column("day", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.Text, nullable=False),
+    sa.Column("to_addrs", sa.Text, nullable=False),
+    sa.Column("cc_addrs", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("sender", sa.Text, nullable=False),
+    sa.Column("items", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("category", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("message", sa.LargeBinary, nullable=False),
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("eml_path", sa.Text),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Column("sent_at", sa.Text),
+    sa.Column("reported_day", sa.Text),
+    sa.UniqueConstraint("district", "campaign", "unit", "kind", "day", "content_hash", name="reminder_log_key"),
+)
+sa.Index("reminder_log_status", reminder_log.c.status)
+sa.Index("reminder_log_day", reminder_log.c.day)
+
+reminder_scans = sa.Table(
+    "reminder_scans",
+    metadata,
+    sa.Column("district", sa.Text, nullable=False, server_default=""),
+    sa.Column("root", sa.Text, nullable=False),
+    sa.Column("files", sa.Integer, nullable=False),
+    sa.Column("day", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("district", "root"),
 )
 
 STALE_SENDING = dt.timedelta(minutes=15)  # a 'sending' row older than this was left by a crashed run
-RETRY_ON_RERUN = (
-    "auth",
-    "config",
-    "sender",
-)  # permanent failures of the set-up, not of the message: a new run may retry
+RETRY_ON_RERUN = ("auth", "config", "sender")  # failures of the set-up, not of the message: a new run may retry
+Row = Any  # a RowMapping of reminder_log: row["id"], row["status"] ...
 
 
 def family_of(kind: str) -> str:
@@ -92,38 +97,59 @@ class Key:
 @dataclass
 class Claim:
     action: str  # send | duplicate | failed | busy
-    row: sqlite3.Row | None
+    row: Row
     message: bytes  # what to deliver (the stored bytes when the row existed)
 
 
 class SentLog:
-    def __init__(self, db_path):
-        self.conn = connect(db_path)
+    """The sent-log of one district's campaign."""
 
-    def close(self) -> None:
-        self.conn.close()
+    def __init__(self, store: Store, scope: Scope):
+        self.store, self.scope = store, scope
+        self.t = reminder_log
+
+    def close(self) -> None:  # connections are pooled by the store
+        pass
+
+    def _select(self) -> Any:
+        return sa.select(self.t).where(self.scope.where(self.t))
+
+    def _one(self, q: Any) -> Row:
+        with self.store.read() as conn:
+            return conn.execute(q).mappings().first()
+
+    def _all(self, q: Any) -> list[Row]:
+        with self.store.read() as conn:
+            return list(conn.execute(q).mappings())
+
+    def _update(self, row_id: int, **values: Any) -> int:
+        with self.store.begin() as conn:
+            return conn.execute(sa.update(self.t).where(self.t.c.id == row_id).values(**values)).rowcount
 
     # ---------------------------------------------------------------- read
-    def find(self, key: Key) -> sqlite3.Row | None:
-        return self.conn.execute(
-            "SELECT * FROM reminder_log WHERE unit=? AND kind=? AND day=? AND content_hash=?",
-            (key.unit, key.kind, key.day.isoformat(), key.content_hash),
-        ).fetchone()
+    def find(self, key: Key) -> Row:
+        t = self.t
+        return self._one(
+            self._select().where(
+                t.c.unit == key.unit,
+                t.c.kind == key.kind,
+                t.c.day == key.day.isoformat(),
+                t.c.content_hash == key.content_hash,
+            )
+        )
 
-    def get(self, row_id: int) -> sqlite3.Row:
-        return self.conn.execute("SELECT * FROM reminder_log WHERE id=?", (row_id,)).fetchone()
+    def get(self, row_id: int) -> Row:
+        return self._one(sa.select(self.t).where(self.t.c.id == row_id))
 
-    def queued(self) -> list[sqlite3.Row]:
-        return self.conn.execute("SELECT * FROM reminder_log WHERE status='queued' ORDER BY id").fetchall()
+    def queued(self) -> list[Row]:
+        return self._all(self._select().where(self.t.c.status == "queued").order_by(self.t.c.id))
 
-    def settle_interrupted(self, delivered) -> int:
+    def settle_interrupted(self, delivered: Callable[[str], str | None]) -> int:
         """Rows a crashed run left in 'sending': sent if the transport can show it (the .eml
         exists), else failed as *uncertain* — reported to the coordinator, never resent, because
         the server may have accepted the message before the crash."""
         stale = (dt.datetime.now(TZ) - STALE_SENDING).replace(microsecond=0).isoformat()
-        rows = self.conn.execute(
-            "SELECT * FROM reminder_log WHERE status='sending' AND updated_at < ?", (stale,)
-        ).fetchall()
+        rows = self._all(self._select().where(self.t.c.status == "sending", self.t.c.updated_at < stale))
         for row in rows:
             path = delivered(row["filename"])
             if path:
@@ -140,20 +166,23 @@ class SentLog:
 
     def day_counts(self, day: dt.date) -> dict[str, int]:
         """Unit reminders of a day by state (for the digest)."""
-        rows = self.conn.execute(
-            "SELECT status, COUNT(*) AS n FROM reminder_log WHERE day=? AND family='unit' "
-            "AND status!='superseded' GROUP BY status",
-            (day.isoformat(),),
-        ).fetchall()
-        return {r["status"]: r["n"] for r in rows}
+        t = self.t
+        q = (
+            sa.select(t.c.status, sa.func.count().label("n"))
+            .where(self.scope.where(t), t.c.day == day.isoformat(), t.c.family == "unit", t.c.status != "superseded")
+            .group_by(t.c.status)
+        )
+        return {r["status"]: r["n"] for r in self._all(q)}
 
-    def failures_to_report(self, day: dt.date) -> list[sqlite3.Row]:
+    def failures_to_report(self, day: dt.date) -> list[Row]:
         """Permanent failures not yet reported to the coordinator, or reported today (stable digests)."""
-        return self.conn.execute(
-            "SELECT * FROM reminder_log WHERE (status='failed' OR (status='sent' AND error IS NOT NULL)) "
-            "AND family!='alert' AND (reported_day IS NULL OR reported_day=?) ORDER BY day, unit",
-            (day.isoformat(),),
-        ).fetchall()
+        t = self.t
+        q = self._select().where(
+            sa.or_(t.c.status == "failed", sa.and_(t.c.status == "sent", t.c.error.is_not(None))),
+            t.c.family != "alert",
+            sa.or_(t.c.reported_day.is_(None), t.c.reported_day == day.isoformat()),
+        )
+        return self._all(q.order_by(t.c.day, t.c.unit))
 
     # ---------------------------------------------------------------- claim and settle
     def claim(
@@ -170,58 +199,56 @@ class SentLog:
     ) -> Claim:
         """Take the right to deliver this message, or say why not (already sent, failed, busy)."""
         now = _now()
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = self.find(key)
-            if row is None:
-                cur = self.conn.execute(
-                    "INSERT INTO reminder_log (unit, kind, family, day, content_hash, to_addrs, cc_addrs, subject, "
-                    "sender, items, status, message, filename, created_at, updated_at) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,'sending',?,?,?,?)",
-                    (
-                        key.unit,
-                        key.kind,
-                        family_of(key.kind),
-                        key.day.isoformat(),
-                        key.content_hash,
-                        json.dumps(to, ensure_ascii=False),
-                        json.dumps(cc, ensure_ascii=False),
-                        subject,
-                        sender,
-                        items,
-                        message,
-                        filename,
-                        now,
-                        now,
-                    ),
-                )
-                self.conn.execute("COMMIT")
-                return Claim("send", self.get(cur.lastrowid), message)
-            action = self._action(row)
-            if action == "send":
-                self.conn.execute("UPDATE reminder_log SET status='sending', updated_at=? WHERE id=?", (now, row["id"]))
-            self.conn.execute("COMMIT")
-            return Claim(action, row, bytes(row["message"]))
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+        values = dict(
+            **self.scope.values(),
+            unit=key.unit,
+            kind=key.kind,
+            family=family_of(key.kind),
+            day=key.day.isoformat(),
+            content_hash=key.content_hash,
+            to_addrs=json.dumps(to, ensure_ascii=False),
+            cc_addrs=json.dumps(cc, ensure_ascii=False),
+            subject=subject,
+            sender=sender,
+            items=items,
+            status="sending",
+            message=message,
+            filename=filename,
+            created_at=now,
+            updated_at=now,
+        )
+        with self.store.begin() as conn:
+            # RETURNING gives the new row's id only to the process whose insert won
+            won = conn.execute(self.store.insert_ignore(self.t).values(**values).returning(self.t.c.id)).first()
+        row = self.find(key)
+        if won is not None:
+            return Claim("send", row, message)
+        return self._take(row, rerun=True)
 
     def claim_row(self, row_id: int) -> Claim:
         """Take a queued row (flush_queue)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = self.get(row_id)
-            action = self._action(row, rerun=False)
-            if action == "send":
-                self.conn.execute("UPDATE reminder_log SET status='sending', updated_at=? WHERE id=?", (_now(), row_id))
-            self.conn.execute("COMMIT")
-            return Claim(action, row, bytes(row["message"]))
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+        return self._take(self.get(row_id), rerun=False)
+
+    def _take(self, row: Row, *, rerun: bool) -> Claim:
+        """Move a row to 'sending' if it may be sent, atomically: only while it is still in the
+        state this run saw (another worker that got there first wins, this one stands back)."""
+        action = self._action(row, rerun=rerun)
+        if action == "send":
+            t = self.t
+            with self.store.begin() as conn:
+                won = conn.execute(
+                    sa.update(t)
+                    .where(t.c.id == row["id"], t.c.status == row["status"], t.c.updated_at == row["updated_at"])
+                    .values(status="sending", updated_at=_now())
+                    .returning(t.c.id)
+                ).first()
+            if won is None:
+                row = self.get(row["id"])
+                action = "busy" if row["status"] == "sending" else "duplicate"
+        return Claim(action, row, bytes(row["message"]))
 
     @staticmethod
-    def _action(row: sqlite3.Row, *, rerun: bool = True) -> str:
+    def _action(row: Row, *, rerun: bool = True) -> str:
         status = row["status"]
         if status == "sent":
             return "duplicate"
@@ -235,52 +262,78 @@ class SentLog:
 
     def mark_sent(self, row_id: int, *, attempts: int, eml_path: str | None, note: str | None = None) -> None:
         now = _now()
-        self.conn.execute(
-            "UPDATE reminder_log SET status='sent', attempts=attempts+?, eml_path=?, error=?, category=NULL, "
-            "sent_at=?, updated_at=? WHERE id=?",
-            (attempts, eml_path, note, now, now, row_id),
+        self._update(
+            row_id,
+            status="sent",
+            attempts=self.t.c.attempts + attempts,
+            eml_path=eml_path,
+            error=note,
+            category=None,
+            sent_at=now,
+            updated_at=now,
         )
 
     def mark_queued(self, row_id: int, *, attempts: int, error: str, category: str) -> None:
-        self.conn.execute(
-            "UPDATE reminder_log SET status='queued', attempts=attempts+?, error=?, category=?, updated_at=? WHERE id=?",
-            (attempts, error, category, _now(), row_id),
+        self._update(
+            row_id,
+            status="queued",
+            attempts=self.t.c.attempts + attempts,
+            error=error,
+            category=category,
+            updated_at=_now(),
         )
 
     def mark_failed(self, row_id: int, *, attempts: int, error: str, category: str) -> None:
-        self.conn.execute(
-            "UPDATE reminder_log SET status='failed', attempts=attempts+?, error=?, category=?, reported_day=NULL, "
-            "updated_at=? WHERE id=?",
-            (attempts, error, category, _now(), row_id),
+        self._update(
+            row_id,
+            status="failed",
+            attempts=self.t.c.attempts + attempts,
+            error=error,
+            category=category,
+            reported_day=None,
+            updated_at=_now(),
         )
 
-    def supersede(self, unit: str, family: str, *, keep: set[int] = frozenset(), before: dt.date | None = None) -> int:
+    def supersede(
+        self, unit: str, family: str, *, keep: set[int] | frozenset[int] = frozenset(), before: dt.date | None = None
+    ) -> int:
         """Queued messages of a unit's family that a newer message (or check) made obsolete."""
-        sql = "UPDATE reminder_log SET status='superseded', updated_at=? WHERE unit=? AND family=? AND status='queued'"
-        args: list[Any] = [_now(), unit, family]
+        t = self.t
+        q = sa.update(t).where(self.scope.where(t), t.c.unit == unit, t.c.family == family, t.c.status == "queued")
         if keep:
-            sql += f" AND id NOT IN ({','.join('?' * len(keep))})"
-            args += sorted(keep)
+            q = q.where(t.c.id.not_in(sorted(keep)))
         if before is not None:
-            sql += " AND day < ?"
-            args.append(before.isoformat())
-        return self.conn.execute(sql, args).rowcount
+            q = q.where(t.c.day < before.isoformat())
+        with self.store.begin() as conn:
+            return conn.execute(q.values(status="superseded", updated_at=_now())).rowcount
 
     def mark_reported(self, row_ids: list[int], day: dt.date) -> None:
         if row_ids:
-            self.conn.execute(
-                f"UPDATE reminder_log SET reported_day=? WHERE reported_day IS NULL AND id IN ({','.join('?' * len(row_ids))})",  # noqa: S608
-                [day.isoformat(), *row_ids],
-            )
+            t = self.t
+            with self.store.begin() as conn:
+                conn.execute(
+                    sa.update(t)
+                    .where(t.c.reported_day.is_(None), t.c.id.in_(row_ids))
+                    .values(reported_day=day.isoformat())
+                )
 
     # ---------------------------------------------------------------- guard baseline
     def last_file_count(self, root: str) -> int | None:
-        row = self.conn.execute("SELECT files FROM reminder_scans WHERE root=?", (root,)).fetchone()
+        t = reminder_scans
+        row = self._one(sa.select(t.c.files).where(t.c.district == self.scope.district, t.c.root == root))
         return row["files"] if row else None
 
     def record_file_count(self, root: str, files: int, day: dt.date) -> None:
-        self.conn.execute(
-            "INSERT INTO reminder_scans (root, files, day, recorded_at) VALUES (?,?,?,?) "
-            "ON CONFLICT(root) DO UPDATE SET files=excluded.files, day=excluded.day, recorded_at=excluded.recorded_at",
-            (root, files, day.isoformat(), _now()),
-        )
+        with self.store.begin() as conn:
+            conn.execute(
+                self.store.upsert(reminder_scans, ["district", "root"], ["files", "day", "recorded_at"]),
+                [
+                    {
+                        "district": self.scope.district,
+                        "root": root,
+                        "files": files,
+                        "day": day.isoformat(),
+                        "recorded_at": _now(),
+                    }
+                ],
+            )

@@ -32,6 +32,7 @@ class Strict(BaseModel):
 
 # ---------------------------------------------------------------- campaign
 class Campaign(Strict):
+    id: str | None = None  # a short stable key (deployments, store rows, report folders); default from year + name
     name: str
     district: str
     year: int
@@ -47,6 +48,11 @@ class Campaign(Strict):
         return [_email(e) for e in v]
 
     due_time: dt.time = dt.time(23, 59, 59)  # 6月20日前 = through 23:59:59 that day
+
+    @property
+    def key(self) -> str:
+        """The campaign's stable key: ``id``, else ``<year>-<name>``."""
+        return self.id or f"{self.year}-{self.name}"
 
     @model_validator(mode="after")
     def _window(self) -> Campaign:

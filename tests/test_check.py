@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,6 @@ from helpers_xls import make_ledger_xls
 from duban.check import run_check
 from duban.evidence.init_folders import init_folders
 from duban.home import Home
-from duban.store import connect
 from duban.testing import samples
 from duban.timeutil import TZ
 
@@ -119,7 +119,8 @@ def test_second_check_opens_nothing_and_agrees(tmp_path, tree, catalog):
     home = Home.resolve(tmp_path / "home")
     first = run_check(catalog, tree, T(6, 21), home)
     second = run_check(catalog, tree, T(6, 21), home)
-    conn = connect(home.db)
+    conn = sqlite3.connect(home.db)
+    conn.row_factory = sqlite3.Row
     runs = conn.execute("SELECT files, hashed, inspected FROM check_runs ORDER BY id").fetchall()
     assert runs[0]["hashed"] == runs[0]["files"] > 70 and runs[0]["inspected"] > 0
     assert (runs[1]["hashed"], runs[1]["inspected"]) == (0, 0)

@@ -9,7 +9,7 @@ import sys
 
 from duban.check import confirmations, run_check
 from duban.home import Home
-from duban.store import connect
+from duban.store import Store, scope_of
 from duban.tasks_catalog import load_catalog
 from duban.timeutil import TZ
 
@@ -33,7 +33,8 @@ def test_confirm_records_who_when_note_and_changes_status(tmp_path):
     assert "已确认" in p.stdout and "区委组织部" in p.stdout and "王科长" in p.stdout
     after = {(o.task, o.unit): o.status for o in run_check(cat, root, as_of, home, tasks=["D14"]).obligations}
     assert after == {("D14", "区发改局"): "confirm", ("D14", "区委组织部"): "ok"}
-    (c,) = confirmations.current(connect(home.db)).values()
+    scope = scope_of(cat, home)
+    (c,) = confirmations.current(Store.open(home, scope), scope).values()
     assert (c.task, c.unit, c.confirmed_by, c.note) == ("D14", "区委组织部", "王科长", "平台显示已归集")
 
     p = duban(home.root, "confirm", "D14", "--unit", "区委组织部", "--note", "误确认", "--withdraw")

@@ -123,7 +123,7 @@ def test_queued_reminders_wait_for_a_working_day(catalog, home, evidence_root, s
     assert [m.status for m in friday.of_kind("overdue")] == ["queued"]
     for day in (D(2021, 6, 12), D(2021, 6, 14)):
         send_reminders(catalog, result(day), home, transport=smtp_server.transport(), policy=fast_policy())
-        flush_queue(home, transport=smtp_server.transport(), today=day)
+        flush_queue(catalog, home, transport=smtp_server.transport(), today=day)
     assert smtp_server.to_units() == []
 
     send_reminders(catalog, result(D(2021, 6, 15)), home, transport=smtp_server.transport(), policy=fast_policy())

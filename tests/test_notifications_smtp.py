@@ -103,16 +103,16 @@ def test_server_down_queues_and_next_run_delivers_each_exactly_once(catalog, hom
     assert len(up.sent) == 4
 
     _run(catalog, home, evidence_root, smtp_server.transport())
-    flushed = flush_queue(home, transport=smtp_server.transport(), today=JUNE18)
+    flushed = flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18)
     assert len(smtp_server.messages) == 4 and flushed.messages == []
 
 
 def test_flush_queue_delivers_queued_messages_once(catalog, home, evidence_root, smtp_server):
     _run(catalog, home, evidence_root, closed_port_transport())
-    flushed = flush_queue(home, transport=smtp_server.transport(), today=JUNE18)
+    flushed = flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18)
     assert len(flushed.sent) == 4
     assert sorted(m.unit for m in smtp_server.to_units()) == ["区发改局", "区工信局", "区行政审批局"]
-    assert flush_queue(home, transport=smtp_server.transport(), today=JUNE18).messages == []
+    assert flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18).messages == []
     later = _run(catalog, home, evidence_root, smtp_server.transport())
     assert len(smtp_server.to_units()) == 3  # no unit mailed twice
     assert {m.status for m in later.of_kind("upcoming", "overdue", "escalation") if m.status != "skipped"} == {
@@ -198,7 +198,7 @@ def test_a_reply_lost_after_the_content_went_out_is_never_resent(catalog, home, 
     assert sorted(m.unit for m in first.sent if m.kind != "digest") == ["区发改局", "区工信局"]
     smtp_server.recorder.slow_for.clear()
     second = _run(catalog, home, evidence_root, smtp_server.transport())
-    flush_queue(home, transport=smtp_server.transport(), today=JUNE18)
+    flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18)
     assert len(smtp_server.for_unit("区行政审批局")) == 1  # nor on the next run
     assert second.for_unit("区行政审批局")[0].status == "failed"
     assert any("区行政审批局" in m.text and "发送结果不确定" in m.text for m in smtp_server.of_kind("digest"))
@@ -227,7 +227,7 @@ def test_a_crash_between_send_and_record_does_not_mail_twice(catalog, home, evid
     assert delivered == 1  # the first message reached the server, the run died before recording it
     _age_sending_rows(home)  # the next run comes after the crashed one is clearly gone
     again = _run(catalog, home, evidence_root, smtp_server.transport())
-    flush_queue(home, transport=smtp_server.transport(), today=JUNE18)
+    flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18)
     counts = {}
     for m in smtp_server.messages:
         counts[(m.kind, m.unit)] = counts.get((m.kind, m.unit), 0) + 1

@@ -9,6 +9,6 @@
 No Prefect here: this is the library core the CLI, the flows and the tests share.
 """
 
-from .run import EvidenceRootError, Gathered, evaluate, gather, previous_file_count, run_check
+from .run import EvidenceRootError, Gathered, evaluate, gather, run_check
 
-__all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check", "previous_file_count"]
+__all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check"]

@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import sqlite3
 from dataclasses import dataclass
 
-from duban.store import register_schema
+import sqlalchemy as sa
+
+from duban.store import Scope, Store, metadata, scope_columns
 from duban.timeutil import TZ
 
-register_schema(
+confirmations = sa.Table(
     "confirmations",
-    """
-CREATE TABLE IF NOT EXISTS confirmations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    task TEXT NOT NULL, unit TEXT, round TEXT,
-    confirmed_by TEXT NOT NULL, confirmed_at TEXT NOT NULL, note TEXT NOT NULL,
-    withdrawn INTEGER NOT NULL DEFAULT 0
-);
-""",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    *scope_columns(),
+    sa.Column("task", sa.Text, nullable=False),
+    sa.Column("unit", sa.Text),
+    sa.Column("round", sa.Text),
+    sa.Column("confirmed_by", sa.Text, nullable=False),
+    sa.Column("confirmed_at", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("withdrawn", sa.Integer, nullable=False, server_default="0"),
 )
 
 
@@ -39,7 +42,8 @@ class Confirmation:
 
 
 def add(
-    conn: sqlite3.Connection,
+    store: Store,
+    scope: Scope,
     task: str,
     unit: str | None,
     note: str,
@@ -50,22 +54,32 @@ def add(
 ) -> Confirmation:
     by = by or _user()
     when = (at or dt.datetime.now(TZ)).isoformat(timespec="seconds")
-    conn.execute(
-        "INSERT INTO confirmations (task, unit, confirmed_by, confirmed_at, note, withdrawn) VALUES (?, ?, ?, ?, ?, ?)",
-        (task, unit, by, when, note, int(withdraw)),
-    )
+    with store.begin() as conn:
+        conn.execute(
+            confirmations.insert().values(
+                **scope.values(),
+                task=task,
+                unit=unit,
+                confirmed_by=by,
+                confirmed_at=when,
+                note=note,
+                withdrawn=int(withdraw),
+            )
+        )
     return Confirmation(task, unit, by, when, note)
 
 
-def current(conn: sqlite3.Connection) -> dict[tuple[str, str | None], Confirmation]:
+def current(store: Store, scope: Scope) -> dict[tuple[str, str | None], Confirmation]:
     """The standing confirmations: (task, unit or None) -> the latest one not withdrawn."""
     out: dict[tuple[str, str | None], Confirmation] = {}
-    for r in conn.execute("SELECT * FROM confirmations ORDER BY id"):
-        key = (r["task"], r["unit"])
-        if r["withdrawn"]:
-            out.pop(key, None)
-        else:
-            out[key] = Confirmation(r["task"], r["unit"], r["confirmed_by"], r["confirmed_at"], r["note"])
+    t = confirmations
+    with store.read() as conn:
+        for r in conn.execute(sa.select(t).where(scope.where(t)).order_by(t.c.id)):
+            key = (r.task, r.unit)
+            if r.withdrawn:
+                out.pop(key, None)
+            else:
+                out[key] = Confirmation(r.task, r.unit, r.confirmed_by, r.confirmed_at, r.note)
     return out
 
 

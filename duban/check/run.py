@@ -28,7 +28,7 @@ from duban.evidence.scanner import EvidenceRootError, Scan, scan_tree
 from duban.evidence.spec import spec_for
 from duban.home import Home
 from duban.results import CheckResult, FileIssue
-from duban.store import connect
+from duban.store import Store, scope_of
 from duban.tasks_catalog import Catalog
 from duban.timeutil import TZ
 
@@ -38,7 +38,7 @@ from .rules import evaluate as evaluate_rules
 
 Progress = Callable[[int, int], None]
 
-__all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check", "previous_file_count"]
+__all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check"]
 
 
 @dataclass
@@ -65,53 +65,51 @@ def gather(
     limits = limits or limits_from_settings(home)
     root = Path(evidence_root).resolve()
     scan: Scan = scan_tree(root, catalog)
-    conn = connect(home.db)
-    try:
-        key = str(root)
-        cache = evstore.cached_hashes(conn, key)
-        rows, hashed = [], 0
-        shas: dict[str, str] = {}
-        for f in scan.files:
-            sig = cache.get(f.rel)
-            if sig and sig[:3] == (f.size, f.mtime_ns, f.inode):
-                sha = sig[3]
-            else:
-                sha = evstore.sha256_file(f.path)
-                hashed += 1
-            shas[f.rel] = sha
-            rows.append((f.rel, f.size, f.mtime_ns, f.inode, sha))
-        if rows:
-            evstore.remember_hashes(conn, key, rows)
-        seen = evstore.content_first_seen(conn, set(shas.values()))
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    key = str(root)
+    cache = evstore.cached_hashes(store, scope.district, key)
+    rows, hashed = [], 0
+    shas: dict[str, str] = {}
+    for f in scan.files:
+        sig = cache.get(f.rel)
+        if sig and sig[:3] == (f.size, f.mtime_ns, f.inode):
+            sha = sig[3]
+        else:
+            sha = evstore.sha256_file(f.path)
+            hashed += 1
+        shas[f.rel] = sha
+        rows.append((f.rel, f.size, f.mtime_ns, f.inode, sha))
+    if rows:
+        evstore.remember_hashes(store, scope.district, key, rows)
+    seen = evstore.content_first_seen(store, scope.district, set(shas.values()))
 
-        # facts are cached per (content, what it is read against, reading bounds): editing a
-        # template or raising a limit makes duban read the affected files again
-        specs = {tid: spec_for(rt, catalog.templates) for tid, rt in catalog.tasks.items()}
-        bounds = hashlib.sha256(json.dumps(limits.to_dict(), sort_keys=True).encode()).hexdigest()[:8]
-        spec_key = {tid: f"{spec.fingerprint()}.{bounds}" for tid, spec in specs.items()}
-        wanted = {(shas[f.rel], spec_key[f.task]) for f in scan.files}
-        facts = evstore.cached_facts(conn, wanted)
-        todo: dict[tuple[str, str], tuple[Path, object]] = {}
-        for f in scan.files:
-            k = (shas[f.rel], spec_key[f.task])
-            if k not in facts and k not in todo:
-                todo[k] = (f.path, specs[f.task])
-        if todo:
-            from duban.evidence.sandbox import InspectorPool
+    # facts are cached per (content, what it is read against, reading bounds): editing a
+    # template or raising a limit makes duban read the affected files again
+    specs = {tid: spec_for(rt, catalog.templates) for tid, rt in catalog.tasks.items()}
+    bounds = hashlib.sha256(json.dumps(limits.to_dict(), sort_keys=True).encode()).hexdigest()[:8]
+    spec_key = {tid: f"{spec.fingerprint()}.{bounds}" for tid, spec in specs.items()}
+    wanted = {(shas[f.rel], spec_key[f.task]) for f in scan.files}
+    facts = evstore.cached_facts(store, wanted)
+    todo: dict[tuple[str, str], tuple[Path, object]] = {}
+    for f in scan.files:
+        k = (shas[f.rel], spec_key[f.task])
+        if k not in facts and k not in todo:
+            todo[k] = (f.path, specs[f.task])
+    if todo:
+        from duban.evidence.sandbox import InspectorPool
 
-            keys = list(todo)
-            results: list[Facts] = []
-            with InspectorPool(limits, workers=workers or 2) as pool:
-                batch = 64
-                for i in range(0, len(keys), batch):
-                    part = keys[i : i + batch]
-                    results += pool.inspect([todo[k] for k in part])
-                    if progress:
-                        progress(min(i + batch, len(keys)), len(keys))
-            evstore.remember_facts(conn, [(k[0], k[1], fa) for k, fa in zip(keys, results)])
-            facts.update(zip(keys, results))
-    finally:
-        conn.close()
+        keys = list(todo)
+        results: list[Facts] = []
+        with InspectorPool(limits, workers=workers or 2) as pool:
+            batch = 64
+            for i in range(0, len(keys), batch):
+                part = keys[i : i + batch]
+                results += pool.inspect([todo[k] for k in part])
+                if progress:
+                    progress(min(i + batch, len(keys)), len(keys))
+        evstore.remember_facts(store, [(k[0], k[1], fa) for k, fa in zip(keys, results)])
+        facts.update(zip(keys, results))
     files = [
         (
             f.rel,
@@ -161,45 +159,44 @@ def evaluate(
         )
         if not facts.ok:
             rejected.append(FileIssue(rel, facts.reason or "无法读取"))
-    conn = connect(home.db)
-    try:
-        confirmed = confirmations.current(conn)
-        unit_names = {catalog.unit(u).name for u in units} if units else None
-        task_ids = {catalog.task(t).id for t in tasks} if tasks else None
-        obligations = evaluate_rules(catalog, submitted, as_of, confirmed, units=unit_names, tasks=task_ids)
-        result = CheckResult(
-            as_of=as_of,
-            evidence_root=gathered.root,
-            obligations=obligations,
-            unrecognized=[FileIssue(r, why) for r, why in gathered.unrecognized],
-            rejected=rejected,
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    confirmed = confirmations.current(store, scope)
+    unit_names = {catalog.unit(u).name for u in units} if units else None
+    task_ids = {catalog.task(t).id for t in tasks} if tasks else None
+    obligations = evaluate_rules(catalog, submitted, as_of, confirmed, units=unit_names, tasks=task_ids)
+    result = CheckResult(
+        as_of=as_of,
+        evidence_root=gathered.root,
+        obligations=obligations,
+        unrecognized=[FileIssue(r, why) for r, why in gathered.unrecognized],
+        rejected=rejected,
+    )
+    if unit_names or task_ids:  # a partial re-check lists only what concerns its scope
+        owner = {rel: (unit, task) for rel, unit, task, *_ in gathered.files}
+        result.rejected = [
+            r
+            for r in rejected
+            if (not unit_names or owner[r.path][0] in unit_names) and (not task_ids or owner[r.path][1] in task_ids)
+        ]
+        if unit_names:
+            result.unrecognized = [u for u in result.unrecognized if _unit_of(u.path, catalog) in unit_names]
+    result.stats = dict(gathered.stats, evaluate_seconds=round(time.perf_counter() - t0, 3))
+    if record:
+        result.run_id = evstore.record_run(
+            store,
+            scope,
+            started_at=dt.datetime.now(TZ).isoformat(timespec="seconds"),
+            as_of=as_of.isoformat(),
+            root=gathered.root,
+            units=sorted(unit_names) if unit_names else None,
+            tasks=sorted(task_ids) if task_ids else None,
+            files=gathered.stats.get("files", 0),
+            hashed=gathered.stats.get("hashed", 0),
+            inspected=gathered.stats.get("inspected", 0),
+            seconds=gathered.stats.get("gather_seconds", 0) + result.stats["evaluate_seconds"],
+            result_json=result.dumps(),
         )
-        if unit_names or task_ids:  # a partial re-check lists only what concerns its scope
-            owner = {rel: (unit, task) for rel, unit, task, *_ in gathered.files}
-            result.rejected = [
-                r
-                for r in rejected
-                if (not unit_names or owner[r.path][0] in unit_names) and (not task_ids or owner[r.path][1] in task_ids)
-            ]
-            if unit_names:
-                result.unrecognized = [u for u in result.unrecognized if _unit_of(u.path, catalog) in unit_names]
-        result.stats = dict(gathered.stats, evaluate_seconds=round(time.perf_counter() - t0, 3))
-        if record:
-            result.run_id = evstore.record_run(
-                conn,
-                started_at=dt.datetime.now(TZ).isoformat(timespec="seconds"),
-                as_of=as_of.isoformat(),
-                root=gathered.root,
-                units=sorted(unit_names) if unit_names else None,
-                tasks=sorted(task_ids) if task_ids else None,
-                files=gathered.stats.get("files", 0),
-                hashed=gathered.stats.get("hashed", 0),
-                inspected=gathered.stats.get("inspected", 0),
-                seconds=gathered.stats.get("gather_seconds", 0) + result.stats["evaluate_seconds"],
-                result_json=result.dumps(),
-            )
-    finally:
-        conn.close()
     return result
 
 
@@ -229,13 +226,3 @@ def limits_from_settings(home: Home) -> Limits:
     """Reading bounds: the ``limits:`` section of ``settings.yaml`` over the defaults
     (``evidence/limits.py``), e.g. ``limits: {max_file_bytes: 524288000, timeout_s: 120}``."""
     return Limits.from_settings(home.settings)
-
-
-def previous_file_count(home: Home, evidence_root: Path | str, before_run_id: int | None = None) -> int | None:
-    """Files seen by the last full check of this root (for the reminder guard)."""
-    conn = connect(home.db)
-    try:
-        row = evstore.last_run(conn, str(Path(evidence_root).resolve()), before_run_id)
-        return int(row["files"]) if row else None
-    finally:
-        conn.close()

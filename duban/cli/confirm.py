@@ -26,7 +26,7 @@ def command(
 ) -> None:
     """协调人确认系统判定事项（确认后状态为“按时完成”）。"""
     from duban.check import confirmations
-    from duban.store import connect
+    from duban.store import Store, scope_of
 
     if not note.strip():
         raise UserError("请用 --note 写明确认依据（如“平台显示已全量登记”），确认记录是督办检查的凭据")
@@ -40,11 +40,9 @@ def command(
         raise UserError(f"任务 {rt.id} 不是系统判定事项，它的完成情况由佐证材料检查决定，无需确认")
     if unit and unit not in rt.leads:
         raise UserError(f"{unit} 不是任务 {rt.id} 的责任单位（责任单位：{'、'.join(rt.leads) or '未指定'}）")
-    conn = connect(home_of(ctx).db)
-    try:
-        c = confirmations.add(conn, rt.id, unit, note, by=by, withdraw=withdraw)
-    finally:
-        conn.close()
+    home = home_of(ctx)
+    scope = scope_of(catalog, home)
+    c = confirmations.add(Store.open(home, scope), scope, rt.id, unit, note, by=by, withdraw=withdraw)
     who = unit or "全部责任单位"
     click.echo(
         f"{'已撤销' if withdraw else '已确认'}：{rt.id} {rt.task.title}（{who}），{c.confirmed_by} 于 {c.confirmed_at}；依据：{note}"

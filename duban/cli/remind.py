@@ -77,9 +77,10 @@ def command(
     from duban.timeutil import local, parse_as_of
 
     home = home_of(ctx)
+    catalog = load_catalog_or_fail(catalog_dir)
     if flush:
         try:
-            outcome = flush_queue(home)
+            outcome = flush_queue(catalog, home)
         except SettingsError as e:
             raise UserError(str(e)) from None
         _print(outcome)
@@ -87,7 +88,6 @@ def command(
         return
     if (root is None) == (from_json is None):
         raise UserError("请指定 --evidence 共享文件夹（先检查再提醒），或 --from-json 检查结果文件（二选一）")
-    catalog = load_catalog_or_fail(catalog_dir)
     try:
         when = parse_as_of(as_of) if (as_of or root is not None) else None
     except ValueError as e:
