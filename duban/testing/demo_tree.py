@@ -28,6 +28,7 @@ import random
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from duban.evidence.init_folders import init_folders
 from duban.evidence.layout import folder_for
@@ -130,7 +131,7 @@ class Builder:
             path = folder / f"{label}{tag}.xlsx"
             if item.template:
                 tpl = self.catalog.template(item.template)
-                kwargs = {}
+                kwargs: dict[str, Any] = {}
                 if item.ratio is not None:
                     kwargs["yes_ratio"] = ratio if ratio is not None else max(item.ratio.min + 0.1, 0.3)
                 if item.window is not None:
@@ -145,7 +146,7 @@ class Builder:
             else:
                 add(samples.make_plain_table_xlsx(path, n, title=f"{unit}{label}", mtime=when))
             return True
-        if item.kind == "figures":
+        if item.kind == "figures" and item.template:
             tpl = self.catalog.template(item.template)
             values = {f.name: v for f, v in zip(tpl.fields, (52000.0, 6800.0, 520.0))}
             if short:
