@@ -17,6 +17,7 @@ COMMANDS = {
     "init-folders": "init_folders",
     "check": "check",
     "confirm": "confirm",
+    "decide": "decide",
     "remind": "remind",
     "report": "report",
     "run-round": "run_round",
