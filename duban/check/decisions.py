@@ -30,7 +30,6 @@ accepts of a platform task; :func:`from_confirmation` reads one as a decision.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -43,6 +42,7 @@ from duban.store import Scope, Store, metadata, scope_columns
 from duban.timeutil import TZ
 
 from .confirmations import Confirmation
+from .confirmations import _user as current_user  # the login name, for who decided
 
 KINDS: tuple[str, ...] = ("accept", "reject", "waive", "extend")
 KIND_LABELS: dict[str, str] = {"accept": "认可", "reject": "驳回", "waive": "免报", "extend": "延期"}
@@ -142,13 +142,6 @@ class Decision:
 
 
 # ---------------------------------------------------------------- the store
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some service environments
-        return "unknown"
-
-
 def _now(at: dt.datetime | None) -> dt.datetime:
     when = at or dt.datetime.now(TZ)
     return (when if when.tzinfo else when.replace(tzinfo=TZ)).astimezone(TZ).replace(microsecond=0)
@@ -198,7 +191,7 @@ def add(
         raise DecisionError(
             "延期须写明新的截止日期（--until 2021-06-25）" if kind == "extend" else "只有延期才写 --until"
         )
-    by = (by or "").strip() or _user()
+    by = (by or "").strip() or current_user()
     when = _now(at)
     paths = list(dict.fromkeys(files))
     with store.begin() as conn:
@@ -227,7 +220,7 @@ def withdraw(
     note = (note or "").strip()
     if not note:
         raise DecisionError("请写明撤销理由（--note）")
-    by = (by or "").strip() or _user()
+    by = (by or "").strip() or current_user()
     when = _now(at)
     t = decisions
     with store.begin() as conn:

@@ -24,6 +24,8 @@ COMMANDS = {
     "recheck": "recheck",
     "sweep": "sweep",
     "serve": "serve",
+    "desk": "desk",
+    "watch": "watch",
     "schedule": "schedule",
     "demo": "demo",
 }
