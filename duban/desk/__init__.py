@@ -15,6 +15,8 @@ a personal link (``duban desk token issue``). Above the flows, below the CLI::
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from .app import create_app
@@ -22,11 +24,19 @@ from .app import create_app
 __all__ = ["create_app", "serve", "server"]
 
 
-def server(catalog: Any, home: Any, *, host: str = "127.0.0.1", port: int = 8765, secret: bytes | None = None):
+def server(
+    catalog: Any,
+    home: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    secret: bytes | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+):
     """A uvicorn server for the desk, not started (``.run()`` blocks; ``should_exit = True`` stops it)."""
     import uvicorn
 
-    app = create_app(catalog, home, secret=secret)
+    app = create_app(catalog, home, secret=secret, clock=clock)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     return uvicorn.Server(config)
 

@@ -54,8 +54,9 @@ LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 class Desk:
     """What every request needs: the catalog, the data directory, the store, the templates."""
 
-    def __init__(self, catalog: Any, home: Any):
+    def __init__(self, catalog: Any, home: Any, clock: Callable[[], dt.datetime] | None = None):
         self.catalog, self.home = catalog, home
+        self.clock = clock  # "now" for the decisions in force (default: the real time; a demo may fix it)
         self.scope = scope_of(catalog, home)
         self.store = Store.open(home, self.scope)
         self.settings = access.desk_settings(home)
@@ -77,7 +78,7 @@ class Desk:
         audit.record(self.store, self.scope, st.by or "", "recheck", what)
 
     def now(self) -> state.Now:
-        return state.load_now(self.catalog, self.home, self.store, self.scope)
+        return state.load_now(self.catalog, self.home, self.store, self.scope, at=self.clock() if self.clock else None)
 
     def page(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         session = request.scope.get("session") or {}
@@ -373,10 +374,13 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(catalog: Any, home: Any, *, secret: bytes | None = None) -> Starlette:
+def create_app(
+    catalog: Any, home: Any, *, secret: bytes | None = None, clock: Callable[[], dt.datetime] | None = None
+) -> Starlette:
     """The desk for one district's campaign. ``secret`` signs the session cookie (default: the
-    server secret, else a random key: logins then last until the desk restarts)."""
-    desk = Desk(catalog, home)
+    server secret, else a random key: logins then last until the desk restarts); ``clock``
+    fixes "now" (a demo of a past campaign), default the real time."""
+    desk = Desk(catalog, home, clock)
     key = secret or access.server_secret() or secrets.token_bytes(32)
     routes = [
         Route("/", page(_overview)),
