@@ -296,6 +296,7 @@ async def _decide(desk: Desk, request: Request, form: Any) -> Response:
             until=_form_date(form.get("until"), "延期日期"),
             files=[file] if file else [],
             by=_user(request),
+            at=desk.clock() if desk.clock else None,
         )
     except decisions.DecisionError as e:
         _flash(request, f"未记录：{e}", "bad")
@@ -332,7 +333,9 @@ def _mail_rejection(desk: Desk, d: decisions.Decision) -> tuple[str, str]:
 async def _withdraw(desk: Desk, request: Request, form: Any) -> Response:
     decision_id = int(request.path_params["id"])
     try:
-        d = decisions.withdraw(desk.store, desk.scope, decision_id, str(form.get("note") or ""), by=_user(request))
+        note = str(form.get("note") or "")
+        at = desk.clock() if desk.clock else None
+        d = decisions.withdraw(desk.store, desk.scope, decision_id, note, by=_user(request), at=at)
         _flash(request, f"已撤销决定 #{d.id}：{d.what} {d.task}（{d.unit or '全部责任单位'}）")
     except decisions.DecisionError as e:
         _flash(request, f"未撤销：{e}", "bad")
