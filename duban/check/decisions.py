@@ -196,7 +196,8 @@ def add(
     paths = list(dict.fromkeys(files))
     with store.begin() as conn:
         res = conn.execute(
-            decisions.insert().values(
+            decisions.insert()
+            .values(
                 **scope.values(),
                 kind=kind,
                 task=task,
@@ -208,8 +209,9 @@ def add(
                 decided_by=by,
                 decided_at=when.isoformat(),
             )
+            .returning(decisions.c.id)
         )
-        new_id = int(res.inserted_primary_key[0])
+        new_id = int(res.scalar_one())
     return Decision(new_id, kind, task, unit, round, note, by, when, until, tuple(paths))
 
 
