@@ -89,14 +89,8 @@ def token_group() -> None:
     """单位的个人链接（只读查看本单位的督办事项）。"""
 
 
-@token_group.command("issue")
-@click.argument("unit")
-@click.option("--by", "by", default=None, help="签发人（默认：当前登录用户）")
-@catalog_option
-@click.pass_context
-def token_issue(ctx: click.Context, unit: str, by: str | None, catalog_dir: str | None) -> None:
-    """为单位签发个人链接（旧链接在撤销前仍可用）。"""
-    from duban import access
+def _token_change(ctx: click.Context, unit: str, by: str | None, catalog_dir: str | None, change):
+    """Resolve the unit, apply ``change(store, scope, name, who)`` -> (result, audit text), audit it."""
     from duban.check.decisions import current_user
     from duban.desk import audit
 
@@ -106,9 +100,29 @@ def token_issue(ctx: click.Context, unit: str, by: str | None, catalog_dir: str 
     except KeyError as e:
         raise UserError(str(e.args[0])) from None
     who = by or current_user()
-    token = access.issue_token(store, scope, name, by=who)
-    audit.record(store, scope, who, "token", f"签发 {name} 的链接", unit=name)
-    base = _settings(home)["base_url"] or f"http://{_settings(home)['host']}:{_settings(home)['port']}"
+    result, text = change(store, scope, name, who)
+    audit.record(store, scope, who, "token", text, unit=name)
+    return home, name, result
+
+
+@token_group.command("issue")
+@click.argument("unit")
+@click.option("--by", "by", default=None, help="签发人（默认：当前登录用户）")
+@catalog_option
+@click.pass_context
+def token_issue(ctx: click.Context, unit: str, by: str | None, catalog_dir: str | None) -> None:
+    """为单位签发个人链接（旧链接在撤销前仍可用）。"""
+    from duban import access
+
+    home, name, token = _token_change(
+        ctx,
+        unit,
+        by,
+        catalog_dir,
+        lambda store, scope, name, who: (access.issue_token(store, scope, name, by=who), f"签发 {name} 的链接"),
+    )
+    settings = _settings(home)
+    base = settings["base_url"] or f"http://{settings['host']}:{settings['port']}"
     click.echo(f"{name} 的链接：{base}/u/{token}")
     if access.server_secret() is None:
         click.echo(
@@ -126,17 +140,12 @@ def token_issue(ctx: click.Context, unit: str, by: str | None, catalog_dir: str 
 def token_revoke(ctx: click.Context, unit: str, by: str | None, catalog_dir: str | None) -> None:
     """撤销单位的全部链接（立即失效）。"""
     from duban import access
-    from duban.check.decisions import current_user
-    from duban.desk import audit
 
-    catalog, _home, scope, store = _context(ctx, catalog_dir)
-    try:
-        name = catalog.unit(unit).name
-    except KeyError as e:
-        raise UserError(str(e.args[0])) from None
-    who = by or current_user()
-    n = access.revoke_tokens(store, scope, name, by=who)
-    audit.record(store, scope, who, "token", f"撤销 {name} 的 {n} 个链接", unit=name)
+    def revoke(store, scope, name, who):
+        n = access.revoke_tokens(store, scope, name, by=who)
+        return n, f"撤销 {name} 的 {n} 个链接"
+
+    _home, name, n = _token_change(ctx, unit, by, catalog_dir, revoke)
     click.echo(f"已撤销 {name} 的 {n} 个链接" if n else f"{name} 没有有效的链接")
 
 
@@ -153,4 +162,4 @@ def token_list(ctx: click.Context, catalog_dir: str | None) -> None:
         click.echo("没有签发过链接。")
     for t in rows:
         state = f"已撤销（{t.revoked_at[:16]}）" if t.revoked_at else "有效"
-        click.echo(f"#{t.id} {t.unit} · {t.created_by} {t.created_at[:16]} · {state}")
+        click.echo(f"#{t.id} {t.unit} · {t.created_by} {t.created_at[:16].replace('T', ' ')} · {state}")
