@@ -109,3 +109,22 @@ def test_the_audit_log_lists_checks_decisions_and_logins_filtered(desk, desk_hom
         assert f"<td>{COORDINATOR}</td>" in all_rows  # the login
         only = c.get("/audit", params={"kind": "decision", "unit": "区工信局"}).text
         assert "免报 D26" in only and "检查全部单位" not in only
+
+
+def test_the_recheck_button_runs_a_real_check_in_the_background(catalog, desk_home):
+    import time
+
+    from duban.desk import state
+
+    with desk_home.home.settings_file.open("a", encoding="utf-8") as f:
+        f.write(f"evidence_root: {desk_home.share}\n")
+    before = state.load_now(catalog, desk_home.home, desk_home.store, desk_home.scope).run_id
+    with running_desk(catalog, desk_home.home) as url, logged_in(url) as c:
+        r = c.post("/recheck", data={"csrf": csrf_of(c.get("/").text), "next": "/"})
+        assert r.status_code == 200 and "已开始重新检查" in r.text
+        deadline = time.monotonic() + 120
+        while "上次重新检查完成于" not in (page := c.get("/").text) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    assert "上次重新检查完成于" in page and "（2 个文件）" in page
+    assert state.load_now(catalog, desk_home.home, desk_home.store, desk_home.scope).run_id > before
+    assert any("重新检查：完成，2 个文件" in e.text for e in audit.entries(desk_home.store, desk_home.scope))
