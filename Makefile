@@ -50,5 +50,9 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/bench_check.py
 
+# the desk's overview and a unit page at desktop and phone width, for the README (needs Chromium)
+screenshots: install system-packages
+	$(BIN)/python scripts/screenshot_desk.py --out docs/screenshots
+
 clean:
 	rm -rf $(VENV) var build

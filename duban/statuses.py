@@ -15,8 +15,19 @@ from __future__ import annotations
 from typing import Literal
 
 # ---------------------------------------------------------------- obligations
-Status = Literal["ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned"]
-STATUSES: tuple[str, ...] = ("ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned")
+Status = Literal["ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned", "waived"]
+STATUSES: tuple[str, ...] = (
+    "ok",
+    "late",
+    "partial",
+    "missing",
+    "pending",
+    "done",
+    "ongoing",
+    "confirm",
+    "unassigned",
+    "waived",  # 免报: the coordinator waived it for this unit (a decision); not open, not scored
+)
 # statuses that mean "the unit still owes something" (reminders go out for these)
 OPEN_STATUSES: tuple[str, ...] = ("partial", "missing", "pending")
 STATUS_LABELS: dict[str, str] = {
@@ -29,16 +40,19 @@ STATUS_LABELS: dict[str, str] = {
     "ongoing": "长期工作",
     "confirm": "待确认",
     "unassigned": "待分配",
+    "waived": "免报",
 }
 
 # ---------------------------------------------------------------- reminders
-KINDS: tuple[str, ...] = ("upcoming", "overdue", "escalation", "digest", "alert")
+KINDS: tuple[str, ...] = ("upcoming", "overdue", "escalation", "digest", "alert", "rejection", "receipt")
 KIND_LABELS: dict[str, str] = {
     "upcoming": "到期提醒",
     "overdue": "逾期提醒",
     "escalation": "逾期督办（抄送协调单位）",
     "digest": "督办日报",
     "alert": "告警",
+    "rejection": "驳回通知",
+    "receipt": "收件回执",
 }
 RECORD_STATUSES: tuple[str, ...] = ("sent", "queued", "failed", "duplicate", "dry-run", "skipped")
 RECORD_STATUS_LABELS: dict[str, str] = {

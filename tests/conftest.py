@@ -197,3 +197,38 @@ def postgres_url(postgres, request) -> str:
 
     name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50] + f"_{os.getpid()}"
     return postgres.create_database(name)
+
+
+# ---------------------------------------------------------------- the desk (duban.desk)
+@pytest.fixture
+def desk_home(tmp_path, catalog, smtp_server):
+    """A data directory as the coordinator has it on 2021-06-21: a small share checked
+    (区工信局 handed in D20 round 2; 区财政局 one file of its own), a coordinator account,
+    mail to the loopback SMTP server, and a personal link for 区工信局. Returns a namespace
+    with home, store, scope, the link token and the server."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from duban import access
+    from duban.check import run_check
+    from duban.store import Store, scope_of
+    from duban.testing import samples
+    from duban.testing.desk import AS_OF, COORDINATOR, PASSWORD
+    from duban.timeutil import TZ
+
+    home = Home.resolve(tmp_path / "home")
+    home.settings_file.write_text(
+        f"smtp:\n  host: 127.0.0.1\n  port: {smtp_server.port}\n  security: plain\n", encoding="utf-8"
+    )
+    share = tmp_path / "share"
+    june11 = dt.datetime(2021, 6, 11, 10, tzinfo=TZ)
+    samples.make_ledger_xlsx(
+        share / "区工信局" / "20" / "第二轮" / "仓储物流台账.xlsx", catalog.templates["附件7"], 210, mtime=june11
+    )
+    samples.make_docx(share / "区财政局" / "06" / "财政局专有制度文件.docx", ["修订后的制度文件"], mtime=june11)
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    access.set_user(store, scope, COORDINATOR, PASSWORD)
+    run_check(catalog, share, AS_OF, home)
+    token = access.issue_token(store, scope, "区工信局", by="test")
+    return SimpleNamespace(home=home, store=store, scope=scope, token=token, share=share, smtp=smtp_server)

@@ -3,8 +3,8 @@ test data generators kept out of the product.
 
 Stages, bottom to top (DESIGN.md, "The data flow"):
 
-    vocabulary (results, statuses, time, settings, home, store)
-      -> catalog -> evidence -> check -> notify | report -> flows -> cli
+    vocabulary (results, statuses, time, settings, home, store, access)
+      -> catalog -> evidence -> check -> notify | report -> flows | watch -> desk -> cli
 
 A module may import its own stage and the stages below it; ``notify`` and ``report`` sit
 side by side and never import each other. Imports inside functions count too.
@@ -34,9 +34,11 @@ STAGES: dict[str, tuple[int, str]] = {
     "duban.reports": (4, "report"),
     "duban.prefect_env": (5, "flows"),
     "duban.flows": (5, "flows"),
-    "duban.cli": (6, "cli"),
-    "duban.__main__": (6, "cli"),
-    "duban.testing": (7, "testing"),
+    "duban.watch": (5, "watch"),  # the share watcher: emits Prefect events, beside the flows
+    "duban.desk": (6, "desk"),  # the web desk: above the flows, below the CLI
+    "duban.cli": (7, "cli"),
+    "duban.__main__": (7, "cli"),
+    "duban.testing": (8, "testing"),
 }
 # the only product modules allowed to import duban.testing
 TESTING_USERS = {"duban.cli.demo"}

@@ -1,0 +1,69 @@
+"""Receipts: minutes after a unit uploads, it is told what arrived, what each file counted
+for or why not, and what is still open — once per set of files (``notifications/receipt.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from duban.check import evaluate, gather
+from duban.home import Home
+from duban.notifications.receipt import send_receipt
+from duban.testing import samples
+from duban.timeutil import TZ
+
+GX = "区工信局"
+
+
+def T(day: int, hour: int = 10) -> dt.datetime:
+    return dt.datetime(2021, 6, day, hour, tzinfo=TZ)
+
+
+def check_unit(catalog, root, home, as_of):
+    gathered = gather(catalog, root, home)
+    result = evaluate(catalog, gathered, as_of, home, units=[GX])
+    files = {rel: sha for rel, unit, _t, _r, _w, _f, sha in gathered.files if unit == GX}
+    files.update({rel: "" for rel, _why in gathered.unrecognized if rel.startswith(GX + "/")})
+    return result, files
+
+
+def test_a_unit_gets_one_receipt_per_set_of_files(tmp_path, catalog, smtp_server):
+    home = Home.resolve(tmp_path / "home")
+    home.settings_file.write_text(
+        f"smtp:\n  host: 127.0.0.1\n  port: {smtp_server.port}\n  security: plain\n", encoding="utf-8"
+    )
+    root = tmp_path / "share"
+    gx = root / GX
+    t7 = catalog.templates["附件7"]
+    samples.make_ledger_xlsx(gx / "20" / "第二轮" / "仓储物流台账.xlsx", t7, 210, mtime=T(11))
+    samples.make_corrupt(gx / "20" / "第二轮" / "扫描件.xlsx", mtime=T(11))
+    samples.make_ledger_xlsx(gx / "20" / "第三轮" / "仓储物流台账.xlsx", t7, 120, mtime=T(11))
+
+    result, files = check_unit(catalog, root, home, T(11, 12))
+    rec = send_receipt(catalog, result, home, GX, files=files, today=dt.date(2021, 6, 11))
+    assert rec.status == "sent", rec.error
+    (mail,) = smtp_server.messages
+    assert mail.kind == "receipt" and mail.to == list(catalog.unit(GX).emails)
+    assert mail.subject.startswith(f"【收件回执】{GX}：已收到 3 个文件，1 项已完成，还有 ")
+    text = mail.text.replace("\r\n", "\n")
+    assert "20/第二轮/仓储物流台账.xlsx\n   计入 D20 仓储物流数据归集（第二轮，6月12日前）（按时完成）" in text
+    assert "20/第二轮/扫描件.xlsx\n   无法使用：文件损坏" in text
+    assert "20/第三轮/仓储物流台账.xlsx\n   计入 D20 仓储物流数据归集（第三轮，6月20日前）（未到期）" in text
+    assert "以下事项已报齐：\n- 【D20】仓储物流数据归集（第二轮，6月12日前）：按时完成" in text
+    assert "仍需报送" in text and "台账有效数据 120 条，要求不少于 200 条" in text
+    assert "上传到：区工信局/20-仓储物流数据归集/第三轮" in text
+
+    # the trigger fires again for the same files: no second receipt, whatever the day
+    again = send_receipt(catalog, result, home, GX, files=files, today=dt.date(2021, 6, 14))
+    assert again.status == "duplicate" and len(smtp_server.messages) == 1
+
+    # one more file: the next receipt lists only what is new
+    samples.make_ledger_xlsx(gx / "20" / "第三轮" / "仓储物流台账-补充.xlsx", t7, 90, mtime=T(15))
+    result, files = check_unit(catalog, root, home, T(15, 12))
+    assert send_receipt(catalog, result, home, GX, files=files, today=dt.date(2021, 6, 15)).status == "sent"
+    second = smtp_server.messages[1]
+    assert second.subject.startswith(f"【收件回执】{GX}：已收到 1 个文件，1 项已完成")
+    assert (
+        "仓储物流台账-补充.xlsx" in second.text
+        and "扫描件.xlsx" not in second.text
+        and "1. 20/第三轮/仓储物流台账-补充.xlsx" in second.text.replace("\r\n", "\n")
+    )
