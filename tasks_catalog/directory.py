@@ -14,7 +14,6 @@ a unit silently leaves it out of every "all departments" task. So:
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +73,19 @@ def stray_unit_folders(catalog: Catalog, evidence_root: Path | str) -> list[tupl
     return out
 
 
+def _arg(text: str) -> str:
+    """A shell word, quoted only when it has to be (Chinese names stay readable)."""
+    return f"'{text}'" if re.search(r"[\s'\"$`\\!*?&;|<>(){}\[\]#~]", text) else text
+
+
 def add_unit_commands(folders: list[tuple[str, str]], campaign_dir: Path | None) -> list[str]:
     """The commands that add these folders' units, one per group."""
-    where = f" --campaign {shlex.quote(str(campaign_dir))}" if campaign_dir else ""
+    where = f" --campaign {_arg(str(campaign_dir))}" if campaign_dir else ""
     out = []
     for group in ("departments", "streets"):
         names = [n for n, g in folders if g == group]
         if names:
-            out.append(f"duban campaign add-unit {' '.join(shlex.quote(n) for n in names)} --group {group}{where}")
+            out.append(f"duban campaign add-unit {' '.join(_arg(n) for n in names)} --group {group}{where}")
     return out
 
 

@@ -99,6 +99,10 @@ def forget(years: list[int] | None = None) -> None:
     """Drop registered calendars (tests; a campaign switched in a long-lived process)."""
     for year in list(_REGISTRY) if years is None else years:
         _REGISTRY.pop(year, None)
+    if years is None:
+        _WARNED.clear()
+    else:
+        _WARNED.difference_update(years)
     _CACHE.clear()
 
 

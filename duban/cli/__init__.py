@@ -25,6 +25,7 @@ COMMANDS = {
     "serve": "serve",
     "schedule": "schedule",
     "demo": "demo",
+    "campaign": "campaign",
 }
 
 
