@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from duban.tasks_catalog import load_catalog
 from duban.tasks_catalog.importer import ImportFailed, import_list
 from duban.tasks_catalog.review import read_review
 from duban.tasks_catalog.seed import SEED_PATH, parse_seed
