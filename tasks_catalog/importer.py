@@ -447,7 +447,7 @@ def build(sl: SourceList, *, year: int | None, base: Catalog, campaign_id: str |
     tasks: dict[str, tuple[str, dict[str, Any]]] = {}
     review: list[ReviewEntry] = []
     warnings: list[str] = []
-    by_id = {}
+    by_id: dict[str, SourceRow] = {}
     for row in sl.rows:
         moved = None
         hint = None if row.section_stated else section_hint(row, directory)

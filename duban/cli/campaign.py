@@ -22,6 +22,12 @@ def command() -> None:
     """督办活动（一份任务清单）：从清单新建、核对推定、顺延到新的一年、工作日历、补充单位。"""
 
 
+def campaign_option(help: str):
+    return click.option(
+        "--campaign", "folder", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None, help=help
+    )
+
+
 def _active(ctx: click.Context, folder: Path | None, *, editable: bool = False):
     """The campaign named on the command line, else the one in use (settings ``campaign:``)."""
     from duban.tasks_catalog.campaigns import is_example
@@ -186,13 +192,7 @@ def roll(
 # ---------------------------------------------------------------- calendar
 @command.command("calendar")
 @click.argument("year", type=click.IntRange(2000, 2100))
-@click.option(
-    "--campaign",
-    "folder",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="写到哪个活动文件夹（默认：当前活动）",
-)
+@campaign_option("写到哪个活动文件夹（默认：当前活动）")
 @click.pass_context
 def calendar(ctx: click.Context, year: int, folder: Path | None) -> None:
     """为 chinesecalendar 还不认识的年份写 calendar.yaml 模板（法定节日已按公历、农历推算，待按放假通知核对）。"""
@@ -221,13 +221,7 @@ def calendar(ctx: click.Context, year: int, folder: Path | None) -> None:
 @click.option(
     "--group", type=click.Choice(["departments", "streets"]), required=True, help="departments 区直部门；streets 街道"
 )
-@click.option(
-    "--campaign",
-    "folder",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="加到哪个活动的单位名录（默认：当前活动）",
-)
+@campaign_option("加到哪个活动的单位名录（默认：当前活动）")
 @click.pass_context
 def add_unit(ctx: click.Context, names: tuple[str, ...], group: str, folder: Path | None) -> None:
     """把单位加入活动的单位名录（units.yaml）；已有的名称（或简称）跳过。"""

@@ -38,19 +38,25 @@ def _set_text(cell, text: str) -> None:
         cell.add_paragraph(line)
 
 
-def _merge_same_units(table, first_row: int, rows: Sequence[SourceRow]) -> None:
-    """Merge the units cell down over consecutive rows that share it (the way a list writes
-    one department once for several tasks)."""
-    i = 0
+def _same_units_runs(rows: Sequence[SourceRow]) -> list[tuple[int, int]]:
+    """(first, last) indexes of consecutive rows that share a units cell (two or more)."""
+    runs, i = [], 0
     while i < len(rows):
         j = i
         while j + 1 < len(rows) and rows[j + 1].units and rows[j + 1].units == rows[i].units:
             j += 1
         if j > i:
-            top, bottom = table.cell(first_row + i, 2), table.cell(first_row + j, 2)
-            merged = top.merge(bottom)
-            _set_text(merged, rows[i].units)
+            runs.append((i, j))
         i = j + 1
+    return runs
+
+
+def _merge_same_units(table, first_row: int, rows: Sequence[SourceRow]) -> None:
+    """Merge the units cell down over consecutive rows that share it (the way a list writes
+    one department once for several tasks)."""
+    for i, j in _same_units_runs(rows):
+        merged = table.cell(first_row + i, 2).merge(table.cell(first_row + j, 2))
+        _set_text(merged, rows[i].units)
 
 
 def write_docx(
@@ -121,17 +127,10 @@ def write_xlsx(rows: Sequence[SourceRow], path: Path | str, *, title: str = "", 
             for c, text in enumerate(_cells(row), 1):
                 ws.cell(r, c, int(text) if c == 1 else text)
             r += 1
-        if merge_units:
-            i = 0
-            while i < len(rs):
-                j = i
-                while j + 1 < len(rs) and rs[j + 1].units and rs[j + 1].units == rs[i].units:
-                    j += 1
-                if j > i:
-                    for k in range(i + 1, j + 1):
-                        ws.cell(first + k, 3).value = None
-                    ws.merge_cells(start_row=first + i, start_column=3, end_row=first + j, end_column=3)
-                i = j + 1
+        for i, j in _same_units_runs(rs) if merge_units else []:
+            for k in range(i + 1, j + 1):
+                ws.cell(first + k, 3).value = None
+            ws.merge_cells(start_row=first + i, start_column=3, end_row=first + j, end_column=3)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(str(path))
     return path
