@@ -11,7 +11,6 @@ result) are passed ``quote``-d so Prefect does not walk them looking for futures
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,11 @@ from prefect.utilities.annotations import quote
 from duban.home import Home
 from duban.results import CheckResult
 from duban.statuses import STATUS_LABELS, STATUSES
-from duban.tasks_catalog import Catalog, load_catalog
+from duban.tasks_catalog import Catalog
+from duban.tasks_catalog.campaigns import load_campaign
 from duban.timeutil import TZ, parse_as_of
 
-CATALOG_ENV = "DUBAN_CATALOG"
+CATALOG_ENV = "DUBAN_CATALOG"  # tasks_catalog.campaigns reads it
 SUMMARY_COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "resolve_home",
     "resolve_evidence",
     "resolve_catalog",
+    "calendar_warnings",
     "scheduled_now",
     "quote",
     "gather_task",
@@ -53,9 +54,20 @@ def resolve_home(home: str | None) -> Home:
     return Home.resolve(home)
 
 
-def resolve_catalog() -> Catalog:
-    """The packaged catalog, or the folder named by ``DUBAN_CATALOG``."""
-    return load_catalog(os.environ.get(CATALOG_ENV) or None)
+def resolve_catalog(home: Home | None = None) -> Catalog:
+    """``DUBAN_CATALOG``, else ``campaign:`` in the home's settings.yaml, else the shipped example."""
+    return load_campaign(None, home)
+
+
+def calendar_warnings(catalog: Catalog, day: dt.date) -> list[str]:
+    """The loud warning every run carries while a year it touches has no known holiday
+    arrangement (weekends only meanwhile); [] when all is known."""
+    from duban.notifications.workdays import calendar_warning
+
+    warning = calendar_warning(catalog, day)
+    if warning:
+        get_run_logger().warning("%s", warning)
+    return [warning] if warning else []
 
 
 def resolve_evidence(evidence_root: str | None, home: Home) -> str:

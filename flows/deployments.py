@@ -7,8 +7,10 @@
 - ``recheck``: no schedule; run on demand (Run in the UI, ``duban recheck``), its
   parameters shown with their descriptions in the UI's form.
 
-``duban schedule`` writes these into ``prefect.yaml`` in the current folder (the scale-out
-path: ``prefect deploy --all`` + ``prefect worker start --pool duban``), and
+``duban schedule`` writes these into ``prefect.yaml`` next to the campaign (the campaign
+folder; the current folder for the shipped example; never inside the installed package —
+:func:`default_path`, :func:`refuse_inside_package`) for the scale-out path
+(``prefect deploy --all`` + ``prefect worker start --pool duban``), and
 ``duban schedule --check`` fails when that file and the catalog disagree. ``duban serve``
 builds the same deployments in process (:func:`runner_deployments`).
 
@@ -23,13 +25,18 @@ from typing import Any
 
 import yaml
 
-from duban.tasks_catalog import Catalog
+from duban.tasks_catalog import CATALOG_DIR, Catalog
+from duban.tasks_catalog.campaigns import is_example
+from duban.tasks_catalog.health import schedule_warnings
+from duban.tasks_catalog.yamlio import dump
+
+__all__ = ["default_path", "refuse_inside_package", "schedule_warnings", "write", "differences", "runner_deployments"]
 
 TIMEZONE = "Asia/Shanghai"
 ROUND_TIME = dt.time(23, 58)  # the flow waits for the close (24:00) and judges then
 SWEEP_TIME = dt.time(9, 0)
 WORK_POOL = "duban"
-PREFECT_YAML = Path("prefect.yaml")  # in the current folder unless told (never inside the installed package)
+PREFECT_YAML = Path("prefect.yaml")  # the shipped example's: in the current folder unless told
 
 # name -> (module, flow function). Entrypoints are module paths (duban.flows.round.round_flow):
 # a worker with duban installed runs them from any folder, no checkout at a fixed path needed.
@@ -105,24 +112,35 @@ def project(catalog: Catalog) -> dict[str, Any]:
     return {"name": "duban", "build": None, "push": None, "deployments": deployments}
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _str(dumper: yaml.SafeDumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
 def render(catalog: Catalog) -> str:
-    body = yaml.dump(project(catalog), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096)
-    return HEADER + "\n" + body
+    return HEADER + "\n" + dump(project(catalog))
+
+
+def default_path(catalog: Catalog) -> Path:
+    """Where ``duban schedule`` writes: next to the campaign (``<campaign>/prefect.yaml``);
+    for the example shipped inside the package, the current folder."""
+    return PREFECT_YAML if is_example(catalog) else catalog.root / "prefect.yaml"
+
+
+def _package_dirs() -> list[Path]:
+    import duban
+
+    return [Path(duban.__file__).resolve().parent, CATALOG_DIR.resolve(), Path(__file__).resolve().parent]
+
+
+def refuse_inside_package(path: Path) -> str | None:
+    """Why ``path`` must not be written (it lies inside the installed duban), else None."""
+    where = Path(path).absolute().resolve()
+    for pkg in _package_dirs():
+        if where == pkg or pkg in where.parents:
+            return f"{where} 在 duban 程序的安装目录（{pkg}）里：升级或重装会丢失它。换个位置（--path），或在活动文件夹中运行"
+    return None
 
 
 def write(catalog: Catalog, path: Path = PREFECT_YAML) -> Path:
+    why = refuse_inside_package(path)
+    if why:
+        raise ValueError(why)
     path.write_text(render(catalog), encoding="utf-8")
     return path
 

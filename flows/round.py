@@ -17,6 +17,12 @@ and ends in a completed state named ``Held``; when the root holds far fewer file
 time, the check and the report still run but no unit is reminded (``Held`` again).
 ``force=True`` sends anyway after a human look.
 
+A run whose reminder day lies outside the campaign — before the first round, or after the
+last round's close plus the policy's ``overdue_window`` (working days) — checks and stores
+the report but mails nobody unless ``force`` is set, and says so in its state message: a
+"Quick run" in the UI long after the campaign judges "as of now" and would otherwise tell
+every unit that it is late.
+
 Run it from the command line with ``duban run-round 2021-06-20`` (``--dry-run`` to see the
 emails without sending), or press Run on the ``round`` deployment in the Prefect UI.
 """
@@ -30,6 +36,7 @@ from prefect import flow
 
 from duban.flows.common import (
     RunSummary,
+    calendar_warnings,
     resolve_catalog,
     resolve_evidence,
     resolve_home,
@@ -37,6 +44,7 @@ from duban.flows.common import (
     scheduled_now,
 )
 from duban.tasks_catalog import Catalog
+from duban.tasks_catalog.window import outside_window
 from duban.timeutil import parse_as_of
 
 
@@ -119,11 +127,11 @@ def round_flow(
         evidence_root: 共享文件夹（佐证材料根目录）。不填：环境变量 DUBAN_EVIDENCE 或 settings.yaml 的 evidence_root。
         notify: 是否发送提醒邮件（各单位提醒、协调单位日报和告警）。
         dry_run: 演练：生成提醒但不发送、不记入发送记录。
-        force: 证据目录文件数骤减时仍然发送提醒（人工核实后使用）。
+        force: 人工核实后仍然发送提醒：证据目录文件数骤减时，或运行日期不在督办期内时。
         home: 数据目录（库、发件箱、报告）。不填：环境变量 DUBAN_HOME 或 ./var。
     """
     home_ = resolve_home(home)
-    catalog = resolve_catalog()
+    catalog = resolve_catalog(home_)
     rnd, when, day = resolve_round(catalog, round_date, as_of)
     if as_of is None:
         when = wait_for_close(when)
@@ -133,7 +141,32 @@ def round_flow(
     summary = RunSummary(
         "round", "completed", "", day=day, round_date=rnd, as_of=when, evidence_root=root, outbox=str(home_.outbox)
     )
+    summary.warnings += calendar_warnings(catalog, day)
+    outside = window_guard(catalog, home_, day) if notify and not force else None
+    if outside:
+        summary.warnings.append(outside)
 
-    return run_phases(
-        summary, catalog, home_, title=title, key=key, notify=notify, report=True, dry_run=dry_run, force=force
+    state = run_phases(
+        summary,
+        catalog,
+        home_,
+        title=title,
+        key=key,
+        notify=notify and not outside,
+        report=True,
+        dry_run=dry_run,
+        force=force,
     )
+    if outside and summary.state == "completed":
+        summary.state = "held"
+        summary.message = f"{outside}。{summary.message}"
+        return summary.state_object()
+    return state
+
+
+def window_guard(catalog: Catalog, home, day: dt.date) -> str | None:
+    """Why this run must not remind anyone (its day is outside the campaign), else None."""
+    from duban.notifications.policy import load_policy
+
+    why = outside_window(catalog, day, load_policy(home).overdue_window)
+    return f"{why}：未向任何单位发送提醒（核实后确需发送，用 force=True 重新运行）" if why else None

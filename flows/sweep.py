@@ -26,6 +26,7 @@ from prefect import flow
 
 from duban.flows.common import (
     RunSummary,
+    calendar_warnings,
     publish,
     resolve_catalog,
     resolve_evidence,
@@ -35,6 +36,7 @@ from duban.flows.common import (
 )
 from duban.notifications.workdays import holiday_name, is_workday
 from duban.tasks_catalog import Catalog
+from duban.tasks_catalog.window import campaign_window
 from duban.timeutil import TZ, parse_as_of
 
 SWEEP_TIME = dt.time(9, 0)
@@ -43,12 +45,6 @@ SWEEP_TIME = dt.time(9, 0)
 def rest_reason(day: dt.date) -> str:
     name = holiday_name(day)
     return f"法定节假日（{name}）" if name else ("周末" if day.weekday() >= 5 else "休息日")
-
-
-def campaign_window(catalog: Catalog) -> tuple[dt.date, dt.date]:
-    camp = catalog.campaign
-    rounds = catalog.round_dates()
-    return min([camp.start, *rounds[:1]]), max([camp.end, *rounds[-1:]])
 
 
 def skip_reason(catalog: Catalog, day: dt.date) -> str | None:
@@ -80,7 +76,7 @@ def sweep_flow(
         home: 数据目录（库、发件箱、报告）。不填：环境变量 DUBAN_HOME 或 ./var。
     """
     home_ = resolve_home(home)
-    catalog = resolve_catalog()
+    catalog = resolve_catalog(home_)
     now = scheduled_now()
     if day is None:
         day = parse_as_of(as_of).date() if as_of is not None else now.date()
@@ -92,6 +88,7 @@ def sweep_flow(
         when = dt.datetime.combine(day, SWEEP_TIME, tzinfo=TZ)
     title = f"每日提醒（{day.month}月{day.day}日）"
     summary = RunSummary("sweep", "completed", "", day=day, as_of=when)
+    summary.warnings += calendar_warnings(catalog, day)
 
     why = skip_reason(catalog, day)
     if why:

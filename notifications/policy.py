@@ -27,6 +27,7 @@ class Policy(BaseModel):
     before_due: tuple[int, ...] = (3, 1)  # working days before a due date
     overdue_every: int = Field(1, ge=1)  # an overdue reminder every N working days
     escalate_after: int = Field(2, ge=0)  # Cc the coordinator once overdue by more than M working days
+    overdue_window: int = Field(10, ge=0)  # working days after the last round a round run may still remind
     send_digest: bool = True
     digest_on_rest_days: bool = False
     guard_min_fraction: float = Field(0.5, ge=0, le=1)

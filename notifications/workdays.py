@@ -1,51 +1,38 @@
 """Working days of the Chinese calendar: weekends, public holidays and make-up working days.
 
-Every answer comes from the ``chinesecalendar`` package (``chinese_calendar``), which
-follows the State Council's yearly holiday notice — no hand-made list here. For a year the
-installed package does not cover yet, the weekend rule stands in and a warning names the
-fix (``pip install -U chinesecalendar``).
+The answers come from ``duban.tasks_catalog.workcalendar``: the ``chinesecalendar`` package
+(which follows the State Council's yearly holiday notice) for the years it knows, the
+coordinator's ``calendar.yaml`` in the campaign folder for a year it does not know yet, and
+weekends only — with a loud warning (:func:`calendar_warning`) — when neither has the year.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from functools import lru_cache
+from typing import Any
 
-import chinese_calendar
+from duban.tasks_catalog import workcalendar
+from duban.tasks_catalog.workcalendar import holiday_name, is_workday
 
-log = logging.getLogger(__name__)
-_WARNED: set[int] = set()
-
-
-@lru_cache(maxsize=4096)
-def is_workday(day: dt.date) -> bool:
-    """True on a working day (make-up Saturdays and Sundays included)."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        if day.year not in _WARNED:
-            _WARNED.add(day.year)
-            log.warning(
-                "chinesecalendar 没有 %s 年的节假日数据，暂按周一至周五计算工作日；"
-                "请升级：pip install -U chinesecalendar",
-                day.year,
-            )
-        return day.weekday() < 5
+__all__ = [
+    "calendar_warning",
+    "cn_date",
+    "holiday_name",
+    "is_makeup_workday",
+    "is_workday",
+    "next_workday",
+    "workday_before",
+    "workdays_between",
+]
 
 
-def holiday_name(day: dt.date) -> str | None:
-    """'端午' etc. for a public holiday (the calendar's Chinese name), None otherwise."""
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return None
-    if not (on_holiday and name):
-        return None
-    for holiday in chinese_calendar.Holiday:
-        if holiday.value == name:
-            return getattr(holiday, "chinese", None) or name
-    return name
+def calendar_warning(catalog: Any, today: dt.date | None = None) -> str | None:
+    """The warning every run and the coordinator's digest show while a year of the campaign
+    (or ``today``'s) has no known holiday arrangement; None when all is known."""
+    years = {catalog.campaign.start.year, catalog.campaign.end.year, *(d.year for d in catalog.round_dates())}
+    if today is not None:
+        years.add(today.year)
+    return workcalendar.warning_for_years(years)
 
 
 def is_makeup_workday(day: dt.date) -> bool:

@@ -26,6 +26,8 @@ from .models import (
     Unit,
     UnitDirectory,
 )
+from .workcalendar import CALENDAR_FILE, CalendarFileError, read_calendar_file, register
+from .yamlio import load as load_yaml
 
 CATALOG_DIR = Path(__file__).parent
 
@@ -50,7 +52,7 @@ def _loc(loc: Iterable[Any]) -> str:
     return out
 
 
-def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str]:
+def _explain(err: Any, model: type[BaseModel]) -> tuple[str, str]:
     kind, loc = err["type"], _loc(err["loc"])
     got = err.get("input")
     if kind == "extra_forbidden":
@@ -116,7 +118,7 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise CatalogError(path, None, "不是 UTF-8 编码", "用记事本“另存为”UTF-8 编码") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
+        return load_yaml(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f"第 {mark.line + 1} 行" if mark else ""
@@ -126,17 +128,6 @@ def _read_yaml(path: Path) -> Any:
             f"YAML 格式错误 {line}：{getattr(e, 'problem', e)}",
             "检查缩进（用空格，不要用 Tab）、冒号后的空格和引号是否成对",
         ) from None
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: pydantic then parses them and a bad date
-    (2021-06-31) becomes a message naming the field, not a traceback from YAML."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 # ---------------------------------------------------------------- the catalog
@@ -213,6 +204,7 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
     # campaign
     cpath = root / "campaign.yaml"
     campaign = _validate(Campaign, _read_yaml(cpath) or {}, cpath, None)
+    _register_calendar(root / CALENDAR_FILE)
 
     # units
     upath = root / "units.yaml"
@@ -287,6 +279,17 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
         raise CatalogError(root / "tasks", None, "没有任何任务文件", "每个任务一个 YAML 文件，如 tasks/D01.yaml")
 
     return Catalog(root, campaign, units, group_words, templates, dict(sorted(tasks.items())), names)
+
+
+def _register_calendar(path: Path) -> None:
+    """The campaign's own working-day calendar (calendar.yaml), for the years the installed
+    chinesecalendar does not know yet."""
+    try:
+        register(read_calendar_file(path))
+    except CalendarFileError as e:
+        raise CatalogError(
+            path, None, str(e).removeprefix(f"{path}："), "按 duban campaign calendar 生成的模板格式修改"
+        ) from None
 
 
 def _resolve(

@@ -41,6 +41,9 @@ class Campaign(Strict):
     timezone: str = "Asia/Shanghai"
     coordinator: str  # the lead office's unit name
     coordinator_emails: list[str] = Field(default_factory=list)
+    # how many units each group really has in the district (区直部门 21 个): a directory that
+    # holds fewer is warned about by `duban catalog --check` (a group word would miss units)
+    groups: dict[Group, int] = Field(default_factory=dict)
 
     @field_validator("coordinator_emails")
     @classmethod
@@ -68,6 +71,7 @@ class Unit(Strict):
     aliases: list[str] = Field(default_factory=list)
     group: Group
     emails: list[str] = Field(default_factory=list)
+    proposed: bool = False  # added by the importer (a name the directory lacked): to confirm
 
     @field_validator("emails")
     @classmethod
@@ -113,6 +117,7 @@ class Template(Strict):
     columns: list[Column] = Field(default_factory=list)
     fields: list[Field_] = Field(default_factory=list)
     note: str | None = None
+    placeholder: bool = False  # named by the list, its content not known yet (the importer's stand-in)
 
     @model_validator(mode="after")
     def _shape(self) -> Template:

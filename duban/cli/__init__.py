@@ -28,6 +28,7 @@ COMMANDS = {
     "watch": "watch",
     "schedule": "schedule",
     "demo": "demo",
+    "campaign": "campaign",
 }
 
 

@@ -3,32 +3,41 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from .common import UserError, catalog_option, load_catalog_or_fail
+from .common import UserError, catalog_option, home_of, load_catalog_or_fail
 
 
 @click.command("catalog")
 @click.option("--unit", "unit_name", default=None, help="只看一个单位的任务，如 --unit 区工信局")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（给程序用）")
 @click.option("--check", "check_only", is_flag=True, help="只校验目录文件，不输出表格")
+@click.option(
+    "--evidence",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="校验时也查看共享文件夹中不在单位名录里的单位文件夹（默认：settings.yaml 的 evidence_root）",
+)
 @catalog_option
-def command(unit_name: str | None, as_json: bool, check_only: bool, catalog_dir: str | None) -> None:
+@click.pass_context
+def command(
+    ctx: click.Context,
+    unit_name: str | None,
+    as_json: bool,
+    check_only: bool,
+    evidence: Path | None,
+    catalog_dir: str | None,
+) -> None:
     """任务清单：每项任务的责任单位、截止轮次和佐证要求。"""
     from duban.tasks_catalog.views import deadline_text, evidence_text, task_row, units_text
 
     catalog = load_catalog_or_fail(catalog_dir)
     if check_only:
-        n_units = len(catalog.units)
-        n_d = sum(1 for t in catalog.tasks if t.startswith("D"))
-        click.echo(
-            f"目录校验通过：{len(catalog.tasks)} 项任务（区直部门 {n_d} 项，街道 {len(catalog.tasks) - n_d} 项），"
-            f"{n_units} 个单位，{len(catalog.templates)} 个模板，"
-            f"截止日期 {'、'.join(d.strftime('%m-%d') for d in catalog.round_dates())}。"
-        )
+        _check(ctx, catalog, evidence)
         return
 
     pairs = [(rt, "lead") for rt in catalog.tasks.values()]
@@ -73,3 +82,27 @@ def command(unit_name: str | None, as_json: bool, check_only: bool, catalog_dir:
     if not unit:
         dates = "、".join(d.strftime("%m-%d") for d in catalog.round_dates())
         console.print(f"截止日期：{dates}。看一个单位：duban catalog --unit 区工信局")
+
+
+def _check(ctx: click.Context, catalog, evidence: Path | None) -> None:
+    """Validated (the load did that); then what would make the campaign run wrong, loudly."""
+    from duban.settings import SettingsError
+    from duban.tasks_catalog.campaigns import is_example
+    from duban.tasks_catalog.health import catalog_warnings
+
+    n_d = sum(1 for t in catalog.tasks if t.startswith("D"))
+    where = "随程序附带的示例" if is_example(catalog) else str(catalog.root)
+    click.echo(f"活动：{catalog.campaign.name}（{catalog.campaign.year} 年，{where}）")
+    click.echo(
+        f"目录校验通过：{len(catalog.tasks)} 项任务（区直部门 {n_d} 项，街道 {len(catalog.tasks) - n_d} 项），"
+        f"{len(catalog.units)} 个单位，{len(catalog.templates)} 个模板，"
+        f"截止日期 {'、'.join(d.strftime('%m-%d') for d in catalog.round_dates())}。"
+    )
+    root = evidence
+    if root is None:
+        try:
+            root = Path(home_of(ctx).evidence_root())
+        except SettingsError:
+            root = None
+    for warning in catalog_warnings(catalog, root):
+        click.secho(f"注意：{warning}", fg="red", bold=True, err=True)

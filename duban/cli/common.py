@@ -23,11 +23,17 @@ def home_of(ctx: click.Context) -> Home:
 
 
 def load_catalog_or_fail(path: str | None = None):
-    from duban.tasks_catalog import CatalogError, load_catalog
+    """The catalog in use: ``path`` (--catalog) or DUBAN_CATALOG, else settings ``campaign:``,
+    else the shipped 2021 example (``tasks_catalog.campaigns``)."""
+    from duban.settings import SettingsError
+    from duban.tasks_catalog import CatalogError
+    from duban.tasks_catalog.campaigns import load_campaign
 
+    ctx = click.get_current_context(silent=True)
+    home = (ctx.find_root().obj or {}).get("home") if ctx else None
     try:
-        return load_catalog(path)
-    except CatalogError as e:
+        return load_campaign(path, home)
+    except (CatalogError, SettingsError) as e:
         raise UserError(str(e)) from None
 
 
@@ -68,7 +74,7 @@ def catalog_option(f):
         "catalog_dir",
         type=click.Path(file_okay=False, exists=True),
         default=None,
-        help="任务目录所在文件夹（默认使用随程序安装的 tasks_catalog）",
+        help="活动（任务清单）文件夹（默认：环境变量 DUBAN_CATALOG，settings.yaml 的 campaign:，否则为随程序附带的 2021 年示例）",
     )(f)
 
 

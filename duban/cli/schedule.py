@@ -16,7 +16,7 @@ from .common import UserError, catalog_option, load_catalog_or_fail
     "path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="prefect.yaml 的位置（默认：当前文件夹）",
+    help="prefect.yaml 的位置（默认：活动文件夹中；用随程序附带的示例时为当前文件夹）",
 )
 @catalog_option
 def command(check_only: bool, path: Path | None, catalog_dir: str | None) -> None:
@@ -24,8 +24,10 @@ def command(check_only: bool, path: Path | None, catalog_dir: str | None) -> Non
     from duban.flows import deployments
 
     catalog = load_catalog_or_fail(catalog_dir)
-    target = path or deployments.PREFECT_YAML
+    target = path or deployments.default_path(catalog)
     dates = "、".join(d.isoformat() for d in catalog.round_dates())
+    for warning in deployments.schedule_warnings(catalog):
+        click.secho(f"注意：{warning}", fg="red", bold=True, err=True)
     if check_only:
         diffs = deployments.differences(catalog, target)
         if diffs:
@@ -36,6 +38,9 @@ def command(check_only: bool, path: Path | None, catalog_dir: str | None) -> Non
             f"{target} 与任务清单一致（round：{dates} 23:58 北京时间（到 24 时检查）；sweep：督办期内每天 09:00；recheck：按需）"
         )
         return
+    why = deployments.refuse_inside_package(target)
+    if why:
+        raise UserError(why)
     deployments.write(catalog, target)
     click.echo(
         f"已写入 {target}：round 在 {dates} 23:58（北京时间，到 24 时检查），sweep 督办期内每天 09:00，recheck 按需"
