@@ -45,7 +45,19 @@ def decide(browser, task: str, rnd: str, kind: str, note: str, *, until: str | N
     if until:  # a date input's typed format follows the browser's locale: set the ISO value
         browser.execute_script("arguments[0].value = arguments[1]", c.find_element(By.NAME, "until"), until)
     c.find_element(By.NAME, "note").send_keys(note)
-    c.find_element(By.CSS_SELECTOR, "details.decide button[type=submit]").click()
+    submit(browser, c.find_element(By.CSS_SELECTOR, "details.decide button[type=submit]"))
+
+
+def submit(browser, button) -> None:
+    """Click a form's submit button and wait until the answer page has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, 60).until(ec.staleness_of(page))
+    WebDriverWait(browser, 60).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def flashes(browser) -> str:
@@ -87,7 +99,7 @@ def test_the_coordinator_decides_on_the_desk_and_the_unit_sees_its_own_page(cata
         assert "免报" in card(browser, "D11", "2021-06-04").text
         withdraw = card(browser, "D11", "2021-06-04").find_element(By.CSS_SELECTOR, "form.withdraw")
         withdraw.find_element(By.NAME, "note").send_keys("误操作")
-        withdraw.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(browser, withdraw.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert "已撤销决定 #3" in flashes(browser)
         assert "未报送" in card(browser, "D11", "2021-06-04").text
         table = browser.find_element(By.ID, "decisions").text

@@ -112,7 +112,12 @@ def login(browser: Any, url: str, name: str = COORDINATOR, password: str = PASSW
     browser.get(url + "/login")
     browser.find_element(By.NAME, "name").send_keys(name)
     browser.find_element(By.NAME, "password").send_keys(password)
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, 60).until(ec.staleness_of(page))  # the answer page replaced the login form
 
 
 def full_page_png(browser: Any, path: Path, width: int) -> Path:
