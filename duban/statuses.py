@@ -15,9 +15,24 @@ from __future__ import annotations
 from typing import Literal
 
 # ---------------------------------------------------------------- obligations
-Status = Literal["ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned"]
-STATUSES: tuple[str, ...] = ("ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned")
-# statuses that mean "the unit still owes something" (reminders go out for these)
+Status = Literal[
+    "ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned", "unreadable"
+]
+STATUSES: tuple[str, ...] = (
+    "ok",
+    "late",
+    "partial",
+    "missing",
+    "pending",
+    "done",
+    "ongoing",
+    "confirm",
+    "unassigned",
+    "unreadable",
+)
+# statuses that mean "the unit still owes something" (reminders go out for these). Not
+# ``unreadable``: duban could not read where the evidence may be, so it does not chase the
+# unit (and holds the unit's whole reminder, see notifications.remind) — it tells the coordinator.
 OPEN_STATUSES: tuple[str, ...] = ("partial", "missing", "pending")
 STATUS_LABELS: dict[str, str] = {
     "ok": "按时完成",
@@ -29,6 +44,7 @@ STATUS_LABELS: dict[str, str] = {
     "ongoing": "长期工作",
     "confirm": "待确认",
     "unassigned": "待分配",
+    "unreadable": "无法读取",
 }
 
 # ---------------------------------------------------------------- reminders
