@@ -240,6 +240,27 @@ def test_unreadable_folders_and_files_are_never_judged_missing(world, catalog):
     res, out = check_unprivileged(corpus, world / "home")
     expect_unreadable(res)
     assert "无法读取" in out
+    # and the reminder run holds those units back instead of telling them their files are missing
+    corpus.lock()
+    try:
+        remind = sc.unprivileged(
+            sc.duban_script(
+                world / "home",
+                ["remind", "--evidence", str(corpus.root), "--as-of", "2021-06-21T09:00", "--dry-run"],
+            )
+        )
+    finally:
+        corpus.unlock()
+    assert remind.returncode == 0, remind.stderr[-2000:]
+    lines = remind.stdout.splitlines()
+    held = [line for line in lines if line.startswith("[未发送]") and "无法读取" in line]
+    assert any(line.startswith("[未发送] 区工信局：") for line in held)  # its other open items wait too
+    assert any(line.startswith("[未发送] 区财政局：") for line in held)
+    assert (
+        "提示：3 个单位的文件夹或文件无法读取，今日未提醒、也未判为未报送：区财政局、区司法局、区工信局"
+        in remind.stdout
+    )
+    assert not [line for line in lines if line.startswith("[演练") and ("区司法局" in line or "区工信局" in line)]
     # the same tree read with permission: the files were there all along
     readable = check_in_process(corpus, Home.resolve(world / "home-root"), catalog)
     assert ob(readable, "D06", "区司法局")["status"] == ob(readable, "D26", "区工信局")["status"] == "ok"
