@@ -319,3 +319,12 @@ def test_duban_check_on_a_share_holding_every_situation_exits_0_and_reports_each
         expect(res)
     expect_nothing_vanishes(res, corpus)
     assert "无法读取" in out and "被拒绝的文件" in out
+
+
+def test_a_partial_recheck_lists_only_what_is_in_its_scope(world, catalog):
+    corpus = sc.build(world / "share", sc.supporting_unit, sc.distinct_rows)
+    home = Home.resolve(world / "home")
+    res = run_check(catalog, corpus.root, sc.AS_OF_DT, home, tasks=["D12"]).to_json()
+    expect_support(res)
+    assert {o["task"] for o in res["obligations"]} == {"D12"}
+    assert not [p for p in listed(res, "unrecognized") if "/20/" in p or "/23/" in p]  # other tasks: not "unused"

@@ -83,7 +83,11 @@ def _one_unit_per_content(catalog: Catalog, handed: list[Handed]) -> None:
 
 # ---------------------------------------------------------------- nothing vanishes
 def unaccounted(
-    handed: list[Handed], obligations: list[Obligation], listed: set[str], units: set[str] | None
+    handed: list[Handed],
+    obligations: list[Obligation],
+    listed: set[str],
+    units: set[str] | None = None,
+    tasks: set[str] | None = None,
 ) -> list[FileIssue]:
     """Files that no obligation lists and that were neither rejected nor listed otherwise,
     each with the reason it does not count (an extra copy, an empty table, not what the task asks)."""
@@ -94,8 +98,8 @@ def unaccounted(
         if h.rel in shown and h.sha:
             by_sha.setdefault((h.task, h.unit, h.sha), h.rel)
     for h in handed:
-        if h.rel in shown or (units and h.unit not in units):
-            continue
+        if h.rel in shown or (units and h.unit not in units) or (tasks and h.task not in tasks):
+            continue  # (outside a partial re-check's scope)
         same = by_sha.get((h.task, h.unit, h.sha)) if h.sha else None
         if same:
             reason = f"与“{same}”内容相同，只计一次"

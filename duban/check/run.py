@@ -27,7 +27,7 @@ from duban.evidence.inspect.common import too_big
 from duban.evidence.limits import Limits
 from duban.evidence.scanner import EvidenceRootError, Scan, ScannedFile, Unreadable, scan_tree
 from duban.evidence.share import Finding, Share, shown, stored
-from duban.evidence.skeleton import Placed, misplaced_reason, placed_templates, task_templates
+from duban.evidence.skeleton import Placed, misplaced_reason, placed_forms, task_templates
 from duban.evidence.spec import spec_for
 from duban.home import Home
 from duban.results import CheckResult, FileIssue
@@ -86,7 +86,7 @@ def gather(
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
     key = stored(str(root))
-    placed = _placed_templates(store, catalog)
+    placed = placed_forms(store, catalog)  # the blank forms init-folders places, by hash
     cache = evstore.cached_hashes(store, scope.district, key)
     rows, hashed = [], 0
     kept: list[tuple[ScannedFile, str]] = []
@@ -164,15 +164,6 @@ def gather(
     )
 
 
-def _placed_templates(store: Store, catalog: Catalog) -> dict[str, Placed]:
-    """The blank forms init-folders places, by hash (their fingerprints remembered in the store)."""
-    known = evstore.known_blank_forms(store)
-    before = set(known)
-    placed = placed_templates(catalog, known)
-    evstore.remember_blank_forms(store, {k: v for k, v in known.items() if k not in before})
-    return placed
-
-
 def _skeleton(catalog: Catalog, placed: dict[str, Placed], f: ScannedFile, sha: str) -> bool:
     """A blank form duban placed, where it placed it (a task that uses that template)."""
     return sha in placed and placed[sha].template in task_templates(catalog, f.task)
@@ -247,7 +238,7 @@ def evaluate(
     unreadable = [FileIssue(u.rel, u.reason) for u in gathered.unreadable]
     unrecognized = [FileIssue(r, why) for r, why in gathered.unrecognized]
     listed = {f.path for f in rejected + unrecognized + unreadable}
-    unrecognized += credit.unaccounted(handed, obligations, listed, unit_names)
+    unrecognized += credit.unaccounted(handed, obligations, listed, unit_names, task_ids)
     result = CheckResult(
         as_of=as_of,
         evidence_root=gathered.root,
