@@ -14,6 +14,7 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from duban.tasks_catalog import Catalog
 from duban.tasks_catalog.models import Template
@@ -43,6 +44,17 @@ def placed_templates(catalog: Catalog, known: dict[str, tuple[str, int]] | None 
                     known[key] = (sha, size)
             out[sha] = Placed(tpl.id, tpl.title, size)
     return out
+
+
+def placed_forms(store: Any, catalog: Catalog) -> dict[str, Placed]:
+    """:func:`placed_templates`, with the forms' hashes remembered in the store."""
+    from . import store as evstore
+
+    known = evstore.known_blank_forms(store)
+    before = set(known)
+    placed = placed_templates(catalog, known)
+    evstore.remember_blank_forms(store, {k: v for k, v in known.items() if k not in before})
+    return placed
 
 
 def fingerprint(tpl: Template) -> str:

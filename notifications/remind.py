@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from duban.evidence import store as evstore
-from duban.evidence.skeleton import Placed, placed_templates
+from duban.evidence.skeleton import placed_forms
 from duban.results import CheckResult
 from duban.statuses import KIND_LABELS, OPEN_STATUSES
 from duban.store import Store, scope_of
@@ -325,7 +325,7 @@ class Deliverer:
         self.new_failures.append(rec)
         log.error("提醒发送失败（%s，%s）：%s", rec.unit, rec.kind, error)
 
-    def flush(self, *, skip_families: set[str] = frozenset()) -> None:
+    def flush(self, *, skip_families: set[str] | frozenset[str] = frozenset()) -> None:
         for row in self.log.queued():
             if row["family"] not in skip_families and row["id"] not in self.handled:
                 self.send_row(row)
@@ -430,12 +430,6 @@ def _record_skip(outcome: RemindOutcome, plan: UnitPlan, day: dt.date, reason: s
 
 
 # ---------------------------------------------------------------- before anything goes out
-def _placed(store: Store, catalog) -> dict[str, Placed]:
-    """The blank forms duban put in the share (not evidence, for the guard's count)."""
-    known = evstore.known_blank_forms(store)
-    return placed_templates(catalog, known)
-
-
 def _earlier_sends(sentlog: SentLog, home) -> str | None:
     """Why sending now would repeat earlier reminders: the sent-log is empty (a new, emptied or
     replaced store) while this data directory's outbox or reports show reminders already sent."""
@@ -592,7 +586,7 @@ def send_reminders(
                 None,
                 sentlog.last_file_count(baseline),
                 min_fraction=policy.guard_min_fraction,
-                placed=_placed(sentlog.store, catalog),
+                placed=placed_forms(sentlog.store, catalog),  # duban's blank forms are not evidence
             )
         mapped = result.stats.get("mapped", result.stats.get("files"))
         if guard.ok and mapped == 0 and result.unrecognized:
@@ -649,7 +643,7 @@ def send_reminders(
 
         states: dict[str, str] = {}
         for p in plans:
-            if not p.sends:
+            if not p.sends or p.kind is None:
                 _record_skip(outcome, p, today, p.skip_reason or "")
                 continue
             rendered = renderer.render(p.kind, p.context)
