@@ -188,7 +188,9 @@ def record_run(
                 result=result_json,
             )
         )
-        return int(res.inserted_primary_key[0])
+        key = res.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
 
 def last_run(store: Store, scope: Scope, root: str, before_id: int | None = None) -> Any:

@@ -319,6 +319,7 @@ def _distinct_rows(found: list[tuple[Submitted, LedgerFacts]], item: EvidenceIte
 
 
 def _figures(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consumed: set[str]) -> Outcome:
+    assert item.template, "a figures item names its template (checked when the catalog loads)"
     tpl = catalog.templates[item.template]
     values: dict[str, float] = {}
     used: list[str] = []

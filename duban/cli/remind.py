@@ -122,6 +122,7 @@ def _remind(ctx, root, as_of, from_json, units, dry_run, force, flush, json_path
         except (ValueError, KeyError, json.JSONDecodeError) as e:
             raise UserError(f"{from_json} 不是有效的检查结果（duban check --json 的输出）：{e}") from None
     else:
+        assert root is not None and when is not None  # --evidence given: as-of defaults to now
         result, guard = _check(catalog, root, when, home, unit_names)
     today = local(when).date() if when is not None else None
     try:

@@ -236,7 +236,7 @@ def _text(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
     from .text import csv_rows, html_text, read_text, text_chars
 
     raw = read_text(path)
-    text, extra = raw, []
+    text, extra = raw, list[str]()
     if kind == "html":
         text, extra = html_text(raw)
     elif path.suffix.lower() == ".url":

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from duban.evidence.facts import LedgerFacts
 from duban.evidence.limits import Limits
@@ -57,7 +58,7 @@ def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
                     if meta is not None and meta.typ != pc.SheetTypeEnum.WorkSheet:
                         continue
                     sheet = wb.get_sheet_by_name(name)
-                    rows = sheet.to_python(skip_empty_area=False, nrows=limits.max_rows + HEADER_SCAN + 2)
+                    rows = cast(Rows, sheet.to_python(skip_empty_area=False, nrows=limits.max_rows + HEADER_SCAN + 2))
                     end = sheet.end[0] if sheet.end else -1
                     out.append((name, rows, end))
             finally:
@@ -166,8 +167,9 @@ class _Matcher:
         singles = [score(i, 1, self.match([[x] for x in r])) if any(r) else None for i, r in enumerate(norm)]
         best: _Header | None = None
         for i in range(min(HEADER_SCAN, len(norm))):
-            cands = [singles[i]] if singles[i] is not None else []
-            if i + 1 < len(norm) and singles[i] is not None and singles[i].total and any(norm[i + 1]):
+            single = singles[i]
+            cands = [single] if single is not None else []
+            if i + 1 < len(norm) and single is not None and single.total and any(norm[i + 1]):
                 top, bot = norm[i], norm[i + 1]
                 cells = []
                 for p in range(max(len(top), len(bot))):
@@ -176,7 +178,7 @@ class _Matcher:
                     cells.append([x for x in (b, a, a + b) if x])
                 joined = score(i, 2, self.match(cells))
                 # two header rows only when together they match more than either row alone
-                alone = max((s.required, s.total) for s in (singles[i], singles[i + 1]) if s is not None)
+                alone = max((s.required, s.total) for s in (single, singles[i + 1]) if s is not None)
                 if (joined.required, joined.total) > alone:
                     cands.append(joined)
             for h in cands:
@@ -210,7 +212,7 @@ def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_ro
     and the header repeated on a later page are skipped.
     """
     cap = start + limits.max_rows
-    out = []
+    out: list[tuple[int, list[object]]] = []
     heads = {p: norm_label(v) for p, v in enumerate(header) if isinstance(v, str) and norm_label(v)}
     for i in range(start, min(len(rows), cap)):
         row = rows[i]
@@ -400,10 +402,10 @@ def analyse_template(
     # date window
     w = ls.window
     if w is not None:
-        p = _column_pos(tpl, h, w.column)
-        if p is not None:
+        wp = _column_pos(tpl, h, w.column)
+        if wp is not None:
             for i, row in data:
-                v = row[p] if p < len(row) else None
+                v = row[wp] if wp < len(row) else None
                 if _blank(v):
                     continue
                 d = to_date(v)
@@ -421,10 +423,10 @@ def analyse_template(
     # yes/no ratio
     answers: dict[int, bool | None] = {}
     if ls.ratio_column:
-        p = _column_pos(tpl, h, ls.ratio_column)
-        if p is not None:
+        rp = _column_pos(tpl, h, ls.ratio_column)
+        if rp is not None:
             for i, row in data:
-                yn = yes_no(row[p] if p < len(row) else None)
+                yn = yes_no(row[rp] if rp < len(row) else None)
                 answers[i] = yn
                 if yn is not None:
                     lf.ratio_rows += 1
@@ -471,10 +473,10 @@ def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits) -> Ledger
         if i > limits.max_rows:
             break
     if header is None:
-        filled = [r for r in rows[: limits.max_rows] if any(not _blank(v) for v in r)]
-        if not filled:
+        lines = [r for r in rows[: limits.max_rows] if any(not _blank(v) for v in r)]
+        if not lines:
             return None
-        keys = [row_key("r", *(_cell_text(r, p) for p in range(len(r)))) for r in filled]
+        keys = [row_key("r", *(_cell_text(r, p) for p in range(len(r)))) for r in lines]
         return LedgerFacts(
             sheet=name, template=None, header_row=0, rows=len(keys), row_keys=keys, row_yes="-" * len(keys)
         )
@@ -498,7 +500,7 @@ def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits) -> Ledger
 def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limits: Limits) -> list[LedgerFacts]:
     out: list[LedgerFacts] = []
     tpl_specs = [ls for ls in spec.ledgers if ls.template is not None]
-    matchers = {id(ls): _Matcher(ls.template) for ls in tpl_specs}
+    matchers = {id(ls): _Matcher(ls.template) for ls in tpl_specs if ls.template is not None}
     # best header of every template on every sheet
     headers: dict[tuple[int, int], _Header] = {}
     for si, (_, rows, _) in enumerate(sheets):
@@ -525,7 +527,7 @@ def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limit
                 other is not ls
                 and (id(other), si) in headers
                 and matchers[id(other)].fraction(headers[(id(other), si)]) > mine
-                and other.template.id != ls.template.id
+                and getattr(other.template, "id", None) != ls.template.id
                 for other in tpl_specs
             ):
                 continue
