@@ -24,7 +24,7 @@ from pathlib import Path
 from duban.tasks_catalog import Catalog, ResolvedTask, Unit
 
 from .layout import INSTRUCTIONS_FILE, parse_round_folder, parse_task_folder, parse_unit_folder
-from .share import MAX_DEPTH, Entry, Finding, Share, encoding_note, name_text, shown
+from .share import MAX_DEPTH, Entry, Finding, Share, encoding_note, is_clean, name_text, shown
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store", INSTRUCTIONS_FILE.lower()}
 TASK_DEPTH = MAX_DEPTH - 3  # subfolders read below a task folder (the root, unit and task take 3)
@@ -99,6 +99,11 @@ def root_problem(root: Path | str) -> EvidenceRootError | None:
     """
     root = Path(root)
     where = shown(str(root))
+    if not is_clean(str(root)):  # names inside may be anything; the root is what the office typed
+        return EvidenceRootError(
+            f"佐证材料根目录的路径 {where} 不是 UTF-8 编码：请把共享盘挂载到 UTF-8 名称的目录（如 /srv/share），"
+            "并在 --evidence 或 evidence_root 中使用该路径"
+        )
     share = Share(root)
     st = share.stat(root, rel=str(root))
     if isinstance(st, Finding):

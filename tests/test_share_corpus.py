@@ -328,3 +328,12 @@ def test_a_partial_recheck_lists_only_what_is_in_its_scope(world, catalog):
     expect_support(res)
     assert {o["task"] for o in res["obligations"]} == {"D12"}
     assert not [p for p in listed(res, "unrecognized") if "/20/" in p or "/23/" in p]  # other tasks: not "unused"
+
+
+def test_a_root_whose_own_path_is_not_utf8_stops_before_any_reminder(world, catalog):
+    from duban.check import EvidenceRootError
+
+    raw = sc.bpath(world, sc.gbk("信用示范创建"))
+    os.mkdir(raw)
+    with pytest.raises(EvidenceRootError, match="不是 UTF-8 编码"):
+        run_check(catalog, os.fsdecode(raw), sc.AS_OF_DT, Home.resolve(world / "home"))
