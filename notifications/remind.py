@@ -80,6 +80,12 @@ class _Tried:
         return "；".join(parts)
 
 
+def _still_to_reach(row, recipients: list[str]) -> list[str]:
+    """A queued message that some recipients already got goes only to the others."""
+    pending = json.loads(row["pending_rcpts"]) if row["pending_rcpts"] else None
+    return [a for a in recipients if a in pending] if pending else recipients
+
+
 class Deliverer:
     """Sends composed messages through one transport, settling each in the sent-log."""
 
@@ -187,7 +193,8 @@ class Deliverer:
             return rec
         if supersede:
             self.log.supersede(unit, family_of(kind), keep={claim.row["id"]})
-        self._attempt(claim.row["id"], claim.message, sender, to_addrs + cc_addrs, claim.row["filename"], rec)
+        recipients = _still_to_reach(claim.row, to_addrs + cc_addrs)
+        self._attempt(claim.row["id"], claim.message, sender, recipients, claim.row["filename"], rec)
         return rec
 
     def send_row(self, row) -> ReminderRecord:
@@ -210,8 +217,8 @@ class Deliverer:
             rec.status = "duplicate" if claim.action in ("duplicate", "busy") else claim.action
             rec.error = claim.row["error"] if claim.action == "failed" else None
             return rec
-        pending = json.loads(claim.row["pending_rcpts"]) if claim.row["pending_rcpts"] else rec.to + rec.cc
-        self._attempt(row["id"], claim.message, row["sender"], pending, row["filename"], rec)
+        recipients = _still_to_reach(claim.row, rec.to + rec.cc)
+        self._attempt(row["id"], claim.message, row["sender"], recipients, row["filename"], rec)
         return rec
 
     def _attempt(

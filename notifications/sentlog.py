@@ -299,7 +299,7 @@ class SentLog:
             t = self.t
             values: dict[str, Any] = {"status": "sending", "updated_at": _now()}
             if fresh:
-                values.update(fresh, pending_rcpts=None)
+                values.update(fresh)
             with self.store.begin() as conn:
                 won = conn.execute(
                     sa.update(t)

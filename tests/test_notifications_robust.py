@@ -130,6 +130,15 @@ def test_a_unit_address_refused_for_now_all_run_is_queued_for_that_address(catal
     assert [m.rcpt_tos for m in smtp_server.for_unit("区行政审批局")] == [[COORDINATOR], [SPJ]]  # CC not mailed twice
 
 
+def test_the_next_run_sends_a_partly_delivered_reminder_to_the_rest_only(catalog, home, evidence_root, smtp_server):
+    smtp_server.recorder.refuse_times[SPJ] = [3, "452 4.2.2 mailbox full"]
+    _run(catalog, home, evidence_root, smtp_server.transport())
+    again = _run(catalog, home, evidence_root, smtp_server.transport())  # the round re-run the same evening
+    (rec,) = again.for_unit("区行政审批局")
+    assert rec.status == "sent"
+    assert [m.rcpt_tos for m in smtp_server.for_unit("区行政审批局")] == [[COORDINATOR], [SPJ]]
+
+
 def test_a_server_refusing_everything_for_now_is_treated_as_down(catalog, home, evidence_root, smtp_server):
     smtp_server.recorder.refuse_everyone = "451 4.3.0 temporary local problem"
     outcome = _run(catalog, home, evidence_root, smtp_server.transport())
