@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from duban.store import Scope, Store, metadata, scope_columns
+from duban.store import Scope, Store, StoreError, metadata, scope_columns
 from duban.timeutil import TZ
 
 reminder_log = sa.Table(
@@ -115,11 +115,15 @@ def _ensure_columns(store: Store) -> None:
     """Add the columns declared after a store was created (nullable, so existing rows stay valid)."""
     if store.url in _CHECKED:
         return
-    with store.begin() as conn:
-        have = {c["name"] for c in sa.inspect(conn).get_columns(reminder_log.name)}
-        for name in LATER_COLUMNS:
-            if name not in have:
-                conn.execute(sa.text(f'ALTER TABLE "{reminder_log.name}" ADD COLUMN "{name}" TEXT'))
+    for name in LATER_COLUMNS:
+        try:
+            with store.begin() as conn:
+                if name not in {c["name"] for c in sa.inspect(conn).get_columns(reminder_log.name)}:
+                    conn.execute(sa.text(f'ALTER TABLE "{reminder_log.name}" ADD COLUMN "{name}" TEXT'))
+        except StoreError:  # another worker added it at the same moment: fine if it is there now
+            with store.read() as conn:
+                if name not in {c["name"] for c in sa.inspect(conn).get_columns(reminder_log.name)}:
+                    raise
     _CHECKED.add(store.url)
 
 
