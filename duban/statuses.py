@@ -15,7 +15,9 @@ from __future__ import annotations
 from typing import Literal
 
 # ---------------------------------------------------------------- obligations
-Status = Literal["ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned", "waived"]
+Status = Literal[
+    "ok", "late", "partial", "missing", "pending", "done", "ongoing", "confirm", "unassigned", "unreadable", "waived"
+]
 STATUSES: tuple[str, ...] = (
     "ok",
     "late",
@@ -26,9 +28,12 @@ STATUSES: tuple[str, ...] = (
     "ongoing",
     "confirm",
     "unassigned",
+    "unreadable",
     "waived",  # 免报: the coordinator waived it for this unit (a decision); not open, not scored
 )
-# statuses that mean "the unit still owes something" (reminders go out for these)
+# statuses that mean "the unit still owes something" (reminders go out for these). Not
+# ``unreadable``: duban could not read where the evidence may be, so it does not chase the
+# unit (and holds the unit's whole reminder, see notifications.remind) — it tells the coordinator.
 OPEN_STATUSES: tuple[str, ...] = ("partial", "missing", "pending")
 STATUS_LABELS: dict[str, str] = {
     "ok": "按时完成",
@@ -40,6 +45,7 @@ STATUS_LABELS: dict[str, str] = {
     "ongoing": "长期工作",
     "confirm": "待确认",
     "unassigned": "待分配",
+    "unreadable": "无法读取",
     "waived": "免报",
 }
 

@@ -217,6 +217,7 @@ class Store:
 
     def upsert(self, table: sa.Table, keys: list[str], update: list[str]) -> Any:
         """``INSERT ... ON CONFLICT (keys) DO UPDATE SET update = excluded.update``."""
+        stmt: Any
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 

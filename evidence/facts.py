@@ -7,8 +7,12 @@ numbers and short Chinese details (with Excel row numbers); they never decide a 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+# Bumped whenever an inspector learns something new about a file: facts cached under an
+# older version are read again (the cache key includes it).
+FACTS_VERSION = 2
 
 
 @dataclass
@@ -32,6 +36,13 @@ class LedgerFacts:
     truncated: bool = False  # stopped at the row limit
     header_rows: int = 1  # 2 when the header spans two rows (merged group titles above the column names)
     duplicate_extra_rows: int = 0  # rows whose code already appeared in an earlier row
+    # One key per usable data row (valid code, inside the date window), in sheet order: the
+    # USCC where the template has one, else the whole normalised row — hashed (16 hex). The
+    # rules count distinct keys across all of a unit's files and sheets for a round, so the
+    # same firm in an export and its update, or on two sheets, counts once. None: facts
+    # made before rows were keyed (counted the old way).
+    row_keys: list[str] | None = None
+    row_yes: str = ""  # per row key: 'y' yes, 'n' no, '-' unreadable (the ratio column)
 
 
 @dataclass
@@ -47,6 +58,9 @@ class Facts:
     ledgers: list[LedgerFacts] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # http(s) URLs found in the content
     figures: dict[str, float] = field(default_factory=dict)  # figures-template field -> amount
+    blank: str | None = None  # opens fine but holds nothing to read (an unfilled table): why, in Chinese
+    image_size: tuple[int, int] | None = None  # pixels (width, height) of an image
+    transient: bool = False  # the file could not be read this time (gone, no permission): not cached
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,10 +68,18 @@ class Facts:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Facts:
-        d = dict(d)
-        d["ledgers"] = [LedgerFacts(**x) for x in d.get("ledgers", [])]
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        d["ledgers"] = [LedgerFacts(**_known(LedgerFacts, x)) for x in d.get("ledgers", [])]
+        if d.get("image_size") is not None:
+            d["image_size"] = tuple(d["image_size"])
         return cls(**d)
 
     @classmethod
     def rejected(cls, kind: str, reason: str) -> Facts:
         return cls(kind=kind, ok=False, reason=reason)
+
+
+def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}

@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any
 
 from duban.evidence.facts import Facts
 from duban.evidence.inspect import common
@@ -118,7 +119,9 @@ def _main_hidden():
     (spawn/forkserver children import it by path or name to find pickled objects; ours
     live in this module)."""
     main = sys.modules.get("__main__")
-    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    saved: dict[str, object] = {
+        k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__
+    }
     try:
         if main is not None:
             main.__dict__.pop("__file__", None)
@@ -132,7 +135,7 @@ def _main_hidden():
 
 
 class _Worker:
-    def __init__(self, ctx: mp.context.BaseContext, memory_mb: int):
+    def __init__(self, ctx: Any, memory_mb: int):  # a forkserver or spawn context
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True, name="duban-inspector")
         with _main_hidden():
@@ -255,6 +258,7 @@ class InspectorPool:
             for k in busy:
                 w = self._pool[k]
                 i = w.job
+                assert i is not None  # busy workers have a job
                 if w.conn in ready or w.proc.sentinel in ready:
                     facts = self._receive(w)
                     if facts is None:  # died without an answer: abort, segfault, OOM kill

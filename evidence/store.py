@@ -188,7 +188,9 @@ def record_run(
                 result=result_json,
             )
         )
-        return int(res.inserted_primary_key[0])
+        key = res.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
 
 def last_run(store: Store, scope: Scope, root: str, before_id: int | None = None) -> Any:
@@ -197,6 +199,14 @@ def last_run(store: Store, scope: Scope, root: str, before_id: int | None = None
     q = sa.select(t).where(scope.where(t), t.c.evidence_root == root, t.c.units.is_(None), t.c.tasks.is_(None))
     if before_id is not None:
         q = q.where(t.c.id < before_id)
+    with store.read() as conn:
+        return conn.execute(q.order_by(t.c.id.desc()).limit(1)).mappings().first()
+
+
+def latest_run(store: Store, scope: Scope) -> Any:
+    """The latest full check (no unit/task filter) of a district's campaign, whatever its root."""
+    t = check_runs
+    q = sa.select(t).where(scope.where(t), t.c.units.is_(None), t.c.tasks.is_(None))
     with store.read() as conn:
         return conn.execute(q.order_by(t.c.id.desc()).limit(1)).mappings().first()
 
@@ -216,3 +226,26 @@ def content_first_seen(store: Store, district: str, shas: set[str]) -> dict[str,
             for r in conn.execute(q):
                 out[r.sha256] = dt.datetime.fromisoformat(r.first_seen).timestamp()
     return out
+
+
+# ---------------------------------------------------------------- the blank forms duban writes
+blank_forms = sa.Table(
+    "blank_forms",
+    metadata,
+    sa.Column("fingerprint", sa.Text, primary_key=True),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+)
+
+
+def known_blank_forms(store: Store) -> dict[str, tuple[str, int]]:
+    """(sha256, size) of each blank template form by its fingerprint (``evidence.skeleton``)."""
+    with store.read() as conn:
+        return {r.fingerprint: (r.sha256, r.size) for r in conn.execute(sa.select(blank_forms))}
+
+
+def remember_blank_forms(store: Store, forms: dict[str, tuple[str, int]]) -> None:
+    if forms:
+        rows = [{"fingerprint": k, "sha256": sha, "size": size} for k, (sha, size) in forms.items()]
+        with store.begin() as conn:
+            conn.execute(store.insert_ignore(blank_forms), rows)

@@ -8,8 +8,10 @@ update that only succeeds while the row is still in the state the run saw — ne
 read-then-write. Row states::
 
     sending     claimed by a run that is delivering it right now
-    queued      a temporary failure: the next run (or flush_queue) delivers it
-    sent        delivered (to the SMTP server, or written to the outbox)
+    queued      a temporary failure: the next run (or flush_queue) delivers it (to
+                ``pending_rcpts`` only, when the others already have it)
+    sent        delivered (to the SMTP server, or written to the outbox: ``transport`` says which;
+                a message only in the outbox is sent for real once SMTP is configured)
     failed      a permanent failure (refused address, bad login): not retried by the queue
     superseded  a newer message for the same unit replaced it before it could be delivered
 
@@ -27,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from duban.store import Scope, Store, metadata, scope_columns
+from duban.store import Scope, Store, StoreError, metadata, scope_columns
 from duban.timeutil import TZ
 
 reminder_log = sa.Table(
@@ -56,6 +58,10 @@ reminder_log = sa.Table(
     sa.Column("updated_at", sa.Text, nullable=False),
     sa.Column("sent_at", sa.Text),
     sa.Column("reported_day", sa.Text),
+    # added later (stores written before get them on first use, see _ensure_columns)
+    sa.Column("transport", sa.Text),  # what delivered it: outbox | smtp (NULL: before this was kept)
+    sa.Column("pending_rcpts", sa.Text),  # JSON list: the recipients a queued message still has to reach
+    sa.Column("source", sa.Text),  # a digest: the check result (JSON) it summarises, to render it again
     sa.UniqueConstraint("district", "campaign", "unit", "kind", "day", "content_hash", name="reminder_log_key"),
 )
 sa.Index("reminder_log_status", reminder_log.c.status)
@@ -101,12 +107,41 @@ class Claim:
     message: bytes  # what to deliver (the stored bytes when the row existed)
 
 
-class SentLog:
-    """The sent-log of one district's campaign."""
+LATER_COLUMNS = ("transport", "pending_rcpts", "source")
+_CHECKED: set[str] = set()  # store URLs whose reminder_log has the later columns
 
-    def __init__(self, store: Store, scope: Scope):
+
+def _ensure_columns(store: Store) -> None:
+    """Add the columns declared after a store was created (nullable, so existing rows stay valid)."""
+    if store.url in _CHECKED:
+        return
+    for name in LATER_COLUMNS:
+        try:
+            with store.begin() as conn:
+                if name not in {c["name"] for c in sa.inspect(conn).get_columns(reminder_log.name)}:
+                    conn.execute(sa.text(f'ALTER TABLE "{reminder_log.name}" ADD COLUMN "{name}" TEXT'))
+        except StoreError:  # another worker added it at the same moment: fine if it is there now
+            with store.read() as conn:
+                if name not in {c["name"] for c in sa.inspect(conn).get_columns(reminder_log.name)}:
+                    raise
+    _CHECKED.add(store.url)
+
+
+def delivered_by(row: Row) -> str | None:
+    """The transport that delivered a sent row: its record, or the .eml the file outbox left."""
+    return row["transport"] or ("outbox" if row["eml_path"] else None)
+
+
+class SentLog:
+    """The sent-log of one district's campaign. ``transport``: the name of the transport this
+    run delivers with (``outbox`` | ``smtp``): a message only written to the file outbox is not
+    "already sent" once a real mail server is configured."""
+
+    def __init__(self, store: Store, scope: Scope, transport: str | None = None):
         self.store, self.scope = store, scope
         self.t = reminder_log
+        self.transport = transport
+        _ensure_columns(store)
 
     def close(self) -> None:  # connections are pooled by the store
         pass
@@ -141,6 +176,16 @@ class SentLog:
     def get(self, row_id: int) -> Row:
         return self._one(sa.select(self.t).where(self.t.c.id == row_id))
 
+    def is_empty(self) -> bool:
+        """True when this district's campaign has no row at all (a new or emptied store)."""
+        return self._one(sa.select(self.t.c.id).where(self.scope.where(self.t)).limit(1)) is None
+
+    def already_sent(self, row: Row) -> bool:
+        """Sent, by this run's kind of transport (an outbox copy does not count for SMTP)."""
+        if row["status"] != "sent":
+            return False
+        return not (self.transport not in (None, "outbox") and delivered_by(row) == "outbox")
+
     def queued(self) -> list[Row]:
         return self._all(self._select().where(self.t.c.status == "queued").order_by(self.t.c.id))
 
@@ -174,6 +219,16 @@ class SentLog:
         )
         return {r["status"]: r["n"] for r in self._all(q)}
 
+    def unit_states(self, day: dt.date) -> dict[str, str]:
+        """The state of each unit's reminder of a day (its latest row), for a digest rendered later."""
+        t = self.t
+        q = (
+            self._select()
+            .where(t.c.day == day.isoformat(), t.c.family == "unit", t.c.status != "superseded")
+            .order_by(t.c.id)
+        )
+        return {r["unit"]: r["status"] for r in self._all(q)}
+
     def failures_to_report(self, day: dt.date) -> list[Row]:
         """Permanent failures not yet reported to the coordinator, or reported today (stable digests)."""
         t = self.t
@@ -196,6 +251,7 @@ class SentLog:
         items: int,
         message: bytes,
         filename: str,
+        source: str | None = None,
     ) -> Claim:
         """Take the right to deliver this message, or say why not (already sent, failed, busy)."""
         now = _now()
@@ -216,6 +272,7 @@ class SentLog:
             filename=filename,
             created_at=now,
             updated_at=now,
+            source=source,
         )
         with self.store.begin() as conn:
             # RETURNING gives the new row's id only to the process whose insert won
@@ -223,35 +280,46 @@ class SentLog:
         row = self.find(key)
         if won is not None:
             return Claim("send", row, message)
-        return self._take(row, rerun=True)
+        # composed again now: what goes out is this run's message (a digest queued during a
+        # failure is rendered from the state at the time it is sent, never sent stale)
+        fresh = {
+            "message": message,
+            "subject": subject,
+            "to_addrs": values["to_addrs"],
+            "cc_addrs": values["cc_addrs"],
+            "source": source,
+        }
+        return self._take(row, rerun=True, fresh=fresh)
 
     def claim_row(self, row_id: int) -> Claim:
         """Take a queued row (flush_queue)."""
         return self._take(self.get(row_id), rerun=False)
 
-    def _take(self, row: Row, *, rerun: bool) -> Claim:
+    def _take(self, row: Row, *, rerun: bool, fresh: dict[str, Any] | None = None) -> Claim:
         """Move a row to 'sending' if it may be sent, atomically: only while it is still in the
         state this run saw (another worker that got there first wins, this one stands back)."""
         action = self._action(row, rerun=rerun)
         if action == "send":
             t = self.t
+            values: dict[str, Any] = {"status": "sending", "updated_at": _now()}
+            if fresh:
+                values.update(fresh)
             with self.store.begin() as conn:
                 won = conn.execute(
                     sa.update(t)
                     .where(t.c.id == row["id"], t.c.status == row["status"], t.c.updated_at == row["updated_at"])
-                    .values(status="sending", updated_at=_now())
+                    .values(**values)
                     .returning(t.c.id)
                 ).first()
+            row = self.get(row["id"])
             if won is None:
-                row = self.get(row["id"])
                 action = "busy" if row["status"] == "sending" else "duplicate"
         return Claim(action, row, bytes(row["message"]))
 
-    @staticmethod
-    def _action(row: Row, *, rerun: bool = True) -> str:
+    def _action(self, row: Row, *, rerun: bool = True) -> str:
         status = row["status"]
-        if status == "sent":
-            return "duplicate"
+        if status == "sent":  # only in the outbox while a mail server is now configured: send it for real
+            return "send" if rerun and not self.already_sent(row) else "duplicate"
         if status in ("queued", "superseded"):
             return "send" if (status == "queued" or rerun) else "duplicate"
         if status == "sending":  # another run has it (a crashed run's row is settled first)
@@ -260,7 +328,9 @@ class SentLog:
             return "send" if rerun and row["category"] in RETRY_ON_RERUN else "failed"
         return "duplicate"
 
-    def mark_sent(self, row_id: int, *, attempts: int, eml_path: str | None, note: str | None = None) -> None:
+    def mark_sent(
+        self, row_id: int, *, attempts: int, eml_path: str | None, note: str | None = None, transport: str | None = None
+    ) -> None:
         now = _now()
         self._update(
             row_id,
@@ -271,9 +341,14 @@ class SentLog:
             category=None,
             sent_at=now,
             updated_at=now,
+            transport=transport or self.transport,
+            pending_rcpts=None,
         )
 
-    def mark_queued(self, row_id: int, *, attempts: int, error: str, category: str) -> None:
+    def mark_queued(
+        self, row_id: int, *, attempts: int, error: str, category: str, pending: list[str] | None = None
+    ) -> None:
+        """Queued for the next run; ``pending``: only these recipients still need it (the others got it)."""
         self._update(
             row_id,
             status="queued",
@@ -281,6 +356,7 @@ class SentLog:
             error=error,
             category=category,
             updated_at=_now(),
+            pending_rcpts=json.dumps(pending, ensure_ascii=False) if pending else None,
         )
 
     def mark_failed(self, row_id: int, *, attempts: int, error: str, category: str) -> None:

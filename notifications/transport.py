@@ -45,10 +45,18 @@ SECURITY_PORTS = {"ssl": 465, "starttls": 587, "plain": 25}
 class DeliveryError(Exception):
     temporary = False
 
-    def __init__(self, message: str, *, category: str, code: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        category: str,
+        code: int | None = None,
+        refused: dict[str, tuple[int, str]] | None = None,
+    ):
         super().__init__(message)
         self.category = category  # connection | recipient | sender | auth | config | data | io
         self.code = code
+        self.refused = dict(refused or {})  # recipient -> (SMTP code, reply), when recipients were refused
 
 
 class TemporaryFailure(DeliveryError):
@@ -76,6 +84,15 @@ def uncertain(why: str) -> PermanentFailure:
 class Delivered:
     eml_path: str | None = None
     refused: dict[str, str] = field(default_factory=dict)  # address -> server reply, when some were refused
+    codes: dict[str, int] = field(default_factory=dict)  # address -> SMTP code of its refusal
+
+    def temporary(self) -> list[str]:
+        """Refused recipients worth trying again (4xx: mailbox busy, greylisting, quota)."""
+        return [a for a, c in self.codes.items() if 400 <= c < 500]
+
+
+def is_temporary(code: int | None) -> bool:
+    return code is not None and 400 <= code < 500
 
 
 @runtime_checkable
@@ -280,13 +297,14 @@ class SmtpTransport:
             self._reset()
             raise uncertain(self.scrub(str(e.__cause__ or e)) or "连接中断") from None
         except smtplib.SMTPRecipientsRefused as e:
-            replies = {a: _reply(c, m) for a, (c, m) in e.recipients.items()}
-            codes = [c for c, _ in e.recipients.values()]
-            kind = TemporaryFailure if codes and all(400 <= c < 500 for c in codes) else PermanentFailure
+            refused = {a: (c, _reply(c, m)) for a, (c, m) in e.recipients.items()}
+            # temporary when any refusal is (the caller retries those recipients, fails the others)
+            kind = TemporaryFailure if any(is_temporary(c) for c, _ in refused.values()) else PermanentFailure
             raise kind(
-                "收件地址被拒收：" + "；".join(f"{a}（{r}）" for a, r in replies.items()),
+                "收件地址被拒收：" + "；".join(f"{a}（{r}）" for a, (_, r) in refused.items()),
                 category="recipient",
-                code=max(codes) if codes else None,
+                code=max(c for c, _ in refused.values()) if refused else None,
+                refused=refused,
             ) from None
         except smtplib.SMTPSenderRefused as e:
             raise _code_kind(e.smtp_code)(
@@ -304,7 +322,10 @@ class SmtpTransport:
             raise TemporaryFailure(
                 f"发送时网络错误：{self.scrub(str(e)) or type(e).__name__}", category="connection"
             ) from None
-        return Delivered(refused={a: _reply(c, m) for a, (c, m) in (refused or {}).items()})
+        refused = refused or {}
+        return Delivered(
+            refused={a: _reply(c, m) for a, (c, m) in refused.items()}, codes={a: c for a, (c, _) in refused.items()}
+        )
 
     def _reset(self) -> None:
         if self._client is not None:

@@ -103,19 +103,29 @@ def make_ole(path: Path | str, streams: dict[str, bytes], *, mtime=None) -> Path
 
 
 def word_stream(text: str, *, encrypted: bool = False) -> bytes:
-    """A Word 97 WordDocument stream: a FIB (ccpText = len(text)) and the text in UTF-16LE at 0x800."""
+    """A Word 97 WordDocument stream: a FIB (ccpText = len(text), the piece table's place in
+    the 1Table stream) and the text in UTF-16LE at 0x800."""
     fib = bytearray(0x800)
     struct.pack_into("<HH", fib, 0, 0xA5EC, 0x00C1)
-    struct.pack_into("<H", fib, 0x0A, 0x0100 if encrypted else 0)
+    struct.pack_into("<H", fib, 0x0A, (0x0100 if encrypted else 0) | 0x0200)  # fEncrypted, fWhichTblStm = 1Table
     struct.pack_into("<H", fib, 0x20, 14)  # csw
     struct.pack_into("<H", fib, 0x3E, 22)  # cslw
     struct.pack_into("<i", fib, 0x4C, len(text))  # ccpText
+    struct.pack_into("<H", fib, 0x98, 93)  # cbRgFcLcb (Word 97)
+    struct.pack_into("<II", fib, 0x1A2, 0, len(piece_table(text)))  # fcClx, lcbClx
     return bytes(fib) + text.encode("utf-16-le")
 
 
+def piece_table(text: str) -> bytes:
+    """The Clx of a document whose text is one piece, UTF-16 at 0x800 of the WordDocument stream."""
+    plc = struct.pack("<II", 0, len(text)) + struct.pack("<HIH", 0, 0x800, 0)
+    return b"\x02" + struct.pack("<I", len(plc)) + plc
+
+
 def make_doc(path: Path | str, text: str = "济南市历下区信用承诺书", *, encrypted: bool = False, mtime=None) -> Path:
-    """An OLE Word file (use a .wps name for WPS 文字) with a real FIB and text."""
-    return make_ole(path, {"WordDocument": word_stream(text, encrypted=encrypted), "1Table": b"\0" * 4096}, mtime=mtime)
+    """An OLE Word file (use a .wps name for WPS 文字) with a real FIB, piece table and text."""
+    streams = {"WordDocument": word_stream(text, encrypted=encrypted), "1Table": piece_table(text).ljust(4096, b"\0")}
+    return make_ole(path, streams, mtime=mtime)
 
 
 def make_encrypted_xls(path: Path | str, *, mtime=None) -> Path:

@@ -80,11 +80,24 @@ class Recorder:
     refuse: dict[str, str] = field(default_factory=dict)  # address -> SMTP reply, e.g. '550 no such user'
     refused_attempts: list[str] = field(default_factory=list)
     slow_for: dict[str, float] = field(default_factory=dict)  # address -> seconds to wait before the final reply
+    # address -> [times, reply]: refused this many more times (a temporary 4xx: a full mailbox, greylisting)
+    refuse_times: dict[str, list] = field(default_factory=dict)
+    refuse_everyone: str | None = None  # every RCPT gets this reply (a server refusing everything for now)
+    rcpt_attempts: list[str] = field(default_factory=list)  # every RCPT the server was asked
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_attempts.append(address)
+        if self.refuse_everyone:
+            self.refused_attempts.append(address)
+            return self.refuse_everyone
         if address in self.refuse:
             self.refused_attempts.append(address)
             return self.refuse[address]
+        left = self.refuse_times.get(address)
+        if left and left[0] > 0:
+            left[0] -= 1
+            self.refused_attempts.append(address)
+            return left[1]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -6,6 +6,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from helpers_files import make_fake_png, make_png
 from helpers_xls import make_doc, make_encrypted_xls, make_ledger_xls, make_xls
 
 from duban.evidence.facts import Facts
@@ -75,7 +76,11 @@ def test_rejections_name_the_problem_and_the_fix(tmp_path, templates):
 def test_size_limit_is_checked_before_opening(tmp_path, templates):
     p = S.make_ledger_xlsx(tmp_path / "l.xlsx", templates["附件8"], 50)
     f = inspect_file(p, spec8(templates), Limits(max_file_bytes=2048))
-    assert (f.ok, f.kind, f.reason) == (False, "xlsx", "文件过大（超过 2 KB）：请拆分或压缩内容后重新上传")
+    assert (f.ok, f.kind, f.reason) == (
+        False,
+        "unknown",
+        "文件过大（超过 2 KB）：请拆分或压缩内容后重新上传",
+    )  # kind unread
     assert inspect_file(p, spec8(templates), L).ok
     assert R.TOO_BIG.format(size="200 MB") == "文件过大（超过 200 MB）：请拆分或压缩内容后重新上传"
 
@@ -350,7 +355,9 @@ def test_docx_text_and_links_incl_relationships(tmp_path):
 def test_doc_and_wps_ole(tmp_path):
     f = inspect_file(make_doc(tmp_path / "a.doc", "承诺书正文 http://www.jinan.gov.cn/p"), InspectSpec(), L)
     assert (f.ok, f.kind, f.links) == (True, "doc", ["http://www.jinan.gov.cn/p"])
-    assert f.text_chars == len("承诺书正文 http://www.jinan.gov.cn/p")
+    assert f.text_chars == len(
+        "承诺书正文http://www.jinan.gov.cn/p"
+    )  # read through the piece table: the space is no text
     f = inspect_file(make_doc(tmp_path / "a.wps"), InspectSpec(), L)
     assert (f.ok, f.kind) == (True, "wps")
 
@@ -397,9 +404,21 @@ def test_documents_duban_cannot_read_inside_are_kept_but_garbage_is_not(tmp_path
     assert not f.ok and "不是普通文件" in f.reason
 
 
-def test_images_are_ok(tmp_path):
-    f = inspect_file(S.make_disguised(tmp_path / "照片.png", "png"), InspectSpec(), L)
-    assert (f.ok, f.kind) == (True, "image")
+def test_word_files_with_only_whitespace_or_zero_width_characters_are_empty(tmp_path):
+    blank_doc = inspect_file(make_doc(tmp_path / "空白.doc", " \r\t\u3000\r"), InspectSpec(), L)
+    zero_width = inspect_file(S.make_docx(tmp_path / "零宽.docx", ["\u200b\u200c\ufeff", "\u3000 "]), InspectSpec(), L)
+    fields_only = inspect_file(make_doc(tmp_path / "域代码.wps", "\x13\x14\x15\x07\r"), InspectSpec(), L)
+    for f in (blank_doc, zero_width, fields_only):
+        assert (f.ok, f.reason) == (False, "文档没有内容：请填写后重新上传")
+
+
+def test_real_pictures_count_thumbnails_and_fakes_do_not(tmp_path):
+    f = inspect_file(make_png(tmp_path / "照片.png", 320, 200), InspectSpec(), L)
+    assert (f.ok, f.kind, f.image_size) == (True, "image", (320, 200))
+    tiny = inspect_file(S.make_disguised(tmp_path / "一像素.png", "png"), InspectSpec(), L)  # a 1x1 placeholder
+    assert (tiny.ok, tiny.reason) == (False, "图片只有 1×1 像素，看不出内容，不计入：请上传清晰的照片或扫描件")
+    fake = inspect_file(make_fake_png(tmp_path / "假图片.png"), InspectSpec(), L)
+    assert (fake.ok, fake.reason) == (False, R.FAKE_IMAGE)
 
 
 # ---------------------------------------------------------------- figures

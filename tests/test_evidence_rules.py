@@ -233,7 +233,7 @@ def test_duplicate_rows_and_unreadable_dates_do_not_count(catalog):
     assert (
         ob.status == "partial"
         and "台账有效数据 199 条" in ob.problems[0]
-        and "6 行统一社会信用代码与前面的行重复" in ob.problems[1]
+        and "其中 6 行与其他行重复（统一社会信用代码相同，只计一次）" in ob.problems[1]
     )
     unit = "区财政局"
     dates = ledger("双公示台账", 10, bad_dates=2)

@@ -48,7 +48,7 @@ def test_empty_root_mails_no_unit(catalog, home, tmp_path, smtp_server):
 def test_shrunken_root_holds_reminders_until_forced(catalog, home, evidence_root, smtp_server):
     for i in range(12):
         (evidence_root / "区财政局" / f"材料{i}.pdf").write_bytes(b"%PDF")
-    _run(catalog, home, evidence_root, smtp_server)  # a healthy run: 16 files remembered
+    _run(catalog, home, evidence_root, smtp_server)  # a healthy run: 14 evidence files remembered (not 说明.txt)
     assert len(smtp_server.to_units()) == 3
 
     shutil.rmtree(evidence_root / "区财政局")
@@ -58,7 +58,7 @@ def test_shrunken_root_holds_reminders_until_forced(catalog, home, evidence_root
     assert held.held and held.guard.code == "shrunk"
     assert len(smtp_server.to_units()) == 3  # nobody new was mailed
     alert = smtp_server.of_kind("alert")
-    assert len(alert) == 1 and "现有 3 个文件，上次有 16 个" in alert[0].text
+    assert len(alert) == 1 and "现有 1 个佐证文件（不含说明和空白模板），上次有 14 个" in alert[0].text
 
     forced = send_reminders(
         catalog, next_day, home, transport=smtp_server.transport(), policy=fast_policy(), force=True
@@ -91,7 +91,7 @@ def test_evaluate_explains_each_case_in_chinese(tmp_path):
     # the caller's count may be evidence files only: 0 evidence in a laid-out root is not "empty"
     assert evaluate(tmp_path, 0, None).ok
     shrunk = evaluate(tmp_path, 4, 10)
-    assert not shrunk.ok and "现有 4 个文件，上次有 10 个" in shrunk.reason
+    assert not shrunk.ok and "现有 4 个佐证文件（不含说明和空白模板），上次有 10 个" in shrunk.reason
     assert evaluate(tmp_path, 5, 10).ok  # exactly half is not "under half"
     file_root = tmp_path / "a.txt"
     assert evaluate(file_root, None, None).code == "unreadable"

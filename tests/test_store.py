@@ -155,3 +155,37 @@ def test_an_unreachable_database_is_one_chinese_message_without_the_password(cat
         with pytest.raises(StoreError) as e:
             confirmations.current(Store.open(home), scope_of(catalog, home))
     assert "无法连接数据库" in str(e.value) and "s3cret-pw" not in str(e.value)
+
+
+def test_a_store_from_before_the_transport_was_logged_gains_the_columns(
+    backend, catalog, home, evidence_root, smtp_server
+):
+    """A sent-log written before it recorded the transport (and a queued message's recipients):
+    the columns are added on first use, its rows still hold reminders back, and a message it only
+    wrote to the outbox (an .eml path) is still recognised as not mailed."""
+    import sqlalchemy as sa
+
+    from duban.notifications import FileOutbox
+    from duban.notifications import sentlog as sentlog_module
+
+    first = send_reminders(
+        catalog, june18_result(evidence_root), home, transport=FileOutbox(home.outbox), policy=fast_policy()
+    )
+    assert len(first.sent) == 4
+    store = Store.open(home, scope_of(catalog, home))
+    with store.begin() as conn:  # what the previous version's table looked like
+        for name in sentlog_module.LATER_COLUMNS:
+            conn.execute(sa.text(f'ALTER TABLE reminder_log DROP COLUMN "{name}"'))
+    sentlog_module._CHECKED.discard(store.url)
+
+    again = send_reminders(
+        catalog, june18_result(evidence_root), home, transport=FileOutbox(home.outbox), policy=fast_policy()
+    )
+    assert {m.status for m in again.messages if m.status != "skipped"} == {"duplicate"}
+    with store.read() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("reminder_log")}
+    assert set(sentlog_module.LATER_COLUMNS) <= columns
+    mailed = send_reminders(
+        catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy()
+    )
+    assert len(mailed.sent) == 4 and len(smtp_server.to_units()) == 3

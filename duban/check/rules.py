@@ -9,7 +9,9 @@ Status, for a dated evidence obligation:
 - ``late``     met, but only counting files submitted after the due time;
 - ``partial``  evidence there but short of a requirement, due time passed;
 - ``missing``  nothing usable and the due time passed;
-- ``pending``  not met yet and the due time is still ahead.
+- ``pending``  not met yet and the due time is still ahead;
+- ``unreadable`` not met by what could be read, and a folder or file that may hold the
+  evidence could not be read (no permission, gone during the check): never ``missing``.
 Files submitted after the as-of time do not exist yet for that check.
 """
 
@@ -222,8 +224,7 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
             problems.append(f"缺少{name}" + (f"（模板 {tpl.id}《{tpl.title}》）" if tpl else "（Excel 表格）"))
         return Outcome(False, False, problems)
 
-    valid = 0
-    yes = ratio_rows = 0
+    usable = []
     for s, lf in found:
         where = f"（文件“{_name(s.rel)}”）"
         if lf.missing_headers:
@@ -231,11 +232,6 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
         bad = lf.invalid_uscc_count
         if bad:
             problems.append(f"{name}有 {bad} 个统一社会信用代码有误，如 {lf.invalid_uscc[0]}{where}")
-        if lf.duplicate_uscc_count:
-            problems.append(
-                f"{name}有 {lf.duplicate_extra_rows} 行统一社会信用代码与前面的行重复（只计一次），"
-                f"如 {lf.duplicate_uscc[0]}{where}"
-            )
         if lf.outside_window_count and item.window:
             w = item.window
             problems.append(
@@ -250,16 +246,15 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
         if lf.truncated:
             problems.append(f"{name}行数超过读取上限，只统计了前 {lf.rows} 行{where}")
         if not lf.missing_headers:
-            unusable = bad + lf.duplicate_extra_rows
-            if item.window:
-                unusable += lf.outside_window_count + lf.bad_dates
-            valid += max(lf.rows - unusable, 0)
-        yes += lf.yes
-        ratio_rows += lf.ratio_rows
+            usable.append((s, lf))
+    rows = _distinct_rows(usable, item, tpl)
+    problems += rows.problems(name)
+    valid = rows.valid
     met = valid >= max(item.min, 1) and not any("缺少表头" in p for p in problems)
     if valid < max(item.min, 1):
         problems.insert(0, f"{name}：台账有效数据 {valid} 条，要求不少于 {max(item.min, 1)} 条")
     if item.ratio:
+        yes, ratio_rows = rows.yes, rows.ratio_rows
         share = yes / ratio_rows if ratio_rows else 0.0
         if share + 1e-9 < item.ratio.min:
             met = False
@@ -270,7 +265,61 @@ def _ledger(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consum
     return Outcome(met, True, problems, [s.rel for s, _ in found])
 
 
+@dataclass
+class DistinctRows:
+    """The usable rows of a ledger across all of a unit's files and sheets for a round, each
+    counted once: by USCC where the template has one, else by the whole row."""
+
+    valid: int = 0  # distinct usable rows
+    total: int = 0  # usable rows as written (with repeats)
+    yes: int = 0  # distinct rows answering yes in the ratio column
+    ratio_rows: int = 0  # distinct rows with a readable yes/no
+    by_code: bool = True
+    example: str = ""  # a repeated code inside one sheet, for the message
+    files: int = 0
+
+    @property
+    def repeats(self) -> int:
+        return self.total - self.valid
+
+    def problems(self, name: str) -> list[str]:
+        if not self.repeats:
+            return []
+        basis = "统一社会信用代码相同" if self.by_code else "内容完全相同"
+        spread = f"（{self.files} 个文件合计）" if self.files > 1 else ""
+        example = f"，如 {self.example}" if self.example else ""
+        return [f"{name}共 {self.total} 行{spread}，其中 {self.repeats} 行与其他行重复（{basis}，只计一次）{example}"]
+
+
+def _distinct_rows(found: list[tuple[Submitted, LedgerFacts]], item: EvidenceItem, tpl) -> DistinctRows:
+    out = DistinctRows(by_code=bool(tpl and any(c.type == "uscc" for c in tpl.columns)))
+    out.files = len({s.rel for s, _ in found})
+    answers: dict[str, str] = {}
+    for _s, lf in found:
+        if not out.example and lf.duplicate_uscc:
+            out.example = lf.duplicate_uscc[0]
+        if lf.row_keys is None:  # facts from before rows were keyed: counted per sheet, as then
+            unusable = lf.invalid_uscc_count + lf.duplicate_extra_rows
+            if item.window:
+                unusable += lf.outside_window_count + lf.bad_dates
+            n = max(lf.rows - unusable, 0)
+            out.valid += n
+            out.total += n + lf.duplicate_extra_rows
+            out.yes += lf.yes
+            out.ratio_rows += lf.ratio_rows
+            continue
+        out.total += len(lf.row_keys)
+        for k, answer in zip(lf.row_keys, lf.row_yes.ljust(len(lf.row_keys), "-")):
+            if k not in answers or answers[k] == "-":
+                answers[k] = answer
+    out.valid += len(answers)
+    out.yes += sum(1 for a in answers.values() if a == "y")
+    out.ratio_rows += sum(1 for a in answers.values() if a in "yn")
+    return out
+
+
 def _figures(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consumed: set[str]) -> Outcome:
+    assert item.template, "a figures item names its template (checked when the catalog loads)"
     tpl = catalog.templates[item.template]
     values: dict[str, float] = {}
     used: list[str] = []
@@ -297,7 +346,7 @@ def _figures(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consu
 
 def _count(kinds: set[str], noun: str):
     def rule(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consumed: set[str]) -> Outcome:
-        mine = [s for s in files if s.rel not in consumed and s.facts.kind in kinds and not _is_blank_sheet(s)]
+        mine = [s for s in files if s.rel not in consumed and s.facts.kind in kinds and not _is_blank(s)]
         n = len(mine)
         need = max(item.min, 1)
         problems = []
@@ -305,6 +354,11 @@ def _count(kinds: set[str], noun: str):
             problems.append(
                 f"缺少{item.label}" if n == 0 else f"{item.label}：已报送 {n} {noun}，要求不少于 {need} {noun}"
             )
+            problems += [  # why a file that looks like a document does not count
+                f"“{_name(s.rel)}”{s.facts.blank}"
+                for s in files
+                if s.rel not in consumed and s.facts.kind in kinds and s.facts.blank
+            ]
             others = [s for s in files if s.rel not in consumed and s not in mine and s.facts.kind not in ("txt",)]
             if kinds == {"pdf"} and others:
                 problems.append(f"“{_name(others[0].rel)}”不是 PDF：{item.label}须为 PDF 文件")
@@ -331,7 +385,10 @@ def _links(catalog: Catalog, item: EvidenceItem, files: list[Submitted], consume
     return Outcome(len(links) >= need, bool(links), problems, used)
 
 
-def _is_blank_sheet(s: Submitted) -> bool:
+def _is_blank(s: Submitted) -> bool:
+    """Opens fine but holds nothing: a table with no data (whatever it was read against)."""
+    if s.facts.blank:
+        return True
     return s.facts.kind in SPREADSHEETS and bool(s.facts.ledgers) and all(lf.rows == 0 for lf in s.facts.ledgers)
 
 
@@ -349,8 +406,39 @@ def _name(rel: str) -> str:
 
 
 def _listed(files: list[Submitted]) -> list[str]:
-    return [s.rel for s in files if s.facts.ok and not _is_blank_sheet(s)]
+    return [s.rel for s in files if s.facts.ok and not _is_blank(s)]
 
 
 def submitted_at(mtime: float) -> dt.datetime:
     return local(mtime)
+
+
+# ---------------------------------------------------------------- what could not be read
+HELD = ("missing", "partial", "pending")  # verdicts an unread folder or file could make wrong
+
+
+def hold_unreadable(catalog: Catalog, obligations: list[Obligation], unreadable: list) -> None:
+    """An obligation whose evidence may lie in a folder or file duban could not read is never
+    judged missing or short: its status is ``unreadable`` (无法读取) and the first problem names
+    the path and the fix. Met obligations stay met (what was read is enough)."""
+    for u in unreadable:
+        if u.unit is None:
+            continue
+        note = f"无法读取“{u.rel}”：{u.reason}"
+        for o in obligations:
+            open_or_held = o.status in HELD or (o.status == "unreadable" and note not in o.problems)
+            if open_or_held and o.unit is not None and _covers(catalog, u, o):
+                o.status = "unreadable"
+                o.problems.insert(0, note)
+
+
+def _covers(catalog: Catalog, u, o: Obligation) -> bool:
+    """Could the unread path hold evidence for this obligation?"""
+    if u.task is not None and o.task != u.task:
+        return False
+    rt = catalog.tasks[o.task]
+    if o.unit != u.unit and not (u.unit in rt.supports and o.unit in rt.leads):
+        return False
+    if u.round is None or o.round is None or o.round == u.round:
+        return True
+    return any(item.cumulative for item in rt.task.evidence) and u.round < o.round

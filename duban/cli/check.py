@@ -48,6 +48,7 @@ def command(
 ) -> None:
     """检查共享文件夹中的佐证材料，给出每个单位、任务、轮次的状态。"""
     from duban.check import EvidenceRootError, run_check
+    from duban.store import StoreError
     from duban.timeutil import parse_as_of
 
     from .summary import print_summary
@@ -67,7 +68,7 @@ def command(
             result = run_check(
                 catalog, root, when, home, units=list(units) or None, tasks=list(tasks) or None, progress=progress
             )
-    except EvidenceRootError as e:
+    except (EvidenceRootError, StoreError) as e:  # StoreError: a damaged, full or unreachable store
         raise UserError(str(e)) from None
     except KeyError as e:
         raise UserError(str(e.args[0])) from None

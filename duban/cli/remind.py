@@ -49,7 +49,11 @@ class SomeFailed(Held):
 )
 @click.option("--unit", "units", multiple=True, help="只提醒某些单位（可重复；此时不发督办日报）")
 @click.option("--dry-run", is_flag=True, help="演练：列出将要发出的邮件（收件人、标题、开头几行），不发送、不记录")
-@click.option("--force", is_flag=True, help="证据目录看起来异常（为空、文件骤减）时，人工确认后仍然发送")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="证据目录看起来异常（为空、文件骤减），或数据库是新的而此前已发过提醒时，人工确认后仍然发送",
+)
 @click.option("--flush", is_flag=True, help="只重发之前排队未发出的邮件")
 @click.option(
     "--json",
@@ -73,6 +77,16 @@ def command(
     catalog_dir: str | None,
 ) -> None:
     """向尚未报齐材料的单位发送催报提醒（每个单位一封），并给协调单位发督办日报。"""
+    from duban.settings import SettingsError
+    from duban.store import StoreError
+
+    try:
+        _remind(ctx, root, as_of, from_json, units, dry_run, force, flush, json_path, catalog_dir)
+    except (StoreError, SettingsError) as e:  # a damaged store, a misspelt setting: the message says the fix
+        raise UserError(str(e)) from None
+
+
+def _remind(ctx, root, as_of, from_json, units, dry_run, force, flush, json_path, catalog_dir) -> None:
     from duban.notifications import SettingsError, flush_queue, send_reminders
     from duban.timeutil import local, parse_as_of
 
@@ -108,6 +122,7 @@ def command(
         except (ValueError, KeyError, json.JSONDecodeError) as e:
             raise UserError(f"{from_json} 不是有效的检查结果（duban check --json 的输出）：{e}") from None
     else:
+        assert root is not None and when is not None  # --evidence given: as-of defaults to now
         result, guard = _check(catalog, root, when, home, unit_names)
     today = local(when).date() if when is not None else None
     try:
@@ -158,7 +173,8 @@ def _print(outcome) -> None:
             + ("（演练，不发送）" if outcome.dry_run else "")
         )
     if outcome.guard is not None and not outcome.guard.ok:
-        click.echo(f"证据目录保护：{outcome.guard.reason}")
+        what = "发送保护" if outcome.guard.code == "new-store" else "证据目录保护"
+        click.echo(f"{what}：{outcome.guard.reason}")
     skipped: dict[str, list[str]] = {}
     for m in outcome.messages:
         if m.status == "skipped":
@@ -197,6 +213,8 @@ def _finish(outcome, json_path: Path | None) -> None:
             json_path.parent.mkdir(parents=True, exist_ok=True)
             json_path.write_text(text + "\n", encoding="utf-8")
             click.echo(f"发送结果已写入 {json_path}")
+    if outcome.held and outcome.guard.code == "new-store":
+        raise Held(f"没有向任何单位发送提醒：{outcome.guard.reason}")
     if outcome.held:
         raise Held("证据目录异常，没有向任何单位发送提醒，已告警协调单位。恢复目录后重新运行；确认无误可加 --force。")
     if outcome.failed:

@@ -2,13 +2,16 @@
 
 A pure function meant to run inside a sandboxed worker (``evidence.sandbox``). Order:
 
-1. ``stat``: empty or over ``max_file_bytes`` -> rejected without opening;
+1. ``stat``: empty or over ``max_file_bytes`` -> rejected without opening; a file that is
+   gone or unreadable -> rejected as ``transient`` (not cached: read again next time);
 2. :func:`evidence.sniff.sniff_detail`: the real kind from the content;
 3. archives, encrypted Office files (OLE ``EncryptionInfo``; msoffcrypto for .xls/.doc)
    and files whose content contradicts their extension are rejected;
 4. zip-based Office: the central directory is checked against the limits (entries,
    total and per-part uncompressed size, compression ratio) BEFORE any parser opens it;
-5. dispatch to the reader of the kind (sheet, pdf, word, text).
+5. dispatch to the reader of the kind (sheet, pdf, word, text, image). A document must hold
+   something: a table with no data (``Facts.blank``), a Word file with only whitespace or
+   zero-width characters, a fake or thumbnail-sized image count for nothing, with the reason.
 
 Every refusal is ``Facts(ok=False, reason=...)`` with a reason in plain Chinese naming
 the fix; exceptions never escape for a bad file.
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from duban.evidence.facts import Facts
 from duban.evidence.limits import Limits, MiB
+from duban.evidence.share import reason_for
 from duban.evidence.sniff import Sniffed, sniff_detail
 from duban.evidence.spec import InspectSpec
 
@@ -65,8 +69,14 @@ def inspect_file(path: Path, spec: InspectSpec, limits: Limits) -> Facts:
         sn = _precheck(path, limits)
         kind = sn.kind
         facts = _dispatch(path, sn, spec, limits)
+    except common.Unreadable as e:
+        facts = Facts.rejected(kind, e.reason)
+        facts.transient = True
     except InspectError as e:
         facts = Facts.rejected(getattr(e, "kind", kind), e.reason)
+    except OSError as e:  # the file went away or became unreadable while being read
+        facts = Facts.rejected(kind, reason_for(e)[1])
+        facts.transient = True
     except MemoryError:
         facts = Facts.rejected(kind, common.MEMORY)
     except RecursionError:
@@ -83,15 +93,21 @@ def _precheck(path: Path, limits: Limits) -> Sniffed:
     try:
         st = os.stat(path)
     except OSError as e:
-        raise InspectError(f"文件无法读取（{e.strerror or e}）：请检查文件是否仍在共享文件夹中") from e
+        raise common.Unreadable(reason_for(e)[1]) from e
     if not stat.S_ISREG(st.st_mode):
         raise InspectError("不是普通文件（管道、设备或文件夹），不计入佐证")
     size = st.st_size
     if size == 0:
         raise _Reject("empty", common.EMPTY)
     if size > limits.max_file_bytes:
-        raise _Reject(sniff_detail(path).kind, common.TOO_BIG.format(size=_size(limits.max_file_bytes)))
+        raise _Reject("unknown", common.too_big(limits.max_file_bytes))
     sn = sniff_detail(path)
+    if sn.detail == "unreadable":  # stat worked, open did not: no permission, or gone since
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as e:
+            raise common.Unreadable(reason_for(e)[1]) from e
     ext = path.suffix.lower()
     family = EXT_FAMILY.get(ext)
     if sn.kind == "empty":
@@ -115,10 +131,6 @@ class _Reject(InspectError):
     def __init__(self, kind: str, reason: str):
         super().__init__(reason)
         self.kind = kind
-
-
-def _size(n: int) -> str:
-    return f"{n / MiB:g} MB" if n >= MiB else f"{n / 1024:g} KB"
 
 
 def _mismatch(ext: str, family: str, sn: Sniffed) -> str:
@@ -196,7 +208,9 @@ def _dispatch(path: Path, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Fac
     if kind in ("txt", "csv", "html"):
         return _text(path, kind, spec, limits)
     if kind == "image":
-        return Facts(kind="image", ok=True)
+        from .image import inspect_image
+
+        return inspect_image(path)
     if kind == "unknown" and sn.detail in _DOC_DETAIL:
         # documents duban cannot read inside but that are documents (pptx, ofd, rtf ...)
         return Facts(kind="unknown", ok=True)
@@ -204,7 +218,7 @@ def _dispatch(path: Path, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Fac
 
 
 def _sheet(path: Path, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Facts:
-    from .sheet import inspect_sheets, read_workbook, xlsx_hyperlinks
+    from .sheet import inspect_sheets, read_workbook, sheet_blank, xlsx_hyperlinks
 
     sheets = read_workbook(path, limits)
     ledgers, links, figures = inspect_sheets(sheets, spec, limits)
@@ -212,7 +226,8 @@ def _sheet(path: Path, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Facts:
         from .links import dedup
 
         links = dedup(links + xlsx_hyperlinks(path, limits))
-    return Facts(kind=sn.kind, ok=True, ledgers=ledgers, links=links, figures=figures)
+    blank = None if (links or figures) else sheet_blank(sheets, limits)
+    return Facts(kind=sn.kind, ok=True, ledgers=ledgers, links=links, figures=figures, blank=blank)
 
 
 def _text(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
@@ -221,7 +236,7 @@ def _text(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
     from .text import csv_rows, html_text, read_text, text_chars
 
     raw = read_text(path)
-    text, extra = raw, []
+    text, extra = raw, list[str]()
     if kind == "html":
         text, extra = html_text(raw)
     elif path.suffix.lower() == ".url":

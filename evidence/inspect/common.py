@@ -37,6 +37,17 @@ TIMEOUT = "读取超时（超过 {s} 秒），已跳过：请检查文件是否�
 MEMORY = "读取时内存超限，已跳过：请检查文件是否异常"
 CRASH = "读取时解析程序崩溃（内存超限或文件异常），已跳过：请检查文件是否异常，可用 Office 打开后另存再上传"
 BAD_ENCODING = "文本编码无法识别：请另存为 UTF-8 编码后上传"
+BLANK_WORKBOOK = "表格是空的（没有任何内容），不计入：请填写后重新上传"
+BLANK_TABLE = "表格只有标题或表头，没有填写内容，不计入：请填写后重新上传"
+FAKE_IMAGE = "图片文件已损坏或不是真正的图片，无法打开：请重新拍摄或扫描后上传"
+TINY_IMAGE = "图片只有 {w}×{h} 像素，看不出内容，不计入：请上传清晰的照片或扫描件"
+MIN_IMAGE_SIDE = 64  # pixels: a smaller picture (an icon, a 1×1 placeholder) shows no document
+
+
+class Unreadable(InspectError):
+    """The file could not be read this time (gone, no permission, the share blinked): the
+    facts say so but are not cached — the next check reads it again."""
+
 
 KIND_LABEL = {
     "pdf": "PDF",
@@ -56,6 +67,13 @@ KIND_LABEL = {
     "empty": "空文件",
     "encrypted-office": "加密的 Office 文件",
 }
+
+
+def too_big(limit_bytes: int) -> str:
+    """The reason for a file over ``max_file_bytes`` (decided from its size, never opened)."""
+    mib = 1024 * 1024
+    size = f"{limit_bytes / mib:g} MB" if limit_bytes >= mib else f"{limit_bytes / 1024:g} KB"
+    return TOO_BIG.format(size=size)
 
 
 def kind_label(kind: str) -> str:

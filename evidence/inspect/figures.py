@@ -87,11 +87,11 @@ def figures_from_text(text: str, templates: Sequence[Template]) -> dict[str, flo
         last_end = end
         if name in found:
             continue
-        m = re.compile(r"([^\d\n]{0,16}?)" + _NUMBER).match(text, end)
-        if not m:
+        after = re.compile(r"([^\d\n]{0,16}?)" + _NUMBER).match(text, end)
+        if not after:
             continue
-        gap, num, unit = m.group(1), m.group(2), m.group(3)
-        if any(end <= s < m.start(2) for s in starts) or text[m.end() : m.end() + 1] in ("%", "‰"):
+        gap, num, unit = after.group(1), after.group(2), after.group(3)
+        if any(end <= s < after.start(2) for s in starts) or text[after.end() : after.end() + 1] in ("%", "‰"):
             continue  # the number belongs to another label, or is a percentage
         try:
             value = float(num.replace(",", ""))

@@ -72,7 +72,7 @@ def inspect_pdf(path: Path, spec: InspectSpec, limits: Limits) -> Facts:
 
 
 def _annotation_links(page) -> list[str]:
-    out = []
+    out: list[str] = []
     try:
         annots = page.get("/Annots")
         if annots is None:

@@ -11,6 +11,7 @@ checked and reported with their exact Excel row numbers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 import zipfile
@@ -18,6 +19,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from duban.evidence.facts import LedgerFacts
 from duban.evidence.limits import Limits
@@ -56,7 +58,7 @@ def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
                     if meta is not None and meta.typ != pc.SheetTypeEnum.WorkSheet:
                         continue
                     sheet = wb.get_sheet_by_name(name)
-                    rows = sheet.to_python(skip_empty_area=False, nrows=limits.max_rows + HEADER_SCAN + 2)
+                    rows = cast(Rows, sheet.to_python(skip_empty_area=False, nrows=limits.max_rows + HEADER_SCAN + 2))
                     end = sheet.end[0] if sheet.end else -1
                     out.append((name, rows, end))
             finally:
@@ -165,8 +167,9 @@ class _Matcher:
         singles = [score(i, 1, self.match([[x] for x in r])) if any(r) else None for i, r in enumerate(norm)]
         best: _Header | None = None
         for i in range(min(HEADER_SCAN, len(norm))):
-            cands = [singles[i]] if singles[i] is not None else []
-            if i + 1 < len(norm) and singles[i] is not None and singles[i].total and any(norm[i + 1]):
+            single = singles[i]
+            cands = [single] if single is not None else []
+            if i + 1 < len(norm) and single is not None and single.total and any(norm[i + 1]):
                 top, bot = norm[i], norm[i + 1]
                 cells = []
                 for p in range(max(len(top), len(bot))):
@@ -175,7 +178,7 @@ class _Matcher:
                     cells.append([x for x in (b, a, a + b) if x])
                 joined = score(i, 2, self.match(cells))
                 # two header rows only when together they match more than either row alone
-                alone = max((s.required, s.total) for s in (singles[i], singles[i + 1]) if s is not None)
+                alone = max((s.required, s.total) for s in (single, singles[i + 1]) if s is not None)
                 if (joined.required, joined.total) > alone:
                     cands.append(joined)
             for h in cands:
@@ -209,7 +212,7 @@ def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_ro
     and the header repeated on a later page are skipped.
     """
     cap = start + limits.max_rows
-    out = []
+    out: list[tuple[int, list[object]]] = []
     heads = {p: norm_label(v) for p, v in enumerate(header) if isinstance(v, str) and norm_label(v)}
     for i in range(start, min(len(rows), cap)):
         row = rows[i]
@@ -362,6 +365,9 @@ def analyse_template(
     )
     lf.header_rows = h.height
 
+    usable = dict.fromkeys(i for i, _ in data)  # rows that count: valid code, inside the window
+    codes: dict[int, str] = {}  # row -> its (first) valid code
+
     # USCC: check character and duplicates
     uscc_pos = [h.pos[ci] for ci, c in enumerate(tpl.columns) if c.type == "uscc" and ci in h.pos]
     if uscc_pos:
@@ -373,12 +379,15 @@ def analyse_template(
                 problem = uscc_problem(code)
                 if problem:
                     lf.invalid_uscc_count += 1
+                    usable.pop(i, None)
                     _cap(
                         lf.invalid_uscc,
                         f"第{_excel_row(i)}行 {code}：{problem}"
                         if code
                         else f"第{_excel_row(i)}行：统一社会信用代码{problem}",
                     )
+                else:
+                    codes.setdefault(i, code)
                 if code:
                     seen.setdefault(code, []).append(_excel_row(i))
         for code, at in seen.items():
@@ -393,32 +402,62 @@ def analyse_template(
     # date window
     w = ls.window
     if w is not None:
-        p = _column_pos(tpl, h, w.column)
-        if p is not None:
+        wp = _column_pos(tpl, h, w.column)
+        if wp is not None:
             for i, row in data:
-                v = row[p] if p < len(row) else None
+                v = row[wp] if wp < len(row) else None
                 if _blank(v):
                     continue
                 d = to_date(v)
                 if d is None:
                     lf.bad_dates += 1
+                    usable.pop(i, None)
                     continue
                 first, last = d
                 if last < w.start or first > w.end:
                     lf.outside_window_count += 1
+                    usable.pop(i, None)
                     shown = first.isoformat() if first == last else first.strftime("%Y-%m")
                     _cap(lf.outside_window, f"第{_excel_row(i)}行 {shown}")
 
     # yes/no ratio
+    answers: dict[int, bool | None] = {}
     if ls.ratio_column:
-        p = _column_pos(tpl, h, ls.ratio_column)
-        if p is not None:
-            for _i, row in data:
-                yn = yes_no(row[p] if p < len(row) else None)
+        rp = _column_pos(tpl, h, ls.ratio_column)
+        if rp is not None:
+            for i, row in data:
+                yn = yes_no(row[rp] if rp < len(row) else None)
+                answers[i] = yn
                 if yn is not None:
                     lf.ratio_rows += 1
                     lf.yes += yn
+
+    # one key per usable row: its code where the template has a USCC column, else the whole row
+    keep = [p for p in sorted(h.pos.values()) if p not in h.seq_pos]
+    rows_by_index = dict(data)
+    lf.row_keys = [
+        row_key("u", codes[i]) if uscc_pos else row_key("r", *(_cell_text(rows_by_index[i], p) for p in keep))
+        for i in usable
+    ]
+    lf.row_yes = "".join("-" if answers.get(i) is None else "y" if answers[i] else "n" for i in usable)
     return lf
+
+
+def row_key(kind: str, *parts: str) -> str:
+    """A short stable key for a row (16 hex): the same firm or the same row gives the same key."""
+    return hashlib.blake2b("\x1f".join((kind, *parts)).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _cell_text(row: Sequence[object], p: int) -> str:
+    """A cell as compared between files: NFKC, no surrounding or repeated spaces, 12.0 -> 12, dates ISO."""
+    v = row[p] if p < len(row) else None
+    if _blank(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return " ".join(unicodedata.normalize("NFKC", str(v)).split())
 
 
 def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits) -> LedgerFacts | None:
@@ -434,20 +473,34 @@ def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits) -> Ledger
         if i > limits.max_rows:
             break
     if header is None:
-        n = sum(1 for r in rows[: limits.max_rows] if any(not _blank(v) for v in r))
-        if not n:
+        lines = [r for r in rows[: limits.max_rows] if any(not _blank(v) for v in r)]
+        if not lines:
             return None
-        return LedgerFacts(sheet=name, template=None, header_row=0, rows=n)
+        keys = [row_key("r", *(_cell_text(r, p) for p in range(len(r)))) for r in lines]
+        return LedgerFacts(
+            sheet=name, template=None, header_row=0, rows=len(keys), row_keys=keys, row_yes="-" * len(keys)
+        )
     seq = {p for p, v in enumerate(rows[header]) if norm_label(v) in SEQ_NAMES}
     data, truncated = _iter_data(rows, header + 1, seq, limits, end_row)
-    return LedgerFacts(sheet=name, template=None, header_row=header + 1, rows=len(data), truncated=truncated)
+    width = max((len(r) for _, r in data), default=0)
+    keep = [p for p in range(width) if p not in seq]
+    keys = [row_key("r", *(_cell_text(r, p) for p in keep)) for _, r in data]
+    return LedgerFacts(
+        sheet=name,
+        template=None,
+        header_row=header + 1,
+        rows=len(data),
+        truncated=truncated,
+        row_keys=keys,
+        row_yes="-" * len(keys),
+    )
 
 
 # ---------------------------------------------------------------- all ledgers of a file
 def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limits: Limits) -> list[LedgerFacts]:
     out: list[LedgerFacts] = []
     tpl_specs = [ls for ls in spec.ledgers if ls.template is not None]
-    matchers = {id(ls): _Matcher(ls.template) for ls in tpl_specs}
+    matchers = {id(ls): _Matcher(ls.template) for ls in tpl_specs if ls.template is not None}
     # best header of every template on every sheet
     headers: dict[tuple[int, int], _Header] = {}
     for si, (_, rows, _) in enumerate(sheets):
@@ -474,7 +527,7 @@ def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limit
                 other is not ls
                 and (id(other), si) in headers
                 and matchers[id(other)].fraction(headers[(id(other), si)]) > mine
-                and other.template.id != ls.template.id
+                and getattr(other.template, "id", None) != ls.template.id
                 for other in tpl_specs
             ):
                 continue
@@ -502,6 +555,21 @@ def sheet_links(sheets: list[tuple[str, Rows, int]]) -> list[str]:
                 if type(v) is str and ("http" in v or "www" in v or "HTTP" in v or "WWW" in v):
                     found += find_links(v)
     return dedup(found)
+
+
+def sheet_blank(sheets: list[tuple[str, Rows, int]], limits: Limits) -> str | None:
+    """Why a workbook holds nothing to read as a document (no data under any header), or None."""
+    filled = False
+    for name, rows, end in sheets:
+        lf = analyse_plain(name, rows, end, limits)
+        if lf is None:
+            continue
+        filled = True
+        if lf.rows:
+            return None
+    if not filled:
+        return common.BLANK_WORKBOOK
+    return common.BLANK_TABLE
 
 
 def inspect_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limits: Limits):

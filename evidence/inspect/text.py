@@ -7,6 +7,7 @@ import csv
 import html as htmllib
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 from duban.evidence.limits import Limits
@@ -36,9 +37,14 @@ def read_text(path: Path) -> str:
         return decode(f.read(MAX_TEXT_BYTES))
 
 
+# not text a reader sees: whitespace, zero-width and format characters (U+200B, U+FEFF ...),
+# control characters (Word's field and cell marks)
+_INVISIBLE = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
+
+
 def text_chars(text: str) -> int:
-    """Characters that are not whitespace."""
-    return len(text) - sum(1 for ch in text if ch.isspace())
+    """Characters a reader sees: not whitespace, zero-width, format or control characters."""
+    return sum(1 for ch in text if not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE)
 
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)

@@ -138,6 +138,11 @@ def inspect_doc(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Fac
     lw = 0x22 + csw * 2 + 2  # FibRgLw97 after FibRgW97 and cslw
     if lw + 16 <= len(data):
         chars = max(0, struct.unpack_from("<i", data, lw + 12)[0])  # ccpText
+    main = _doc_main_text(path, data, chars, limits)
+    if main is not None:  # the real text: whitespace, field codes and zero-width characters are not content
+        chars = text_chars(main)
+    if chars == 0:
+        raise InspectError(common.EMPTY_DOC)
     text = data[: len(data) - len(data) % 2].decode("utf-16-le", errors="ignore")
     links = [m.group(0).decode("utf-16-le", "ignore") for m in _U16_URL.finditer(data)]
     links += [m.group(0).decode("ascii", "ignore") for m in _A8_URL.finditer(data)]
@@ -145,3 +150,52 @@ def inspect_doc(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Fac
     if spec.figures:
         facts.figures = figures_from_text(text, spec.figures)
     return facts
+
+
+def _doc_main_text(path: Path, data: bytes, ccp_text: int, limits: Limits) -> str | None:
+    """The main document text of a Word 97+ file, read through its piece table (the Clx in the
+    table stream, [MS-DOC] 2.9.38), or None when the file has none duban can follow."""
+    import olefile
+
+    try:
+        flags = struct.unpack_from("<H", data, 0x0A)[0]
+        csw = struct.unpack_from("<H", data, 0x20)[0]
+        pos = 0x22 + csw * 2
+        cslw = struct.unpack_from("<H", data, pos)[0]
+        pos += 2 + cslw * 4
+        cb_fc_lcb = struct.unpack_from("<H", data, pos)[0]
+        pos += 2
+        if cb_fc_lcb <= 33:
+            return None
+        fc_clx, lcb_clx = struct.unpack_from("<II", data, pos + 33 * 8)  # fcClx / lcbClx
+        if not lcb_clx or lcb_clx > limits.max_part_bytes:
+            return None
+        table_name = "1Table" if flags & 0x0200 else "0Table"  # fWhichTblStm
+        with olefile.OleFileIO(str(path)) as ole:
+            if not ole.exists(table_name):
+                return None
+            clx = ole.openstream(table_name).read()[fc_clx : fc_clx + lcb_clx]
+        i = 0
+        while i < len(clx) and clx[i] == 0x01:  # Prc: formatting, skipped
+            i += 3 + struct.unpack_from("<H", clx, i + 1)[0]
+        if i + 5 > len(clx) or clx[i] != 0x02:
+            return None
+        lcb = struct.unpack_from("<I", clx, i + 1)[0]
+        plc = clx[i + 5 : i + 5 + lcb]
+        n = (len(plc) - 4) // 12
+        if n <= 0:
+            return None
+        cps = struct.unpack_from(f"<{n + 1}I", plc, 0)
+        parts: list[str] = []
+        for k in range(n):
+            fc = struct.unpack_from("<I", plc, 4 * (n + 1) + 8 * k + 2)[0]
+            count = max(0, min(cps[k + 1] - cps[k], len(data)))
+            if fc & 0x40000000:  # 8-bit text (cp1252) at fc / 2
+                start = (fc & 0x3FFFFFFF) // 2
+                parts.append(data[start : start + count].decode("cp1252", "replace"))
+            else:
+                parts.append(data[fc : fc + 2 * count].decode("utf-16-le", "replace"))
+        text = "".join(parts)
+    except Exception:  # struct, olefile and decoding errors on a damaged file: fall back to ccpText
+        return None
+    return text[:ccp_text] if ccp_text else text
