@@ -21,7 +21,7 @@ def T(day: int, hour: int = 10) -> dt.datetime:
 def check_unit(catalog, root, home, as_of):
     gathered = gather(catalog, root, home)
     result = evaluate(catalog, gathered, as_of, home, units=[GX])
-    files = {rel: sha for rel, unit, _t, _r, _w, _f, sha in gathered.files if unit == GX}
+    files = {g.rel: g.sha for g in gathered.files if g.unit == GX}
     files.update({rel: "" for rel, _why in gathered.unrecognized if rel.startswith(GX + "/")})
     return result, files
 
@@ -57,7 +57,9 @@ def test_a_unit_gets_one_receipt_per_set_of_files(tmp_path, catalog, smtp_server
     assert again.status == "duplicate" and len(smtp_server.messages) == 1
 
     # one more file: the next receipt lists only what is new
-    samples.make_ledger_xlsx(gx / "20" / "第三轮" / "仓储物流台账-补充.xlsx", t7, 90, mtime=T(15))
+    samples.make_ledger_xlsx(
+        gx / "20" / "第三轮" / "仓储物流台账-补充.xlsx", t7, 90, seed=7, mtime=T(15)
+    )  # other firms
     result, files = check_unit(catalog, root, home, T(15, 12))
     assert send_receipt(catalog, result, home, GX, files=files, today=dt.date(2021, 6, 15)).status == "sent"
     second = smtp_server.messages[1]
