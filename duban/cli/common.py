@@ -32,18 +32,26 @@ def load_catalog_or_fail(path: str | None = None):
 
 
 def parse_round_date(value: str, catalog, hint: str = ""):
-    """A catalog round date typed by the user (2021-06-20), or a UserError listing the rounds."""
-    import datetime as dt
-
-    try:
-        day = dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UserError(f"无法识别的日期 '{value}'：请写成 2021-06-20") from None
+    """A catalog round date typed by the user (2021-06-20, 20210620 ...), or a UserError listing the rounds."""
+    day = parse_date(value)
     rounds = catalog.round_dates()
     if day not in rounds:
         raise UserError(
             f"{day.isoformat()} 不是任务清单中的截止日期；可选：{'、'.join(d.isoformat() for d in rounds)}{hint}"
         )
+    return day
+
+
+def parse_date(value: str):
+    """A day typed by the user, in any form ``duban.timeutil.parse_day`` reads, or a UserError."""
+    from duban.timeutil import parse_day
+
+    try:
+        day = parse_day(value)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    if day is None:
+        raise UserError(f"无法识别的日期 '{value}'：请写成 2021-06-20")
     return day
 
 
