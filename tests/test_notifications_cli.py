@@ -90,3 +90,20 @@ def test_unknown_unit_and_missing_source_are_clear_errors(home, tmp_path):
     assert r.exit_code == 2 and "未知单位 '区工信厅'" in r.output
     r = _remind(home)
     assert r.exit_code == 2 and "--evidence" in r.output and "--from-json" in r.output
+
+
+def test_evidence_root_comes_from_settings_like_every_other_command(home, evidence_root, tmp_path):
+    """No --evidence: ``evidence_root`` in settings.yaml is checked (a real check of that folder)."""
+    home.settings_file.write_text(f"evidence_root: '{evidence_root}'\nreminders:\n  retry_delays: [0]\n", "utf-8")
+    r = _remind(home, "--as-of", "2021-06-18T09:00", "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "[演练（未发送）] 区工信局" in r.output  # the folder in settings was checked: its units owe
+
+    gone = tmp_path / "断开的共享盘"
+    home.settings_file.write_text(f"evidence_root: '{gone}'\nreminders:\n  retry_delays: [0]\n", "utf-8")
+    r = _remind(home, "--as-of", "2021-06-18")
+    assert r.exit_code == 3 and str(gone) in r.output  # the guard held: it looked where settings point
+
+    check = june18_result(evidence_root).write_json(tmp_path / "c.json")
+    r = _remind(home, "--evidence", str(evidence_root), "--from-json", str(check))
+    assert r.exit_code == 2 and "只能选一个" in r.output

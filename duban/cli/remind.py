@@ -1,6 +1,6 @@
-"""``duban remind --evidence ROOT --as-of T [--dry-run] [--force] [--unit U]``.
+"""``duban remind [--evidence ROOT] --as-of T [--dry-run] [--force] [--unit U]``.
 
-Runs the check, then sends the day's reminders (one email per owing unit, the
+Runs the check (on ``--evidence``, else ``DUBAN_EVIDENCE``, else ``evidence_root`` in settings.yaml), then sends the day's reminders (one email per owing unit, the
 coordinator's digest). ``--from-json CHECK.json`` reminds from a stored check result;
 ``--flush`` only retries messages queued by earlier runs.
 
@@ -33,7 +33,13 @@ class SomeFailed(Held):
 
 
 @click.command("remind")
-@click.option("--evidence", "root", type=click.Path(path_type=Path), default=None, help="共享文件夹（佐证材料根目录）")
+@click.option(
+    "--evidence",
+    "root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="共享文件夹（佐证材料根目录）；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
+)
 @click.option(
     "--as-of",
     "as_of",
@@ -86,8 +92,13 @@ def command(
         _print(outcome)
         _finish(outcome, json_path)
         return
-    if (root is None) == (from_json is None):
-        raise UserError("请指定 --evidence 共享文件夹（先检查再提醒），或 --from-json 检查结果文件（二选一）")
+    if root is not None and from_json is not None:
+        raise UserError("--evidence（先检查再提醒）与 --from-json（按已保存的检查结果提醒）只能选一个")
+    if from_json is None:  # like every other command: --evidence, else DUBAN_EVIDENCE, else settings.yaml
+        try:
+            root = Path(home.evidence_root(root))
+        except SettingsError as e:
+            raise UserError(f"{e}（或用 --from-json 按已保存的检查结果提醒）") from None
     try:
         when = parse_as_of(as_of) if (as_of or root is not None) else None
     except ValueError as e:
