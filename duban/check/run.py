@@ -161,7 +161,7 @@ def evaluate(
             rejected.append(FileIssue(rel, facts.reason or "无法读取"))
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
-    confirmed = confirmations.current(store, scope)
+    confirmed = confirmations.current(store, scope, as_of=as_of)
     unit_names = {catalog.unit(u).name for u in units} if units else None
     task_ids = {catalog.task(t).id for t in tasks} if tasks else None
     obligations = evaluate_rules(catalog, submitted, as_of, confirmed, units=unit_names, tasks=task_ids)
