@@ -161,6 +161,7 @@ def _check(catalog, root: Path, when: dt.datetime, home, units):
 
 def _print(outcome) -> None:
     from duban.notifications.workdays import cn_date
+    from duban.reports.escape import visible
     from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS
 
     if outcome.day:
@@ -181,19 +182,19 @@ def _print(outcome) -> None:
             + (f" · {m.items} 项" if m.items else "")
         )
         click.echo(f"    收件人：{'、'.join(m.to)}" + (f"    抄送：{'、'.join(m.cc)}" if m.cc else ""))
-        click.echo(f"    标题：{m.subject}")
+        click.echo(f"    标题：{visible(m.subject)}")
         if m.status == "dry-run" and m.preview:
             for line in m.preview.splitlines():
                 if line.strip():
-                    click.echo(f"    | {line}")
+                    click.echo(f"    | {visible(line)}")
         if m.error:
-            click.echo(f"    说明：{m.error}")
+            click.echo(f"    说明：{visible(m.error)}")
         if m.eml_path and m.status == "sent":
             click.echo(f"    邮件文件：{m.eml_path}")
     for reason, names in skipped.items():
-        click.echo(f"[未发送] {'、'.join(dict.fromkeys(names))}：{reason}")
+        click.echo(f"[未发送] {'、'.join(dict.fromkeys(names))}：{visible(reason)}")
     for w in outcome.warnings:
-        click.echo(f"提示：{w}")
+        click.echo(f"提示：{visible(w)}")
     if not outcome.messages:
         click.echo("今天没有需要发送的提醒。")
     click.echo(f"汇总：{outcome.summary()}")
