@@ -95,6 +95,32 @@ def load_policy(home: Any = None, overrides: dict[str, Any] | None = None) -> Po
             check_keys({name: None}, Policy.model_fields, file=source, where="reminders")
         raise SettingsError(
             source,
-            f"reminders 中 '{name}' 的值 {err.get('input')!r} 不合适：{err['msg']}",
+            f"reminders 中 '{name}' 的值 {err.get('input')!r} 不合适：{_why(err)}",
             f"参照 {POLICY_FILE.name} 中的说明和默认值",
         ) from None
+
+
+_WHY = {
+    "tuple_type": "应当是列表，如 [3, 1]",
+    "list_type": "应当是列表，如 [3, 1]",
+    "int_type": "应当是整数",
+    "int_parsing": "应当是整数",
+    "int_from_float": "应当是整数",
+    "float_type": "应当是数字",
+    "float_parsing": "应当是数字",
+    "bool_type": "应当是 true 或 false",
+    "bool_parsing": "应当是 true 或 false",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "应当大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "应当小于 {lt}",
+}
+
+
+def _why(err: dict) -> str:
+    """pydantic's reason, in Chinese (our own validators already speak Chinese)."""
+    if err["type"] == "value_error":
+        return str(err.get("ctx", {}).get("error") or err["msg"])
+    text = _WHY.get(err["type"])
+    limits = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (err.get("ctx") or {}).items()}
+    return text.format(**limits) if text else err["msg"]

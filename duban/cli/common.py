@@ -61,6 +61,11 @@ def run_cli(group: click.Group) -> int:
     except click.exceptions.Abort:
         click.echo("已中止。", err=True)
         return 130
+    except click.UsageError as e:  # click's own words are English: say it in Chinese
+        from .errors import show_usage_error
+
+        show_usage_error(e)
+        return e.exit_code
     except click.ClickException as e:
         e.show()
         return e.exit_code
