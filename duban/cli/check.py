@@ -57,7 +57,7 @@ def command(
         when = parse_as_of(as_of)
     except ValueError as e:
         raise UserError(str(e)) from None
-    home = home_of(ctx)
+    home = home_of(ctx, announce=True)
     try:
         root = Path(home.evidence_root(root))
     except ValueError as e:

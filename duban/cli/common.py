@@ -18,8 +18,23 @@ class UserError(click.ClickException):
         click.echo(f"错误：{self.message}", err=True)
 
 
-def home_of(ctx: click.Context) -> Home:
-    return Home.resolve((ctx.find_root().obj or {}).get("home"))
+def home_of(ctx: click.Context, *, announce: bool = False, warn_new: bool = True) -> Home:
+    """The data directory of this run. A new, empty one gets a warning (duban run from another
+    folder would otherwise start afresh in a new ./var without a word); ``announce`` says where
+    it is (commands that write to it)."""
+    chosen = (ctx.find_root().obj or {}).get("home")
+    home = Home.resolve(chosen)
+    if warn_new and not any(home.root.iterdir()):
+        source = "--home 或 DUBAN_HOME 指定" if chosen else "默认：当前文件夹下的 var"
+        click.secho(
+            f"注意：数据目录 {home.root}（{source}）是新建的空目录，里面没有之前的检查记录、发送记录和报告。"
+            "如果它们在别处，请回到原来的文件夹运行，或用 --home / 环境变量 DUBAN_HOME 指定数据目录。",
+            err=True,
+            fg="yellow",
+        )
+    elif announce:
+        click.echo(f"数据目录：{home.root}", err=True)
+    return home
 
 
 def load_catalog_or_fail(path: str | None = None):

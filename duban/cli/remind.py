@@ -82,7 +82,7 @@ def command(
     from duban.notifications import SettingsError, flush_queue, send_reminders
     from duban.timeutil import local, parse_as_of
 
-    home = home_of(ctx)
+    home = home_of(ctx, announce=True)
     catalog = load_catalog_or_fail(catalog_dir)
     if flush:
         try:
