@@ -16,7 +16,7 @@ from duban.evidence.layout import folder_for
 from duban.results import CheckResult, Obligation
 from duban.statuses import OPEN_STATUSES, STATUS_LABELS
 from duban.tasks_catalog import Catalog
-from duban.tasks_catalog.views import round_name
+from duban.tasks_catalog.views import item_text, round_name
 
 from . import workdays
 from .policy import Policy
@@ -58,10 +58,7 @@ def show_folder(evidence_root: str, rel: PurePosixPath) -> str:
 def _requirements(rt, catalog: Catalog) -> tuple[list[str], list[dict[str, Any]]]:
     needs, templates, seen = [], [], set()
     for ev in rt.task.evidence:
-        text = ev.label
-        if ev.min > 1:
-            text += f"，不少于 {ev.min} {ev.unit_word}"
-        needs.append(text)
+        needs.append(item_text(ev, catalog, with_template=False))  # every constraint the checker applies
         if ev.template and ev.template not in seen:
             seen.add(ev.template)
             tpl = catalog.templates.get(ev.template)
