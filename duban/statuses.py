@@ -49,6 +49,8 @@ RECORD_STATUS_LABELS: dict[str, str] = {
     "dry-run": "演练（未发送）",
     "skipped": "未发送",
 }
+# why a unit's reminder was not sent: the short label its reason starts with ("休息日不发送：…")
+SKIP_LABELS: dict[str, str] = {"rest_day": "休息日不发送", "not_today": "未到提醒日", "no_email": "未登记邮箱"}
 
 
 def status_label(status: str) -> str:

@@ -19,6 +19,7 @@ from duban.tasks_catalog import Catalog
 from duban.tasks_catalog.views import item_text, round_name
 
 from . import workdays
+from .outcome import NO_EMAIL, NOT_TODAY, REST_DAY, skip_reason
 from .policy import Policy
 
 UNIT_KINDS = ("upcoming", "overdue", "escalation")
@@ -177,11 +178,14 @@ def plan_units(
         skip = None
         if not workday:
             why = workdays.holiday_name(today)
-            skip = f"{workdays.cn_date(today, weekday=True)}是休息日{f'（{why}）' if why else ''}：各单位的提醒只在工作日发送"
+            skip = skip_reason(
+                REST_DAY,
+                f"{workdays.cn_date(today, weekday=True)}是休息日{f'（{why}）' if why else ''}，各单位的提醒只在工作日发送",
+            )
         elif not triggered:
-            skip = "今天不是该单位的提醒日（按提醒策略）"
+            skip = skip_reason(NOT_TODAY, f"今天不是该单位的提醒日（{policy.describe()}）")
         elif not to:
-            skip = f"单位 {unit.name} 未登记邮箱：请在 units.yaml 中填写 emails"
+            skip = skip_reason(NO_EMAIL, f"单位 {unit.name} 未登记邮箱，请在 units.yaml 中填写 emails")
         plan = UnitPlan(unit.name, unit.full_name, kind, listed, to, cc, skip)
         plan.context = unit_context(catalog, plan, today, policy, result, cc_units)
         plans.append(plan)

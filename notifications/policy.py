@@ -72,6 +72,12 @@ class Policy(BaseModel):
     def escalated(self, days_overdue: int) -> bool:
         return days_overdue > self.escalate_after
 
+    def describe(self) -> str:
+        """When units are reminded, in one Chinese phrase."""
+        before = "、".join(str(n) for n in sorted(self.before_due, reverse=True))
+        every = "每个工作日" if self.overdue_every == 1 else f"每 {self.overdue_every} 个工作日"
+        return (f"截止前第 {before} 个工作日、" if self.before_due else "") + f"逾期后{every}提醒"
+
 
 def load_policy(home: Any = None, overrides: dict[str, Any] | None = None) -> Policy:
     """The packaged defaults, then ``<home>/settings.yaml`` ``reminders:``, then ``overrides``."""

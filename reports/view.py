@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from duban.results import CheckResult, FileIssue, Obligation
-from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS, STATUS_LABELS
+from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS, SKIP_LABELS, STATUS_LABELS
 from duban.timeutil import TZ
 
 from .escape import visible
@@ -297,10 +297,32 @@ class ReminderRow:
     subject: str
     status: str  # sent | queued | failed | duplicate | dry-run | skipped
     error: str
+    reason: str = ""  # why not sent: 休息日不发送 / 未到提醒日 / 未登记邮箱 (skipped only)
+    items: int = 0
 
     @property
     def sent(self) -> bool:
         return self.status == "sent"
+
+    @property
+    def status_text(self) -> str:
+        """已发送 · 发送失败 ·… and for a message not sent, why: 休息日不发送 / 未到提醒日."""
+        if self.status == "skipped":
+            return self.reason or RECORD_STATUS_LABELS["skipped"]
+        return RECORD_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def subject_text(self) -> str:
+        if self.subject:
+            return self.subject
+        return f"（未生成邮件，{self.items} 项待报）" if self.items else "（未生成邮件）"
+
+    @property
+    def tone(self) -> str | None:
+        """Red only for a real failure; yellow for what still needs a hand (queued, no address)."""
+        if self.status == "failed":
+            return "red"
+        return "yellow" if self.status == "queued" or self.reason == SKIP_LABELS["no_email"] else None
 
 
 def sent_count(rows: list[ReminderRow]) -> int:
@@ -317,12 +339,11 @@ def reminder_rows(reminders: list[dict] | None) -> list[ReminderRow]:
             str(r.get("subject") or ""),
             str(r.get("status") or ""),
             str(r.get("error") or ""),
+            str(r.get("reason") or ""),
+            int(r.get("items") or 0),
         )
         for r in reminders or []
     ]
-
-
-_DELIVERY_TONE = {"failed": "red", "queued": "yellow"}
 
 
 # 提醒: the messages of the run that made the report
@@ -331,12 +352,8 @@ REMINDER_COLUMNS: list[Column] = [
     Column("类型", lambda r: KIND_LABELS.get(r.kind, r.kind)),
     Column("收件人", lambda r: r.to, "lines", "long"),
     Column("抄送", lambda r: r.cc, "lines", "long"),
-    Column("主题", lambda r: r.subject, size="long"),
-    Column(
-        "状态",
-        lambda r: RECORD_STATUS_LABELS.get(r.status, r.status),
-        tone=lambda r, s: _DELIVERY_TONE.get(r.status),
-    ),
+    Column("主题", lambda r: r.subject_text, size="long"),
+    Column("状态", lambda r: r.status_text, tone=lambda r, s: r.tone),
     Column("说明", lambda r: r.error, size="long"),
 ]
 

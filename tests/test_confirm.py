@@ -42,7 +42,8 @@ def test_confirm_records_who_when_note_and_changes_status(tmp_path):
 
     p = duban(home.root, "confirm", "D14", "--unit", "区委组织部", "--note", "误确认", "--withdraw")
     assert p.returncode == 0 and "已撤销" in p.stdout
-    again = {(o.task, o.unit): o.status for o in run_check(cat, root, now, home, tasks=["D14"]).obligations}
+    later = dt.datetime.now(TZ)  # the withdrawal counts from when it was made
+    again = {(o.task, o.unit): o.status for o in run_check(cat, root, later, home, tasks=["D14"]).obligations}
     assert again[("D14", "区委组织部")] == "confirm"
 
 

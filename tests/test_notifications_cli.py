@@ -44,7 +44,11 @@ def test_from_json_sends_through_smtp_settings_then_rerun_sends_nothing(home, ev
     first = _remind(home, "--from-json", str(check), env=env)
     assert first.exit_code == 0, first.output
     assert "[已发送] 区工信局" in first.output
-    assert "汇总：已发送 4 封，排队待重发 0 封，失败 0 封" in first.output
+    assert "汇总：已发送 4 封；未发送 1 封（未到提醒日 1 封）" in first.output
+    assert (
+        "[未到提醒日] 解放路街道：今天不是该单位的提醒日（截止前第 3、1 个工作日、逾期后每个工作日提醒）"
+        in first.output
+    )
     assert len(smtp_server.messages) == 4
 
     again = _remind(home, "--from-json", str(check), env=env)

@@ -160,6 +160,7 @@ def _check(catalog, root: Path, when: dt.datetime, home, units):
 
 
 def _print(outcome) -> None:
+    from duban.notifications.outcome import split_reason
     from duban.notifications.workdays import cn_date
     from duban.reports.escape import visible
     from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS
@@ -174,7 +175,7 @@ def _print(outcome) -> None:
     skipped: dict[str, list[str]] = {}
     for m in outcome.messages:
         if m.status == "skipped":
-            skipped.setdefault(m.error or "未说明原因", []).append(m.unit)
+            skipped.setdefault(m.error or "", []).append(m.unit)
             continue
         who = m.unit if m.kind not in ("digest", "alert") else f"协调单位 {m.unit}"
         click.echo(
@@ -192,7 +193,8 @@ def _print(outcome) -> None:
         if m.eml_path and m.status == "sent":
             click.echo(f"    邮件文件：{m.eml_path}")
     for reason, names in skipped.items():
-        click.echo(f"[未发送] {'、'.join(dict.fromkeys(names))}：{visible(reason)}")
+        label, detail = split_reason(reason)
+        click.echo(f"[{label}] {'、'.join(dict.fromkeys(names))}：{visible(detail)}")
     for w in outcome.warnings:
         click.echo(f"提示：{visible(w)}")
     if not outcome.messages:
