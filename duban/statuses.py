@@ -32,11 +32,12 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 # ---------------------------------------------------------------- reminders
-KINDS: tuple[str, ...] = ("upcoming", "overdue", "escalation", "digest", "alert")
+KINDS: tuple[str, ...] = ("upcoming", "overdue", "escalation", "support", "digest", "alert")
 KIND_LABELS: dict[str, str] = {
     "upcoming": "到期提醒",
     "overdue": "逾期提醒",
-    "escalation": "逾期督办（抄送协调单位）",
+    "escalation": "逾期督办",
+    "support": "配合提醒",
     "digest": "督办日报",
     "alert": "告警",
 }

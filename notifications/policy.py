@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,7 +26,8 @@ class Policy(BaseModel):
 
     before_due: tuple[int, ...] = (3, 1)  # working days before a due date
     overdue_every: int = Field(1, ge=1)  # an overdue reminder every N working days
-    escalate_after: int = Field(2, ge=0)  # Cc the coordinator once overdue by more than M working days
+    escalate_after: int = Field(2, ge=0)  # escalated once overdue by more than M working days
+    escalation_copy: Literal["digest", "cc"] = "digest"  # where the coordinator hears of an escalation
     send_digest: bool = True
     digest_on_rest_days: bool = False
     guard_min_fraction: float = Field(0.5, ge=0, le=1)
@@ -71,6 +72,12 @@ class Policy(BaseModel):
 
     def escalated(self, days_overdue: int) -> bool:
         return days_overdue > self.escalate_after
+
+    @property
+    def copies_coordinator(self) -> bool:
+        """An escalated unit's reminder is copied to the coordinator (``escalation_copy: cc``, or
+        no digest to carry the escalations); otherwise escalations go into the one daily digest."""
+        return self.escalation_copy == "cc" or not self.send_digest
 
     def describe(self) -> str:
         """When units are reminded, in one Chinese phrase."""
@@ -123,7 +130,7 @@ _WHY = {
 }
 
 
-def _why(err: dict) -> str:
+def _why(err: Any) -> str:
     """pydantic's reason, in Chinese (our own validators already speak Chinese)."""
     if err["type"] == "value_error":
         return str(err.get("ctx", {}).get("error") or err["msg"])

@@ -33,7 +33,7 @@ PARTS = (("subject", "subject.j2"), ("text", "txt.j2"), ("html", "html.j2"))
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and (".html" in name or ".htm" in name)
+    return name is not None and (".html" in name or ".htm" in name)
 
 
 def _env(paths: list[Path]) -> SandboxedEnvironment:
@@ -78,8 +78,9 @@ class Renderer:
                     e, (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError)
                 ):
                     raise
-                where = getattr(e, "filename", None) or str(self.override_dir / name)
-                line = f"第 {e.lineno} 行" if getattr(e, "lineno", None) else ""
+                where = getattr(e, "filename", None) or str((self.override_dir or PACKAGED) / name)
+                lineno = getattr(e, "lineno", None)
+                line = f"第 {lineno} 行" if lineno else ""
                 warning = (
                     f"自定义模板 {where} {line}有误（{getattr(e, 'message', None) or e}）："
                     f"本次改用内置模板，请修改或删除该文件"

@@ -67,12 +67,14 @@ def test_unsafe_or_broken_template_falls_back_and_tells_the_coordinator(catalog,
 def test_file_outbox_is_the_default_and_writes_eml_files(catalog, home, evidence_root):
     outcome = send_reminders(catalog, june18_result(evidence_root), home, policy=fast_policy())
     files = sorted(p.name for p in home.outbox.rglob("*.eml"))
-    assert len(files) == 4 and all(f.startswith("2021-06-18_") for f in files)
+    assert len(files) == 7 and all(f.startswith("2021-06-18_") for f in files)  # 3 units, 3 配合提醒, the digest
     assert {m.eml_path for m in outcome.sent} == {str(p) for p in home.outbox.rglob("*.eml")}
     import email
     from email import policy
 
-    msg = email.message_from_bytes(next(home.outbox.rglob("*区工信局*.eml")).read_bytes(), policy=policy.default)
+    msg = email.message_from_bytes(
+        next(home.outbox.rglob("*escalation_区工信局*.eml")).read_bytes(), policy=policy.default
+    )
     assert msg["Subject"].startswith("【逾期督办】区工信局")
     assert msg.get_body(("html",)) is not None and msg.get_body(("plain",)) is not None
 

@@ -50,11 +50,11 @@ def test_a_working_day_names_each_reason_and_only_a_failure_is_red(catalog, home
     outcome = send_reminders(
         catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy()
     )
-    assert outcome.summary() == "已发送 4 封；未发送 1 封（未到提醒日 1 封）"  # 解放路街道: not its reminder day
+    assert outcome.summary() == "已发送 7 封；未发送 1 封（未到提醒日 1 封）"  # 解放路街道: not its reminder day
     again = send_reminders(
         catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy()
     )
-    assert again.summary() == "已发送 0 封，已发过未重发 4 封；未发送 1 封（未到提醒日 1 封）"
+    assert again.summary() == "已发送 0 封，已发过未重发 7 封；未发送 1 封（未到提醒日 1 封）"
 
     records = [m.to_dict() for m in outcome.messages]
     records[0] = {**records[0], "status": "failed", "error": "550 mailbox unavailable"}

@@ -119,6 +119,7 @@ def command(
         except (ValueError, KeyError, json.JSONDecodeError) as e:
             raise UserError(f"{from_json} 不是有效的检查结果（duban check --json 的输出）：{e}") from None
     else:
+        assert root is not None and when is not None  # the shared folder is resolved above
         result, guard = _check(catalog, root, when, home, unit_names)
     today = local(when).date() if when is not None else None
     try:
