@@ -76,7 +76,9 @@ def test_rows_of_two_districts_and_campaigns_stay_apart(backend, catalog, tmp_pa
     assert len(smtp_server.messages) == JUNE18_MESSAGES
     (home.root / "settings.yaml").write_text("district: 济南市市中区\n", encoding="utf-8")
     again = send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
-    assert len(smtp_server.messages) == 2 * JUNE18_MESSAGES, "another district's sent-log must not hold this district's mail back"
+    assert len(smtp_server.messages) == 2 * JUNE18_MESSAGES, (
+        "another district's sent-log must not hold this district's mail back"
+    )
     assert {m.status for m in again.messages if m.kind != "digest"} >= {"sent"}
     store = Store.open(home)
     one, two = Scope("济南市历下区", catalog.campaign.key), Scope("济南市市中区", catalog.campaign.key)
