@@ -6,17 +6,11 @@ from pathlib import Path
 
 import click
 
-from .common import UserError, catalog_option, home_of, load_catalog_or_fail
+from .common import UserError, catalog_option, evidence_option, home_of, load_catalog_or_fail
 
 
 @click.command("check")
-@click.option(
-    "--evidence",
-    "root",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="共享文件夹（佐证材料根目录）；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
-)
+@evidence_option("root")
 @click.option(
     "--as-of",
     "as_of",

@@ -100,5 +100,22 @@ def catalog_option(f):
     )(f)
 
 
+def evidence_option(name: str = "evidence"):
+    """``--evidence ROOT``, the shared folder, for every command that reads it (passed as ``name``)."""
+
+    def decorate(f):
+        from pathlib import Path
+
+        return click.option(
+            "--evidence",
+            name,
+            type=click.Path(path_type=Path),
+            default=None,
+            help="共享文件夹（佐证材料根目录）；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
+        )(f)
+
+    return decorate
+
+
 def emit(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
