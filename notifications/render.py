@@ -2,7 +2,8 @@
 
 Templates are searched in ``<home>/templates/`` first (the coordinator's copies), then in
 the packaged ``templates/``. They run in ``jinja2.sandbox.SandboxedEnvironment`` with
-autoescaping for the HTML part and undefined variables as errors. A coordinator's
+autoescaping for the HTML part, control characters of outside text made visible in every part
+(``duban.escape``), and undefined variables as errors. A coordinator's
 template that fails to render does not stop the round: the packaged template is used and
 a warning says which file to fix.
 """
@@ -23,7 +24,9 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
+from duban.escape import visible
 from duban.timeutil import TZ
 
 from . import workdays
@@ -36,10 +39,19 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and (".html" in name or ".htm" in name)
 
 
+def _shown(value: Any) -> Any:
+    """Every ``{{ }}`` of a template: text from outside (file names in problems, paths) with its
+    control characters made visible (``duban.escape``); markup already escaped stays markup."""
+    if isinstance(value, Markup):  # escaped already; visible() adds no markup character
+        return Markup(visible(value))  # noqa: S704
+    return visible(value) if isinstance(value, str) else value
+
+
 def _env(paths: list[Path]) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=FileSystemLoader([str(p) for p in paths]),
         autoescape=_autoescape,
+        finalize=_shown,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -25,9 +25,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from duban.escape import visible
 from duban.results import CheckResult
 
-from .escape import visible
 from .scoring import ReportSettings, Summary
 from .view import (
     DETAIL_COLUMNS,

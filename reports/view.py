@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from duban.escape import visible
 from duban.results import CheckResult, FileIssue, Obligation
 from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS, SKIP_LABELS, STATUS_LABELS
 from duban.timeutil import TZ
 
-from .escape import visible
 from .scoring import ReportSettings, TaskRow
 
 UNASSIGNED_UNIT = "（未指定）"

@@ -109,3 +109,23 @@ def test_upload_folder_is_shown_as_units_reach_the_share(catalog, home, evidence
     mail = smtp_server.for_unit("区工信局")[0]
     assert "\\\\fileserver\\信用示范创建\\区工信局\\20-仓储物流数据归集" in mail.text
     assert str(evidence_root) not in mail.text
+
+
+def test_control_characters_from_file_names_are_shown_not_sent(catalog, home, evidence_root, smtp_server):
+    """A problem quoting a file named with a terminal escape or a right-to-left override: both
+    parts of the email show the characters as text (\\x1b, \\u202e), the HTML part still escaped."""
+    problem = "文件“\x1b[2J台账\u202exslx.exe<b>”无法读取"
+    result = single_item_result(
+        evidence_root,
+        task="D20",
+        unit="区工信局",
+        due=D(2021, 6, 20),
+        status="partial",
+        as_of=D(2021, 6, 18),
+        problems=[problem],
+    )
+    send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
+    mail = smtp_server.for_unit("区工信局")[0]
+    assert "文件“\\x1b[2J台账\\u202exslx.exe<b>”无法读取" in mail.text
+    assert "文件“\\x1b[2J台账\\u202exslx.exe&lt;b&gt;”无法读取" in mail.html
+    assert "\x1b" not in mail.text + mail.html and "\u202e" not in mail.text + mail.html

@@ -155,9 +155,9 @@ def _check(catalog, root: Path, when: dt.datetime, home, units):
 
 
 def _print(outcome) -> None:
+    from duban.escape import visible
     from duban.notifications.outcome import split_reason
     from duban.notifications.workdays import cn_date
-    from duban.reports.escape import visible
     from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS
 
     if outcome.day:

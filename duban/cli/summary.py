@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from duban.reports.escape import visible
+from duban.escape import visible
 from duban.results import CheckResult
 from duban.statuses import STATUS_LABELS
 from duban.tasks_catalog import Catalog
