@@ -121,3 +121,8 @@ def test_the_report_stacks_its_tables_at_phone_width(browser, report, tmp_path):
 def test_the_report_keeps_its_tables_on_a_desktop(browser, report):
     boxes = browser.open(Path(report), DESKTOP).eval(BOXES)
     assert boxes["headers"] >= 6  # every table with its header row
+
+
+def test_the_report_index_fits_a_phone(browser, report):
+    index = Path(report).parents[2] / "index.html"
+    _fits(browser.open(index, PHONE).eval(BOXES), PHONE)
