@@ -17,8 +17,8 @@ from duban.notifications import FileOutbox, SettingsError, SmtpTransport, send_r
 D = dt.date
 
 
-def test_html_part_escapes_what_came_from_files(catalog, home, evidence_root, smtp_server):
-    problem = "文件名 <script>alert(1)</script>&.xlsx 无法读取"
+def _mail_quoting(problem: str, catalog, home, evidence_root, smtp_server):
+    """区工信局's reminder for a D20 round whose problem quotes a file name from the share."""
     result = single_item_result(
         evidence_root,
         task="D20",
@@ -29,7 +29,12 @@ def test_html_part_escapes_what_came_from_files(catalog, home, evidence_root, sm
         problems=[problem],
     )
     send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
-    mail = smtp_server.for_unit("区工信局")[0]
+    return smtp_server.for_unit("区工信局")[0]
+
+
+def test_html_part_escapes_what_came_from_files(catalog, home, evidence_root, smtp_server):
+    problem = "文件名 <script>alert(1)</script>&.xlsx 无法读取"
+    mail = _mail_quoting(problem, catalog, home, evidence_root, smtp_server)
     assert problem in mail.text  # the text part shows it as written
     assert "<script>" not in mail.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;.xlsx" in mail.html
@@ -114,18 +119,7 @@ def test_upload_folder_is_shown_as_units_reach_the_share(catalog, home, evidence
 def test_control_characters_from_file_names_are_shown_not_sent(catalog, home, evidence_root, smtp_server):
     """A problem quoting a file named with a terminal escape or a right-to-left override: both
     parts of the email show the characters as text (\\x1b, \\u202e), the HTML part still escaped."""
-    problem = "文件“\x1b[2J台账\u202exslx.exe<b>”无法读取"
-    result = single_item_result(
-        evidence_root,
-        task="D20",
-        unit="区工信局",
-        due=D(2021, 6, 20),
-        status="partial",
-        as_of=D(2021, 6, 18),
-        problems=[problem],
-    )
-    send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
-    mail = smtp_server.for_unit("区工信局")[0]
+    mail = _mail_quoting("文件“\x1b[2J台账\u202exslx.exe<b>”无法读取", catalog, home, evidence_root, smtp_server)
     assert "文件“\\x1b[2J台账\\u202exslx.exe<b>”无法读取" in mail.text
     assert "文件“\\x1b[2J台账\\u202exslx.exe&lt;b&gt;”无法读取" in mail.html
     assert "\x1b" not in mail.text + mail.html and "\u202e" not in mail.text + mail.html
