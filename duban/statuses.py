@@ -50,11 +50,12 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 # ---------------------------------------------------------------- reminders
-KINDS: tuple[str, ...] = ("upcoming", "overdue", "escalation", "digest", "alert", "rejection", "receipt")
+KINDS: tuple[str, ...] = ("upcoming", "overdue", "escalation", "support", "digest", "alert", "rejection", "receipt")
 KIND_LABELS: dict[str, str] = {
     "upcoming": "到期提醒",
     "overdue": "逾期提醒",
-    "escalation": "逾期督办（抄送协调单位）",
+    "escalation": "逾期督办",
+    "support": "配合提醒",
     "digest": "督办日报",
     "alert": "告警",
     "rejection": "驳回通知",
@@ -69,6 +70,8 @@ RECORD_STATUS_LABELS: dict[str, str] = {
     "dry-run": "演练（未发送）",
     "skipped": "未发送",
 }
+# why a unit's reminder was not sent: the short label its reason starts with ("休息日不发送：…")
+SKIP_LABELS: dict[str, str] = {"rest_day": "休息日不发送", "not_today": "未到提醒日", "no_email": "未登记邮箱"}
 
 
 def status_label(status: str) -> str:

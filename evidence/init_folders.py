@@ -40,7 +40,7 @@ def instructions(rt: ResolvedTask, catalog: Catalog, unit: str) -> str:
         "【需要报送】",
     ]
     if t.platform:
-        lines.append("系统判定事项，由区发改局确认，无需上传材料。")
+        lines.append(f"系统判定事项，由{catalog.campaign.coordinator}确认，无需上传材料。")
     elif not t.evidence:
         lines.append("无需报送材料。")
     for item in t.evidence:

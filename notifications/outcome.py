@@ -7,9 +7,29 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from duban.statuses import RECORD_STATUSES
+from duban.statuses import RECORD_STATUSES, SKIP_LABELS
 
 from .guard import GuardResult
+
+REST_DAY, NOT_TODAY, NO_EMAIL = SKIP_LABELS["rest_day"], SKIP_LABELS["not_today"], SKIP_LABELS["no_email"]
+NOT_SENT = "未发送"
+
+
+def skip_reason(label: str, detail: str) -> str:
+    """A reason for not sending, as people read it: the short label, then the detail."""
+    return f"{label}：{detail}"
+
+
+def split_reason(reason: str | None) -> tuple[str, str]:
+    """(short label, detail) of a skip reason: (休息日不发送, 6月19日（周六）是休息日…); an
+    unlabelled reason (the guard's) is (未发送, reason)."""
+    head, _, detail = (reason or "").partition("：")
+    return (head, detail) if head in SKIP_LABELS.values() else (NOT_SENT, reason or "")
+
+
+def skip_label(reason: str | None) -> str:
+    """The short label of a skip reason (休息日不发送 / 未到提醒日 / 未登记邮箱), else 未发送."""
+    return split_reason(reason)[0]
 
 
 @dataclass
@@ -39,7 +59,11 @@ class ReminderRecord:
             "eml_path": self.eml_path,
             "day": self.day.isoformat() if self.day else None,
             "items": self.items,
+            "reason": skip_label(self.error) if self.status == "skipped" else None,
         }
+
+
+_OTHER = (("queued", "排队待重发"), ("failed", "失败"), ("duplicate", "已发过未重发"))
 
 
 @dataclass
@@ -92,15 +116,27 @@ class RemindOutcome:
         self.warnings += other.warnings
         return self
 
+    def skipped_by_reason(self) -> dict[str, int]:
+        """Messages not sent, by why: {休息日不发送: 30, 未到提醒日: 5}."""
+        out: dict[str, int] = {}
+        for m in self.with_status("skipped"):
+            label = "证据目录异常，暂停发送" if self.held else skip_label(m.error)
+            out[label] = out.get(label, 0) + 1
+        return out
+
     def summary(self) -> str:
-        """One Chinese line: 已发送 3 封，排队 0 封，失败 0 封，已发过 2 封，未发送 1 封."""
+        """One Chinese line that says why nothing went out when nothing did:
+        已发送 3 封，已发过未重发 2 封；未发送 30 封（休息日不发送 30 封）."""
         c = self.counts()
+        why = "，".join(f"{label} {n} 封" for label, n in self.skipped_by_reason().items())
+        not_sent = f"{c['skipped']} 封（{why}）" if c["skipped"] else "0 封"
         if self.dry_run:
-            return f"演练：将发送 {c['dry-run']} 封，已发过 {c['duplicate']} 封，不发送 {c['skipped']} 封（未实际发送任何邮件）"
-        return (
-            f"已发送 {c['sent']} 封，排队待重发 {c['queued']} 封，失败 {c['failed']} 封，"
-            f"已发过未重发 {c['duplicate']} 封，未发送 {c['skipped']} 封"
-        )
+            return (
+                f"演练：将发送 {c['dry-run']} 封，已发过 {c['duplicate']} 封，不发送 {not_sent}（未实际发送任何邮件）"
+            )
+        parts = [f"已发送 {c['sent']} 封"]
+        parts += [f"{label} {c[s]} 封" for s, label in _OTHER if c[s]]
+        return "，".join(parts) + (f"；未发送 {not_sent}" if c["skipped"] else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -16,12 +16,11 @@ from duban.evidence.layout import folder_for
 from duban.results import CheckResult, Obligation
 from duban.statuses import OPEN_STATUSES, STATUS_LABELS
 from duban.tasks_catalog import Catalog
-from duban.tasks_catalog.views import round_name
+from duban.tasks_catalog.views import item_text, round_name
 
 from . import workdays
+from .outcome import NO_EMAIL, NOT_TODAY, REST_DAY, skip_reason
 from .policy import Policy
-
-UNIT_KINDS = ("upcoming", "overdue", "escalation")
 
 
 @dataclass
@@ -58,10 +57,7 @@ def show_folder(evidence_root: str, rel: PurePosixPath) -> str:
 def _requirements(rt, catalog: Catalog) -> tuple[list[str], list[dict[str, Any]]]:
     needs, templates, seen = [], [], set()
     for ev in rt.task.evidence:
-        text = ev.label
-        if ev.min > 1:
-            text += f"，不少于 {ev.min} {ev.unit_word}"
-        needs.append(text)
+        needs.append(item_text(ev, catalog, with_template=False))  # every constraint the checker applies
         if ev.template and ev.template not in seen:
             seen.add(ev.template)
             tpl = catalog.templates.get(ev.template)
@@ -80,10 +76,11 @@ def item_context(o: Obligation, catalog: Catalog, evidence_root: str, today: dt.
     rounds = rt.task.rounds
     due = o.due or o.round
     round_no = rounds.index(o.round) + 1 if o.round in rounds and len(rounds) > 1 else None
+    unit = o.unit or ""  # reminders are only ever planned for a unit's obligations
     try:
-        rel = folder_for(rt, o.unit, o.round)
+        rel = folder_for(rt, unit, o.round)
     except ValueError:  # a round date the catalog does not list: the task folder
-        rel = folder_for(rt, o.unit, None)
+        rel = folder_for(rt, unit, None)
     needs, templates = _requirements(rt, catalog)
     overdue_days = workdays.workdays_between(due, today) if due else 0
     overdue = bool(due and due < today)
@@ -130,10 +127,9 @@ def _sort_key(item: dict[str, Any]):
 def plan_units(
     catalog: Catalog, result: CheckResult, today: dt.date, policy: Policy, *, units: list[str] | None = None
 ) -> tuple[list[UnitPlan], list[str]]:
-    """One plan per unit that has open items to list today; plus warnings (unknown units)."""
+    """One plan per unit that has open items to list today, then one per supporting unit whose
+    shared tasks are on a lead's reminder today (kind ``support``); plus warnings (unknown units)."""
     wanted = {catalog.unit(u).name for u in units} if units else None
-    coordinator = coordinator_addresses(catalog)
-    workday = workdays.is_workday(today)
     plans: list[UnitPlan] = []
     warnings: list[str] = []
     order = {name: i for i, name in enumerate(catalog.units)}  # units.yaml order: departments, then streets
@@ -144,51 +140,84 @@ def plan_units(
             continue
         if wanted is not None and unit.name not in wanted:
             continue
-        listed, triggered, escalated = [], False, False
-        for o in obligations:
-            if o.status not in OPEN_STATUSES:
-                continue
-            due = o.due or o.round
-            if due is not None and due < today:
-                days = workdays.workdays_between(due, today)
-                triggered |= policy.overdue_today(days)
-                escalated |= policy.escalated(days)
-            elif due is not None and policy.in_window(due, today):
-                triggered |= policy.upcoming_today(due, today)
-            else:
-                continue  # due further ahead than the reminder window
-            listed.append(item_context(o, catalog, result.evidence_root, today))
-        if not listed:
+        plan = _unit_plan(catalog, result, unit, obligations, today, policy)
+        if plan is not None:
+            plans.append(plan)
+    # the 配合提醒 go first: a run records one delivery state per unit, and a unit that is both a
+    # supporter and a lead must be shown in the digest with its own reminder's state
+    return support_plans(catalog, plans, today) + plans, warnings
+
+
+def _unit_plan(catalog: Catalog, result: CheckResult, unit, obligations, today: dt.date, policy: Policy):
+    """What one unit is reminded of today: its open items within the reminder window, soonest
+    due first — or None when it has none. The coordinator is copied on an escalation only when
+    the policy says so (``escalation_copy: cc``); by default escalations go into the digest."""
+    listed, triggered, escalated = [], False, False
+    for o in obligations:
+        if o.status not in OPEN_STATUSES:
             continue
-        listed.sort(key=_sort_key)
-        n_overdue = sum(1 for i in listed if i["overdue"])
-        kind = ("escalation" if escalated else "overdue") if n_overdue else "upcoming"
+        due = o.due or o.round
+        if due is not None and due < today:
+            days = workdays.workdays_between(due, today)
+            triggered |= policy.overdue_today(days)
+            escalated |= policy.escalated(days)
+        elif due is not None and policy.in_window(due, today):
+            triggered |= policy.upcoming_today(due, today)
+        else:
+            continue  # due further ahead than the reminder window
+        listed.append(item_context(o, catalog, result.evidence_root, today))
+    if not listed:
+        return None
+    listed.sort(key=_sort_key)
+    n_overdue = sum(1 for i in listed if i["overdue"])
+    kind = ("escalation" if escalated else "overdue") if n_overdue else "upcoming"
+    to = [(unit.full_name, e) for e in unit.emails]
+    cc = coordinator_addresses(catalog) if kind == "escalation" and policy.copies_coordinator else []
+    cc = [(n, a) for n, a in cc if a not in {a for _, a in to}]
+    skip = _skip_reason(today, policy, triggered, unit.name, to)
+    plan = UnitPlan(unit.name, unit.full_name, kind, listed, to, cc, skip)
+    plan.context = unit_context(catalog, plan, today, policy, result)
+    return plan
+
+
+def _skip_reason(today: dt.date, policy: Policy, triggered: bool, unit: str, to: list) -> str | None:
+    """Why a unit with open items gets nothing today (None: it is reminded)."""
+    if not workdays.is_workday(today):
+        why = workdays.holiday_name(today)
+        return skip_reason(
+            REST_DAY,
+            f"{workdays.cn_date(today, weekday=True)}是休息日{f'（{why}）' if why else ''}，各单位的提醒只在工作日发送",
+        )
+    if not triggered:
+        return skip_reason(NOT_TODAY, f"今天不是该单位的提醒日（{policy.describe()}）")
+    if not to:
+        return skip_reason(NO_EMAIL, f"单位 {unit} 未登记邮箱，请在 units.yaml 中填写 emails")
+    return None
+
+
+def support_plans(catalog: Catalog, plans: list[UnitPlan], today: dt.date) -> list[UnitPlan]:
+    """A supporting unit (配合) hears of a shared task when its lead is reminded of it: one short
+    message per supporting unit and day, listing only the shared items on today's lead reminders
+    (from every lead it supports) — never a copy of a lead's whole list."""
+    shared: dict[str, list[dict[str, Any]]] = {}
+    for p in plans:
+        if not p.sends or p.kind == "support":
+            continue
+        for item in p.items:
+            for s in item["supports"]:
+                if s != p.unit:
+                    shared.setdefault(s, []).append({**item, "lead": p.unit, "lead_full_name": p.full_name})
+    order = {name: i for i, name in enumerate(catalog.units)}
+    out = []
+    for name in sorted(shared, key=lambda n: order.get(n, len(order))):
+        unit = catalog.unit(name)
+        items = sorted(shared[name], key=_sort_key)
         to = [(unit.full_name, e) for e in unit.emails]
-        cc_units: list[str] = []
-        for item in listed:
-            cc_units += [s for s in item["supports"] if s not in cc_units and s != unit.name]
-        cc = [(catalog.unit(s).full_name, e) for s in cc_units for e in catalog.unit(s).emails]
-        if kind == "escalation":
-            cc += coordinator
-        seen = {a for _, a in to}
-        unique_cc = []
-        for n, a in cc:
-            if a not in seen:
-                seen.add(a)
-                unique_cc.append((n, a))
-        cc = unique_cc
-        skip = None
-        if not workday:
-            why = workdays.holiday_name(today)
-            skip = f"{workdays.cn_date(today, weekday=True)}是休息日{f'（{why}）' if why else ''}：各单位的提醒只在工作日发送"
-        elif not triggered:
-            skip = "今天不是该单位的提醒日（按提醒策略）"
-        elif not to:
-            skip = f"单位 {unit.name} 未登记邮箱：请在 units.yaml 中填写 emails"
-        plan = UnitPlan(unit.name, unit.full_name, kind, listed, to, cc, skip)
-        plan.context = unit_context(catalog, plan, today, policy, result, cc_units)
-        plans.append(plan)
-    return plans, warnings
+        skip = None if to else skip_reason(NO_EMAIL, f"单位 {unit.name} 未登记邮箱，请在 units.yaml 中填写 emails")
+        plan = UnitPlan(unit.name, unit.full_name, "support", items, to, [], skip)
+        plan.context = support_context(catalog, plan, today)
+        out.append(plan)
+    return out
 
 
 def _campaign(catalog: Catalog) -> dict[str, Any]:
@@ -202,7 +231,7 @@ def _campaign(catalog: Catalog) -> dict[str, Any]:
 
 
 def unit_context(
-    catalog: Catalog, plan: UnitPlan, today: dt.date, policy: Policy, result: CheckResult, cc_units: list[str]
+    catalog: Catalog, plan: UnitPlan, today: dt.date, policy: Policy, result: CheckResult
 ) -> dict[str, Any]:
     items = plan.items
     overdue = [i for i in items if i["overdue"]]
@@ -225,8 +254,24 @@ def unit_context(
         "max_overdue_days": max((i["overdue_days"] for i in overdue), default=0),
         "escalated": plan.kind == "escalation",
         "escalate_after": policy.escalate_after,
-        "cc_units": cc_units,
+        "coordinator_copied": bool(plan.cc),  # escalation_copy: cc — else it is in the coordinator's digest
+        "cc_units": [],  # supporting units get their own message (support), never a copy of this list
         "evidence_root": result.evidence_root,
+        "campaign": _campaign(catalog),
+    }
+
+
+def support_context(catalog: Catalog, plan: UnitPlan, today: dt.date) -> dict[str, Any]:
+    dated = [i["due"] for i in plan.items if i["due"]]
+    return {
+        "kind": "support",
+        "unit": {"name": plan.unit, "full_name": plan.full_name},
+        "today": today,
+        "today_label": workdays.cn_date(today, weekday=True),
+        "items": plan.items,
+        "n_items": len(plan.items),
+        "leads": list(dict.fromkeys(i["lead"] for i in plan.items)),
+        "nearest_due_label": workdays.cn_date(min(dated)) if dated else "未定",
         "campaign": _campaign(catalog),
     }
 
@@ -270,10 +315,15 @@ def digest_context(
         (o for o in result.obligations if o.status == "confirm"),
         key=lambda o: (o.due or dt.date.max, o.task, o.unit or ""),
     )
+    escalations = escalation_groups(catalog, result, today, policy)
     return {
         "today": today,
         "today_label": workdays.cn_date(today, weekday=True),
         "as_of_label": result.as_of.strftime("%Y-%m-%d %H:%M"),
+        "escalations": escalations,
+        "n_escalated_items": sum(len(g["entries"]) for g in escalations),
+        "escalate_after": policy.escalate_after,
+        "coordinator_copied": policy.copies_coordinator,
         "evidence_root": result.evidence_root,
         "campaign": _campaign(catalog),
         "counts": [{"status": s, "label": STATUS_LABELS[s], "n": n} for s, n in counts.items() if n],
@@ -291,8 +341,9 @@ def digest_context(
                 "skip_reason": p.skip_reason,
             }
             for p in plans
-            if p.sends
+            if p.sends and p.kind != "support"
         ],
+        "support_units": [p.unit for p in plans if p.sends and p.kind == "support"],
         "day_counts": day_counts,
         "unassigned": [
             {"task": tid, "title": catalog.task(tid).task.title, "text": catalog.task(tid).task.text}
@@ -314,3 +365,37 @@ def digest_context(
         "file_issues": [{"path": f.path, "reason": f.reason} for f in (result.rejected + result.unrecognized)[:10]],
         "warnings": list(warnings),
     }
+
+
+def escalation_groups(catalog: Catalog, result: CheckResult, today: dt.date, policy: Policy) -> list[dict[str, Any]]:
+    """The escalated items (overdue by more than ``escalate_after`` working days), grouped by
+    unit: the unit with the oldest item first, each unit's items oldest first."""
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for o in result.obligations:
+        due = o.due or o.round
+        if not o.unit or o.status not in OPEN_STATUSES or due is None or due >= today:
+            continue
+        days = workdays.workdays_between(due, today)
+        if not policy.escalated(days):
+            continue
+        rt = catalog.task(o.task)
+        rounds = rt.task.rounds
+        by_unit.setdefault(o.unit, []).append(
+            {
+                "task": o.task,
+                "title": rt.task.title,
+                "round_label": round_name(rounds.index(o.round)) if o.round in rounds and len(rounds) > 1 else None,
+                "due": due,
+                "due_label": workdays.cn_date(due),
+                "overdue_days": days,
+                "status_label": STATUS_LABELS.get(o.status, o.status),
+                "problems": list(o.problems),
+            }
+        )
+    order = {name: i for i, name in enumerate(catalog.units)}
+    groups = [
+        {"unit": unit, "entries": sorted(items, key=_sort_key), "max_days": max(i["overdue_days"] for i in items)}
+        for unit, items in by_unit.items()
+    ]
+    groups.sort(key=lambda g: (g["entries"][0]["due"], order.get(g["unit"], len(order)), g["unit"]))
+    return groups

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,7 +26,8 @@ class Policy(BaseModel):
 
     before_due: tuple[int, ...] = (3, 1)  # working days before a due date
     overdue_every: int = Field(1, ge=1)  # an overdue reminder every N working days
-    escalate_after: int = Field(2, ge=0)  # Cc the coordinator once overdue by more than M working days
+    escalate_after: int = Field(2, ge=0)  # escalated once overdue by more than M working days
+    escalation_copy: Literal["digest", "cc"] = "digest"  # where the coordinator hears of an escalation
     overdue_window: int = Field(10, ge=0)  # working days after the last round a round run may still remind
     send_digest: bool = True
     digest_on_rest_days: bool = False
@@ -73,6 +74,18 @@ class Policy(BaseModel):
     def escalated(self, days_overdue: int) -> bool:
         return days_overdue > self.escalate_after
 
+    @property
+    def copies_coordinator(self) -> bool:
+        """An escalated unit's reminder is copied to the coordinator (``escalation_copy: cc``, or
+        no digest to carry the escalations); otherwise escalations go into the one daily digest."""
+        return self.escalation_copy == "cc" or not self.send_digest
+
+    def describe(self) -> str:
+        """When units are reminded, in one Chinese phrase."""
+        before = "、".join(str(n) for n in sorted(self.before_due, reverse=True))
+        every = "每个工作日" if self.overdue_every == 1 else f"每 {self.overdue_every} 个工作日"
+        return (f"截止前第 {before} 个工作日、" if self.before_due else "") + f"逾期后{every}提醒"
+
 
 def load_policy(home: Any = None, overrides: dict[str, Any] | None = None) -> Policy:
     """The packaged defaults, then ``<home>/settings.yaml`` ``reminders:``, then ``overrides``."""
@@ -96,6 +109,32 @@ def load_policy(home: Any = None, overrides: dict[str, Any] | None = None) -> Po
             check_keys({name: None}, Policy.model_fields, file=source, where="reminders")
         raise SettingsError(
             source,
-            f"reminders 中 '{name}' 的值 {err.get('input')!r} 不合适：{err['msg']}",
+            f"reminders 中 '{name}' 的值 {err.get('input')!r} 不合适：{_why(err)}",
             f"参照 {POLICY_FILE.name} 中的说明和默认值",
         ) from None
+
+
+_WHY = {
+    "tuple_type": "应当是列表，如 [3, 1]",
+    "list_type": "应当是列表，如 [3, 1]",
+    "int_type": "应当是整数",
+    "int_parsing": "应当是整数",
+    "int_from_float": "应当是整数",
+    "float_type": "应当是数字",
+    "float_parsing": "应当是数字",
+    "bool_type": "应当是 true 或 false",
+    "bool_parsing": "应当是 true 或 false",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "应当大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "应当小于 {lt}",
+}
+
+
+def _why(err: Any) -> str:
+    """pydantic's reason, in Chinese (our own validators already speak Chinese)."""
+    if err["type"] == "value_error":
+        return str(err.get("ctx", {}).get("error") or err["msg"])
+    text = _WHY.get(err["type"])
+    limits = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (err.get("ctx") or {}).items()}
+    return text.format(**limits) if text else err["msg"]

@@ -417,7 +417,7 @@ def _held_on(day: dt.date, policy: Policy) -> set[str]:
     """Families of queued messages that wait for a working day."""
     if workdays.is_workday(day):
         return set()
-    return {"unit"} if policy.digest_on_rest_days else {"unit", "digest"}
+    return {"unit", "support"} if policy.digest_on_rest_days else {"unit", "support", "digest"}
 
 
 def _record_skip(outcome: RemindOutcome, plan: UnitPlan, day: dt.date, reason: str) -> None:

@@ -2,7 +2,8 @@
 
 Templates are searched in ``<home>/templates/`` first (the coordinator's copies), then in
 the packaged ``templates/``. They run in ``jinja2.sandbox.SandboxedEnvironment`` with
-autoescaping for the HTML part and undefined variables as errors. A coordinator's
+autoescaping for the HTML part, control characters of outside text made visible in every part
+(``duban.escape``), and undefined variables as errors. A coordinator's
 template that fails to render does not stop the round: the packaged template is used and
 a warning says which file to fix.
 """
@@ -23,7 +24,9 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
+from duban.escape import visible
 from duban.timeutil import TZ
 
 from . import workdays
@@ -33,13 +36,22 @@ PARTS = (("subject", "subject.j2"), ("text", "txt.j2"), ("html", "html.j2"))
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and (".html" in name or ".htm" in name)
+    return name is not None and (".html" in name or ".htm" in name)
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ }}`` of a template: text from outside (file names in problems, paths) with its
+    control characters made visible (``duban.escape``); markup already escaped stays markup."""
+    if isinstance(value, Markup):  # escaped already; visible() adds no markup character
+        return Markup(visible(value))  # noqa: S704
+    return visible(value) if isinstance(value, str) else value
 
 
 def _env(paths: list[Path]) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=FileSystemLoader([str(p) for p in paths]),
         autoescape=_autoescape,
+        finalize=_shown,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -78,8 +90,9 @@ class Renderer:
                     e, (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError)
                 ):
                     raise
-                where = getattr(e, "filename", None) or str(self.override_dir / name)
-                line = f"第 {e.lineno} 行" if getattr(e, "lineno", None) else ""
+                where = getattr(e, "filename", None) or str((self.override_dir or PACKAGED) / name)
+                lineno = getattr(e, "lineno", None)
+                line = f"第 {lineno} 行" if lineno else ""
                 warning = (
                     f"自定义模板 {where} {line}有误（{getattr(e, 'message', None) or e}）："
                     f"本次改用内置模板，请修改或删除该文件"

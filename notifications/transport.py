@@ -106,8 +106,24 @@ class Transport(Protocol):
 
 
 # ---------------------------------------------------------------- the file outbox
+_WINDOWS_BAD = re.compile(r'[<>:"\\|?*\x00-\x1f\x7f]')
+_WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?$", re.IGNORECASE)
+
+
+def outbox_name(filename: str) -> str:
+    """``filename`` (``/``-separated) as a path a Windows share accepts: the characters Windows
+    refuses (``<>:"\\|?*``, control characters) become ``_``, no part ends in a dot or space,
+    and no part is a reserved device name (``CON``, ``NUL``, ``COM1`` ...)."""
+    parts = []
+    for part in filename.split("/"):
+        part = _WINDOWS_BAD.sub("_", part).rstrip(". ") or "_"
+        parts.append("_" + part if _WINDOWS_RESERVED.match(part) else part)
+    return "/".join(parts)
+
+
 class FileOutbox:
-    """Writes each message as ``<outbox>/<filename>`` (.eml, openable in any mail program)."""
+    """Writes each message as ``<outbox>/<filename>`` (.eml, openable in any mail program),
+    the name made safe for a Windows share (:func:`outbox_name`)."""
 
     name = "outbox"
 
@@ -118,11 +134,11 @@ class FileOutbox:
 
     def delivered(self, filename: str) -> str | None:
         """The .eml already written for this message, if any (settles an interrupted run)."""
-        path = self.directory / filename
+        path = self.directory / outbox_name(filename)
         return str(path) if path.exists() else None
 
     def deliver(self, message: bytes, from_addr: str, recipients: list[str], *, filename: str) -> Delivered:
-        path = self.directory / filename
+        path = self.directory / outbox_name(filename)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + ".tmp")

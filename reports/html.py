@@ -15,10 +15,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from duban.results import CheckResult
-from duban.statuses import STATUS_LABELS
 
+from . import view
 from .scoring import ReportSettings, Summary, is_owed
-from .view import ReportMeta, detail_rows, file_rows, fmt_time, reminder_rows
+from .view import ReportMeta, detail_rows, file_rows, fmt_time, reminder_rows, sent_count
 
 TEMPLATES = Path(__file__).with_name("templates")
 _OUTSIDE = [
@@ -52,10 +52,6 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
-def _score(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1f}"
-
-
 def _env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -64,13 +60,7 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        pct=_pct,
-        score=_score,
-        time=fmt_time,
-        date=lambda d: d.isoformat() if d else "—",
-        status=lambda s: STATUS_LABELS.get(s, s),
-    )
+    env.filters.update(pct=_pct, time=fmt_time)
     return env
 
 
@@ -172,12 +162,12 @@ def render_report(
     settings: ReportSettings,
     reminders: list[dict] | None,
 ) -> str:
-    details = detail_rows(catalog, result.obligations)
     todo = detail_rows(
         catalog,
         [o for o in result.obligations if o.status in ("partial", "missing") and is_owed(o, summary.day, settings)],
         unit_first=True,
     )
+    reminder_list = reminder_rows(reminders)
     return (
         _env()
         .get_template("report.html.j2")
@@ -186,13 +176,19 @@ def render_report(
             summary=summary,
             settings=settings,
             chart=unit_chart(summary),
-            details=details,
+            details=detail_rows(catalog, result.obligations),
             todo=todo,
             unrecognized=file_rows(result.unrecognized),
             rejected=file_rows(result.rejected),
-            reminders=reminder_rows(reminders),
+            reminders=reminder_list,
+            sent=sent_count(reminder_list),
             rules=settings.rule_lines(),
-            status_labels=STATUS_LABELS,
+            unit_columns=view.UNIT_COLUMNS,
+            task_columns=view.TASK_COLUMNS,
+            detail_columns=view.DETAIL_COLUMNS,
+            todo_columns=view.TODO_COLUMNS,
+            file_columns=view.FILE_COLUMNS,
+            reminder_columns=view.REMINDER_COLUMNS,
         )
     )
 

@@ -296,12 +296,12 @@ def _deadline_text(catalog, task_id: str, due: dt.date | None) -> str:
         return due.isoformat()
     rt = catalog.tasks.get(task_id) if catalog is not None else None
     kind = rt.task.deadline.kind if rt is not None else None
-    return {"done": "已完成", "ongoing": "长期工作", "unspecified": "未明确"}.get(kind, "—")
+    return {"done": "已完成", "ongoing": "长期工作", "unspecified": "未明确"}.get(kind or "", "—")
 
 
 def rank(rows: Iterable[UnitRow]) -> None:
     """Competition ranking by score (1, 2, 2, 4); rows without a score get no rank."""
-    scored = sorted((r for r in rows if r.score is not None), key=lambda r: -r.score)
+    scored = sorted((r for r in rows if r.score is not None), key=lambda r: -(r.score or 0.0))
     prev, prev_rank = None, 0
     for i, r in enumerate(scored, 1):
         if r.score != prev:

@@ -37,6 +37,11 @@ def run_key(name: str) -> tuple[str, int] | None:
     return (m.group(1), int(m.group(2) or 1)) if m else None
 
 
+def _order(name: str) -> tuple[str, int]:
+    """Sort key of a name known to be a run folder's."""
+    return run_key(name) or ("", 0)
+
+
 def new_run_folder(root: Path, round_date: dt.date | None, run_time: dt.datetime) -> Path:
     """Create and return a fresh run folder; never reuses an existing one (safe across processes)."""
     parent = root / round_dir_name(round_date)
@@ -71,8 +76,15 @@ def write_atomic(path: Path, text: str) -> Path:
     return path
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def write_json(path: Path, data: Any) -> Path:
-    return write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """UTF-8 JSON; an undecodable byte of a file name (a lone surrogate) is written as its JSON
+    escape (``\\udce4``), so the file is valid UTF-8 and reads back to the same text."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return write_atomic(path, text + "\n")
 
 
 def read_latest(round_dir: Path) -> Path | None:
@@ -89,7 +101,7 @@ def update_latest(run_folder: Path, run_time: dt.datetime, as_of: dt.datetime) -
     """Point the round's ``latest.json`` at ``run_folder`` unless a newer run is already named."""
     round_dir = run_folder.parent
     current = read_latest(round_dir)
-    if current is not None and run_key(current.name) > run_key(run_folder.name):
+    if current is not None and _order(current.name) > _order(run_folder.name):
         return
     write_json(
         round_dir / LATEST,
@@ -172,7 +184,7 @@ def list_reports(root: Path) -> list[StoredReport]:
             continue
     rounds.sort(key=lambda rd: (rd[0] is None, rd[0] or dt.date.min))
     for round_date, d in rounds:
-        runs = sorted((r for r in d.iterdir() if r.is_dir() and run_key(r.name)), key=lambda r: run_key(r.name))
+        runs = sorted((r for r in d.iterdir() if r.is_dir() and run_key(r.name)), key=lambda r: _order(r.name))
         for r in runs:
             rep = _load(r, round_date)
             if rep is not None:

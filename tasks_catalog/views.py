@@ -1,6 +1,7 @@
 """Readable views of the catalog: what is owed, by whom and by when.
 
-Used by ``duban catalog`` (table and JSON) and by ``duban init-folders`` (说明.txt).
+Used by ``duban catalog`` (table and JSON), ``duban init-folders`` (说明.txt) and the reminder
+emails (what each item needs): the rules are worded once, in :func:`item_text`.
 """
 
 from __future__ import annotations
@@ -33,24 +34,43 @@ def deadline_text(rt: ResolvedTask) -> str:
     return "，".join(f"{round_name(i)}{cn_date(d)}前" for i, d in enumerate(t.rounds))
 
 
-def item_text(item: EvidenceItem, catalog: Catalog) -> str:
-    """One evidence requirement as a clerk would read it."""
+def _day(d: dt.date, other: dt.date | None = None) -> str:
+    """6月1日, or 2020年12月1日 when the other end of a range is in another year."""
+    return cn_date(d) if other is None or other.year == d.year else f"{d.year}年{cn_date(d)}"
+
+
+def item_text(item: EvidenceItem, catalog: Catalog, *, with_template: bool = True) -> str:
+    """One evidence requirement as a clerk reads it, with every constraint the checker applies:
+    the template, the minimum count (what counts), the date window, the yes/no ratio, the
+    figures and their ratios, the completion date, whether rounds add up, the file kind.
+
+    The one wording of the rules: the reminder email, 说明.txt and ``duban catalog`` all use it
+    (``with_template=False`` where the template is shown on a line of its own)."""
+    tpl = catalog.templates.get(item.template) if item.template else None
     parts = [item.label]
-    if item.template:
-        tpl = catalog.templates[item.template]
+    if tpl is not None and with_template:
         parts.append(f"（模板：{tpl.id} {tpl.title}）")
     if item.kind == "ledger":
-        parts.append(f"，有效数据不少于 {item.min} 条")
+        parts.append(f"，有效数据不少于 {max(item.min, 1)} 条")
+        if tpl is not None and any(c.type == "uscc" for c in tpl.columns):
+            parts.append("（统一社会信用代码有误或重复的行不计）")
     elif item.kind == "figures":
-        parts.append("，" + "；".join(f"{r.label}不低于 {r.min:.0%}" for r in item.ratios))
+        if tpl is not None:
+            parts.append(f"，填写{'、'.join(f.name for f in tpl.fields)}")
+        parts += [f"，{r.label}不低于 {r.min:.0%}" for r in item.ratios]
+    elif item.kind == "link":
+        parts.append(f"，不少于 {max(item.min, 1)} 个（网址写在 .txt、Word 或 Excel 文件中）")
     elif item.min > 1:
         parts.append(f"，不少于 {item.min} {item.unit_word}")
+    if item.kind == "pdf" and "PDF" not in item.label.upper():
+        parts.append("，须为 PDF 文件")
+    if item.window:
+        w = item.window
+        parts.append(f"，{w.column}须在 {_day(w.start, w.end)}至{_day(w.end, w.start)}之间（区间外的行不计）")
     if item.ratio:
         parts.append(f"，“{item.ratio.column}”为“是”的比例不低于 {item.ratio.min:.0%}")
-    if item.window:
-        parts.append(f"，{item.window.column}须在 {item.window.start} 至 {item.window.end} 之间")
     if item.completed_by:
-        parts.append(f"，须为 {item.completed_by} 前已履行完毕的")
+        parts.append(f"，须为截至{_day(item.completed_by)}已履行完毕的")
     if item.cumulative:
         parts.append("（各轮累计计数）")
     return "".join(parts)

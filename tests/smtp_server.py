@@ -192,8 +192,9 @@ def june18_result(root: Path | str) -> CheckResult:
     """The check of 2021-06-18 (Friday) 09:00, as a coordinator would see it.
 
     - 区工信局 owes D20 round 2 (due 6-12, ledger short by 50 rows), D26 (due 6-15, nothing)
-      and D20 round 3 (due 6-20): overdue by 4 working days -> escalation, coordinator in Cc;
-    - 区发改局 owes D12 (due 6-20; supported by 区商务局, 区工信局, 区市场监管局) -> upcoming, supports in Cc;
+      and D20 round 3 (due 6-20): overdue by 4 working days -> escalation (in the coordinator's digest);
+    - 区发改局 owes D12 (due 6-20; supported by 区商务局, 区工信局, 区市场监管局) -> upcoming; each
+      supporting unit gets a 配合提醒 listing D12 only;
     - 区行政审批局 owes D07 round 1 (due 6-10) -> escalation;
     - 解放路街道 owes S02 due today (6-18 is not a reminder day for it) -> no mail;
     - 区财政局 D06 ok, 区发改局 D01 done, D14 confirm, D09/D17 unassigned -> never mailed.
@@ -242,6 +243,10 @@ def june18_result(root: Path | str) -> CheckResult:
             O("D04", "区财政局", None, None, "ongoing"),
         ],
     )
+
+
+# what june18_result mails: three unit reminders, three 配合提醒 to D12's supporting units, the digest
+JUNE18_MESSAGES = 7
 
 
 def single_item_result(

@@ -38,7 +38,7 @@ def test_catalog_for_one_unit_soonest_first():
     rows = [line for line in p.stdout.splitlines() if line.startswith("│ D")]
     ids = [r.split("│")[1].strip() for r in rows]
     assert ids[0] in ("D11", "D13", "D20") and ids.index("D26") < ids.index("D06")
-    assert "配合（抄送）" in p.stdout  # D12 support
+    assert "配合（另收配合提醒）" in p.stdout  # D12 support: told by a 配合提醒 of its own
 
 
 def test_catalog_json_for_machines():

@@ -58,7 +58,7 @@ def test_upcoming_reminders_count_working_days_across_the_holiday(catalog, home,
     assert "距截止还有 3 个工作日" in first.text
 
 
-def test_overdue_every_working_day_then_the_coordinator_is_copied(catalog, home, evidence_root, smtp_server):
+def test_overdue_every_working_day_then_escalated(catalog, home, evidence_root, smtp_server):
     """D07 round 1 (区行政审批局) was due Thursday 6-10 and nothing came."""
     kinds = {}
     for day in (D(2021, 6, 11), D(2021, 6, 12), D(2021, 6, 15), D(2021, 6, 16)):
@@ -78,8 +78,23 @@ def test_overdue_every_working_day_then_the_coordinator_is_copied(catalog, home,
     assert kinds[D(2021, 6, 11)] == [("overdue", [])]
     assert kinds[D(2021, 6, 12)] == []  # Saturday
     assert kinds[D(2021, 6, 15)] == [("overdue", [])]  # 2 working days overdue
-    assert kinds[D(2021, 6, 16)] == [("escalation", ["duban@lixia.example"])]  # more than 2: copied
-    assert "逾期超过 2 个工作日的提醒同时抄送区发改局" in smtp_server.to_units()[-1].text
+    assert kinds[D(2021, 6, 16)] == [("escalation", [])]  # more than 2: escalated, into the coordinator's digest
+    assert "逾期超过 2 个工作日的事项已列入区发改局的督办日报" in smtp_server.to_units()[-1].text
+
+    # an office that wants every escalation copied says so in the policy
+    result = single_item_result(
+        evidence_root, task="D07", unit="区行政审批局", due=D(2021, 6, 10), status="missing", as_of=D(2021, 6, 17)
+    )
+    send_reminders(
+        catalog,
+        result,
+        home,
+        transport=smtp_server.transport(),
+        policy=fast_policy(escalation_copy="cc"),
+        units=["区行政审批局"],
+    )
+    assert smtp_server.to_units()[-1].cc == ["duban@lixia.example"]
+    assert "逾期超过 2 个工作日的事项提醒同时抄送区发改局" in smtp_server.to_units()[-1].text
 
 
 def test_a_make_up_working_day_gets_its_reminder(catalog, home, evidence_root, smtp_server):

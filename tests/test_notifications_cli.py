@@ -28,11 +28,12 @@ def test_dry_run_shows_what_would_go_out_and_sends_nothing(home, evidence_root, 
 
     assert r.exit_code == 0, r.output
     assert "（演练，不发送）" in r.output
-    assert "[演练（未发送）] 区工信局 · 逾期督办（抄送协调单位） · 3 项" in r.output
-    assert "收件人：gxj@lixia.example    抄送：duban@lixia.example" in r.output
+    assert "[演练（未发送）] 区工信局 · 逾期督办 · 3 项" in r.output
+    assert "抄送：duban@lixia.example" not in r.output  # the escalation is in the coordinator's digest, not a copy
+    assert "[演练（未发送）] 区商务局 · 配合提醒 · 1 项" in r.output
     assert "标题：【逾期督办】区工信局：3项材料待报送，其中2项已逾期（最长4个工作日），最早截止 6月12日" in r.output
     assert "| 济南市历下区工业和信息化局：" in r.output  # the first lines of the body
-    assert "演练：将发送 4 封" in r.output
+    assert "演练：将发送 7 封" in r.output
     assert smtp_server.messages == []
     assert list(home.outbox.rglob("*.eml")) == []
 
@@ -44,12 +45,16 @@ def test_from_json_sends_through_smtp_settings_then_rerun_sends_nothing(home, ev
     first = _remind(home, "--from-json", str(check), env=env)
     assert first.exit_code == 0, first.output
     assert "[已发送] 区工信局" in first.output
-    assert "汇总：已发送 4 封，排队待重发 0 封，失败 0 封" in first.output
-    assert len(smtp_server.messages) == 4
+    assert "汇总：已发送 7 封；未发送 1 封（未到提醒日 1 封）" in first.output
+    assert (
+        "[未到提醒日] 解放路街道：今天不是该单位的提醒日（截止前第 3、1 个工作日、逾期后每个工作日提醒）"
+        in first.output
+    )
+    assert len(smtp_server.messages) == 7
 
     again = _remind(home, "--from-json", str(check), env=env)
-    assert "[已发过，未重发] 区工信局" in again.output and "已发过未重发 4 封" in again.output
-    assert len(smtp_server.messages) == 4
+    assert "[已发过，未重发] 区工信局" in again.output and "已发过未重发 7 封" in again.output
+    assert len(smtp_server.messages) == 7
 
 
 def test_evidence_runs_the_check_then_reminds_one_unit(home, evidence_root, monkeypatch):
@@ -90,3 +95,20 @@ def test_unknown_unit_and_missing_source_are_clear_errors(home, tmp_path):
     assert r.exit_code == 2 and "未知单位 '区工信厅'" in r.output
     r = _remind(home)
     assert r.exit_code == 2 and "--evidence" in r.output and "--from-json" in r.output
+
+
+def test_evidence_root_comes_from_settings_like_every_other_command(home, evidence_root, tmp_path):
+    """No --evidence: ``evidence_root`` in settings.yaml is checked (a real check of that folder)."""
+    home.settings_file.write_text(f"evidence_root: '{evidence_root}'\nreminders:\n  retry_delays: [0]\n", "utf-8")
+    r = _remind(home, "--as-of", "2021-06-18T09:00", "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "[演练（未发送）] 区工信局" in r.output  # the folder in settings was checked: its units owe
+
+    gone = tmp_path / "断开的共享盘"
+    home.settings_file.write_text(f"evidence_root: '{gone}'\nreminders:\n  retry_delays: [0]\n", "utf-8")
+    r = _remind(home, "--as-of", "2021-06-18")
+    assert r.exit_code == 3 and str(gone) in r.output  # the guard held: it looked where settings point
+
+    check = june18_result(evidence_root).write_json(tmp_path / "c.json")
+    r = _remind(home, "--evidence", str(evidence_root), "--from-json", str(check))
+    assert r.exit_code == 2 and "只能选一个" in r.output

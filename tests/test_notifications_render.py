@@ -17,8 +17,8 @@ from duban.notifications import FileOutbox, SettingsError, SmtpTransport, send_r
 D = dt.date
 
 
-def test_html_part_escapes_what_came_from_files(catalog, home, evidence_root, smtp_server):
-    problem = "文件名 <script>alert(1)</script>&.xlsx 无法读取"
+def _mail_quoting(problem: str, catalog, home, evidence_root, smtp_server):
+    """区工信局's reminder for a D20 round whose problem quotes a file name from the share."""
     result = single_item_result(
         evidence_root,
         task="D20",
@@ -29,7 +29,12 @@ def test_html_part_escapes_what_came_from_files(catalog, home, evidence_root, sm
         problems=[problem],
     )
     send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
-    mail = smtp_server.for_unit("区工信局")[0]
+    return smtp_server.for_unit("区工信局")[0]
+
+
+def test_html_part_escapes_what_came_from_files(catalog, home, evidence_root, smtp_server):
+    problem = "文件名 <script>alert(1)</script>&.xlsx 无法读取"
+    mail = _mail_quoting(problem, catalog, home, evidence_root, smtp_server)
     assert problem in mail.text  # the text part shows it as written
     assert "<script>" not in mail.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;.xlsx" in mail.html
@@ -67,12 +72,14 @@ def test_unsafe_or_broken_template_falls_back_and_tells_the_coordinator(catalog,
 def test_file_outbox_is_the_default_and_writes_eml_files(catalog, home, evidence_root):
     outcome = send_reminders(catalog, june18_result(evidence_root), home, policy=fast_policy())
     files = sorted(p.name for p in home.outbox.rglob("*.eml"))
-    assert len(files) == 4 and all(f.startswith("2021-06-18_") for f in files)
+    assert len(files) == 7 and all(f.startswith("2021-06-18_") for f in files)  # 3 units, 3 配合提醒, the digest
     assert {m.eml_path for m in outcome.sent} == {str(p) for p in home.outbox.rglob("*.eml")}
     import email
     from email import policy
 
-    msg = email.message_from_bytes(next(home.outbox.rglob("*区工信局*.eml")).read_bytes(), policy=policy.default)
+    msg = email.message_from_bytes(
+        next(home.outbox.rglob("*escalation_区工信局*.eml")).read_bytes(), policy=policy.default
+    )
     assert msg["Subject"].startswith("【逾期督办】区工信局")
     assert msg.get_body(("html",)) is not None and msg.get_body(("plain",)) is not None
 
@@ -107,3 +114,12 @@ def test_upload_folder_is_shown_as_units_reach_the_share(catalog, home, evidence
     mail = smtp_server.for_unit("区工信局")[0]
     assert "\\\\fileserver\\信用示范创建\\区工信局\\20-仓储物流数据归集" in mail.text
     assert str(evidence_root) not in mail.text
+
+
+def test_control_characters_from_file_names_are_shown_not_sent(catalog, home, evidence_root, smtp_server):
+    """A problem quoting a file named with a terminal escape or a right-to-left override: both
+    parts of the email show the characters as text (\\x1b, \\u202e), the HTML part still escaped."""
+    mail = _mail_quoting("文件“\x1b[2J台账\u202exslx.exe<b>”无法读取", catalog, home, evidence_root, smtp_server)
+    assert "文件“\\x1b[2J台账\\u202exslx.exe<b>”无法读取" in mail.text
+    assert "文件“\\x1b[2J台账\\u202exslx.exe&lt;b&gt;”无法读取" in mail.html
+    assert "\x1b" not in mail.text + mail.html and "\u202e" not in mail.text + mail.html

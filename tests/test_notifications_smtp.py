@@ -8,6 +8,7 @@ import logging
 import sqlite3
 
 from smtp_server import (
+    JUNE18_MESSAGES,
     PROBLEM_D20,
     SmtpServer,
     closed_port_transport,
@@ -20,8 +21,8 @@ from duban.notifications import flush_queue, send_reminders
 JUNE18 = dt.date(2021, 6, 18)
 
 
-def _run(catalog, home, root, transport, **kw):
-    return send_reminders(catalog, june18_result(root), home, transport=transport, policy=fast_policy(), **kw)
+def _run(catalog, home, root, transport, policy=None, **kw):
+    return send_reminders(catalog, june18_result(root), home, transport=transport, policy=policy or fast_policy(), **kw)
 
 
 def test_one_message_per_owing_unit_with_the_right_recipients(catalog, home, evidence_root, smtp_server):
@@ -32,13 +33,15 @@ def test_one_message_per_owing_unit_with_the_right_recipients(catalog, home, evi
     gx = smtp_server.for_unit("区工信局")[0]
     assert gx.kind == "escalation"
     assert gx.to == ["gxj@lixia.example"]
-    assert gx.cc == ["duban@lixia.example"]  # overdue 4 working days > 2: the coordinator is copied
-    assert set(gx.rcpt_tos) == {"gxj@lixia.example", "duban@lixia.example"}
+    assert gx.cc == []  # overdue 4 working days > 2: escalated, and listed in the coordinator's digest
+    assert set(gx.rcpt_tos) == {"gxj@lixia.example"}
     fg = smtp_server.for_unit("区发改局")[0]
     assert fg.kind == "upcoming"
-    assert fg.to == ["fgj@lixia.example"]
-    # D12's supporting units are copied on their lead's item; the coordinator is not (nothing overdue)
-    assert set(fg.cc) == {"swuj@lixia.example", "gxj@lixia.example", "scjgj@lixia.example"}
+    assert fg.to == ["fgj@lixia.example"] and fg.cc == []
+    # D12's supporting units each get a message of their own with the shared task only
+    support = {m.to[0]: m for m in smtp_server.of_kind("support")}
+    assert set(support) == {"swuj@lixia.example", "gxj@lixia.example", "scjgj@lixia.example"}
+    assert all("【D12】" in m.text and "【D20】" not in m.text and m.cc == [] for m in support.values())
     digest = smtp_server.of_kind("digest")
     assert len(digest) == 1 and digest[0].to == ["duban@lixia.example"]
     assert all(m.status == "sent" for m in outcome.messages if m.status != "skipped")
@@ -86,31 +89,31 @@ def test_rerunning_the_same_round_sends_nothing_new(catalog, home, evidence_root
     again = _run(catalog, home, evidence_root, smtp_server.transport())
     third = _run(catalog, home, evidence_root, smtp_server.transport())
 
-    assert len(smtp_server.messages) == first == 4
+    assert len(smtp_server.messages) == first == JUNE18_MESSAGES
     assert {m.status for m in again.messages + third.messages} <= {"duplicate", "skipped"}
-    assert len(again.duplicates) == 4
+    assert len(again.duplicates) == JUNE18_MESSAGES
 
 
 def test_server_down_queues_and_next_run_delivers_each_exactly_once(catalog, home, evidence_root, smtp_server):
     down = _run(catalog, home, evidence_root, closed_port_transport())
-    assert len(down.queued) == 4 and not down.sent  # the run completed; nothing lost
+    assert len(down.queued) == JUNE18_MESSAGES and not down.sent  # the run completed; nothing lost
     assert "无法连接 SMTP 服务器" in down.queued[0].error
     assert smtp_server.messages == []
 
     up = _run(catalog, home, evidence_root, smtp_server.transport())
     assert sorted(m.unit for m in smtp_server.to_units()) == ["区发改局", "区工信局", "区行政审批局"]
     assert len(smtp_server.of_kind("digest")) == 1  # yesterday's queued digest was replaced, not sent as well
-    assert len(up.sent) == 4
+    assert len(up.sent) == JUNE18_MESSAGES
 
     _run(catalog, home, evidence_root, smtp_server.transport())
     flushed = flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18)
-    assert len(smtp_server.messages) == 4 and flushed.messages == []
+    assert len(smtp_server.messages) == JUNE18_MESSAGES and flushed.messages == []
 
 
 def test_flush_queue_delivers_queued_messages_once(catalog, home, evidence_root, smtp_server):
     _run(catalog, home, evidence_root, closed_port_transport())
     flushed = flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18)
-    assert len(flushed.sent) == 4
+    assert len(flushed.sent) == JUNE18_MESSAGES
     assert sorted(m.unit for m in smtp_server.to_units()) == ["区发改局", "区工信局", "区行政审批局"]
     assert flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18).messages == []
     later = _run(catalog, home, evidence_root, smtp_server.transport())
@@ -122,7 +125,8 @@ def test_flush_queue_delivers_queued_messages_once(catalog, home, evidence_root,
 
 def test_refused_address_fails_once_and_is_reported_to_the_coordinator(catalog, home, evidence_root, smtp_server):
     smtp_server.recorder.refuse["spj@lixia.example"] = "550 5.1.1 mailbox unavailable"
-    outcome = _run(catalog, home, evidence_root, smtp_server.transport())
+    copy = fast_policy(escalation_copy="cc")  # the coordinator copied on escalations, as some offices want
+    outcome = _run(catalog, home, evidence_root, smtp_server.transport(), copy)
 
     failed = outcome.failed
     assert [m.unit for m in failed] == ["区行政审批局"]
@@ -133,7 +137,7 @@ def test_refused_address_fails_once_and_is_reported_to_the_coordinator(catalog, 
     assert "发送问题" in digest.text and "spj@lixia.example" in digest.text and "550" in digest.text
     assert "封提醒发送失败" in digest.subject
 
-    again = _run(catalog, home, evidence_root, smtp_server.transport())
+    again = _run(catalog, home, evidence_root, smtp_server.transport(), copy)
     assert smtp_server.recorder.refused_attempts == ["spj@lixia.example"]  # not retried
     assert [m.status for m in again.for_unit("区行政审批局")] == ["failed"]
     assert len(smtp_server.of_kind("digest")) == 1
@@ -148,7 +152,7 @@ def test_bad_login_fails_without_leaking_the_password(catalog, home, evidence_ro
         outcome = _run(catalog, home, evidence_root, server.transport(user="duban@lixia.example"))
 
         assert server.messages == []
-        assert len(outcome.failed) == 4
+        assert len(outcome.failed) == JUNE18_MESSAGES
         assert all("登录被拒绝" in m.error for m in outcome.failed)
         assert len({peer for _, _, peer in server.logins}) == 1  # one login session, not one per message
         dumped = json.dumps(outcome.to_dict(), ensure_ascii=False)
@@ -159,7 +163,7 @@ def test_bad_login_fails_without_leaking_the_password(catalog, home, evidence_ro
         # the password is fixed: a re-run the same day delivers (a set-up failure is not final)
         monkeypatch.setenv("DUBAN_SMTP_PASSWORD", "right-password")
         fixed = _run(catalog, home, evidence_root, server.transport(user="duban@lixia.example"))
-        assert len(fixed.sent) == 4
+        assert len(fixed.sent) == JUNE18_MESSAGES
         assert sorted(m.unit for m in server.to_units()) == ["区发改局", "区工信局", "区行政审批局"]
     finally:
         server.stop()
@@ -174,7 +178,10 @@ def test_sent_log_records_every_message_once(catalog, home, evidence_root, smtp_
     assert rows == [
         ("区发改局", "digest", "2021-06-18", "sent"),
         ("区发改局", "upcoming", "2021-06-18", "sent"),
+        ("区商务局", "support", "2021-06-18", "sent"),
         ("区工信局", "escalation", "2021-06-18", "sent"),
+        ("区工信局", "support", "2021-06-18", "sent"),
+        ("区市场监管局", "support", "2021-06-18", "sent"),
         ("区行政审批局", "escalation", "2021-06-18", "sent"),
     ]
 
@@ -195,7 +202,7 @@ def test_a_reply_lost_after_the_content_went_out_is_never_resent(catalog, home, 
     (spj,) = first.for_unit("区行政审批局")
     assert spj.status == "failed" and "发送结果不确定" in spj.error
     assert len(smtp_server.for_unit("区行政审批局")) == 1  # no retry within the run
-    assert sorted(m.unit for m in first.sent if m.kind != "digest") == ["区发改局", "区工信局"]
+    assert sorted(m.unit for m in first.sent if m.kind not in ("digest", "support")) == ["区发改局", "区工信局"]
     smtp_server.recorder.slow_for.clear()
     second = _run(catalog, home, evidence_root, smtp_server.transport())
     flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18)
@@ -244,7 +251,7 @@ def test_the_outbox_settles_an_interrupted_write_as_sent(catalog, home, evidence
     assert len(list(home.outbox.rglob("*.eml"))) == 1
     _age_sending_rows(home)
     send_reminders(catalog, june18_result(evidence_root), home, policy=fast_policy())
-    assert len(list(home.outbox.rglob("*.eml"))) == 4  # the written one counted as sent, the rest written once
+    assert len(list(home.outbox.rglob("*.eml"))) == JUNE18_MESSAGES  # the written one counted as sent, the rest once
     conn = sqlite3.connect(home.db)
     assert {r[0] for r in conn.execute("SELECT status FROM reminder_log")} == {"sent"}
     conn.close()

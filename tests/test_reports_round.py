@@ -350,7 +350,9 @@ def test_html_page_is_self_contained_and_shows_table_and_chart(written):
     assert "区工信局" in html and "66.7%" in html and "材料不足" in html and "有效问卷 45 份" in html
     assert "&lt;b&gt;未加粗&lt;/b&gt;" in html and "<b>未加粗</b>" not in html  # problems are escaped
     assert "需督办事项（材料不足、未报送：4 项）" in html
-    assert '<meta name="viewport"' in html and "@media (max-width: 640px)" in html
+    assert (
+        '<meta name="viewport"' in html and "@media (max-width: 600px)" in html
+    )  # cards on a phone (test_phone_width)
     assert "区工信局/杂项/照片.jpg" in html and "550 mailbox unavailable" in html
 
 

@@ -12,7 +12,7 @@ import sys
 import textwrap
 
 import pytest
-from smtp_server import fast_policy, june18_result
+from smtp_server import JUNE18_MESSAGES, fast_policy, june18_result
 
 from duban.check import confirmations, run_check
 from duban.home import Home
@@ -34,7 +34,7 @@ RACE = textwrap.dedent(
     """
     import json, sys
     sys.path.insert(0, {tests!r})
-    from smtp_server import fast_policy, june18_result
+    from smtp_server import JUNE18_MESSAGES, fast_policy, june18_result
     from duban.home import Home
     from duban.notifications import SmtpTransport, send_reminders
     from duban.tasks_catalog import load_catalog
@@ -66,17 +66,19 @@ def test_two_processes_racing_send_each_reminder_once(backend, catalog, tmp_path
     sent = [s for run in statuses for s in run if s == "sent"]
     kinds = sorted((m.unit, m.kind) for m in smtp_server.messages)
     assert kinds == sorted(set(kinds)), "a reminder went out twice"
-    assert len(smtp_server.messages) == len(sent) == 4  # three unit reminders + the digest
+    assert len(smtp_server.messages) == len(sent) == JUNE18_MESSAGES
 
 
 def test_rows_of_two_districts_and_campaigns_stay_apart(backend, catalog, tmp_path, evidence_root, smtp_server):
     home = Home.resolve(tmp_path / "home")
     result = june18_result(evidence_root)
     send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
-    assert len(smtp_server.messages) == 4
+    assert len(smtp_server.messages) == JUNE18_MESSAGES
     (home.root / "settings.yaml").write_text("district: 济南市市中区\n", encoding="utf-8")
     again = send_reminders(catalog, result, home, transport=smtp_server.transport(), policy=fast_policy())
-    assert len(smtp_server.messages) == 8, "another district's sent-log must not hold this district's mail back"
+    assert len(smtp_server.messages) == 2 * JUNE18_MESSAGES, (
+        "another district's sent-log must not hold this district's mail back"
+    )
     assert {m.status for m in again.messages if m.kind != "digest"} >= {"sent"}
     store = Store.open(home)
     one, two = Scope("济南市历下区", catalog.campaign.key), Scope("济南市市中区", catalog.campaign.key)
@@ -131,7 +133,7 @@ def test_an_older_store_is_carried_over_without_losing_a_row(catalog, tmp_path, 
     )
     db.commit()
     db.close()
-    assert len(first.sent) == 4
+    assert len(first.sent) == JUNE18_MESSAGES
     before = len(smtp_server.messages)
 
     again = send_reminders(

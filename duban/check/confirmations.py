@@ -69,18 +69,31 @@ def add(
     return Confirmation(task, unit, by, when, note)
 
 
-def current(store: Store, scope: Scope) -> dict[tuple[str, str | None], Confirmation]:
-    """The standing confirmations: (task, unit or None) -> the latest one not withdrawn."""
+def current(
+    store: Store, scope: Scope, *, as_of: dt.datetime | None = None
+) -> dict[tuple[str, str | None], Confirmation]:
+    """The standing confirmations: (task, unit or None) -> the latest one not withdrawn.
+
+    ``as_of``: as they stood at that time — confirmations and withdrawals made later do not
+    exist yet (a check dated June 20 run in July shows what the coordinator had confirmed by
+    June 20)."""
     out: dict[tuple[str, str | None], Confirmation] = {}
     t = confirmations
     with store.read() as conn:
         for r in conn.execute(sa.select(t).where(scope.where(t)).order_by(t.c.id)):
+            if as_of is not None and _made_after(r.confirmed_at, as_of):
+                continue
             key = (r.task, r.unit)
             if r.withdrawn:
                 out.pop(key, None)
             else:
                 out[key] = Confirmation(r.task, r.unit, r.confirmed_by, r.confirmed_at, r.note)
     return out
+
+
+def _made_after(confirmed_at: str, as_of: dt.datetime) -> bool:
+    made = dt.datetime.fromisoformat(confirmed_at)
+    return (made if made.tzinfo else made.replace(tzinfo=TZ)) > as_of
 
 
 def is_confirmed(

@@ -230,7 +230,7 @@ def evaluate(
     submitted, rejected = credit.assign(catalog, handed)
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
-    confirmed = confirmations.current(store, scope)
+    confirmed = confirmations.current(store, scope, as_of=as_of)
     unit_names = {catalog.unit(u).name for u in units} if units else None
     task_ids = {catalog.task(t).id for t in tasks} if tasks else None
     obligations = evaluate_rules(catalog, submitted, as_of, confirmed, units=unit_names, tasks=task_ids)

@@ -76,7 +76,7 @@ def command(
     if unit:  # what one unit owes: soonest due first, standing duties last
         pairs = sorted(pairs, key=lambda p: (p[0].task.rounds[0].isoformat() if p[0].task.rounds else "9", p[0].id))
     for rt, role in pairs:
-        who = ("牵头" if role == "lead" else "配合（抄送）") if unit else units_text(rt, catalog)
+        who = ("牵头" if role == "lead" else "配合（另收配合提醒）") if unit else units_text(rt, catalog)
         table.add_row(rt.id, rt.task.title, who, deadline_text(rt), evidence_text(rt, catalog))
     console.print(table)
     if not unit:

@@ -6,17 +6,11 @@ from pathlib import Path
 
 import click
 
-from .common import UserError, catalog_option, home_of, load_catalog_or_fail
+from .common import UserError, catalog_option, evidence_option, home_of, load_catalog_or_fail
 
 
 @click.command("check")
-@click.option(
-    "--evidence",
-    "root",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="共享文件夹（佐证材料根目录）；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
-)
+@evidence_option("root")
 @click.option(
     "--as-of",
     "as_of",
@@ -58,7 +52,7 @@ def command(
         when = parse_as_of(as_of)
     except ValueError as e:
         raise UserError(str(e)) from None
-    home = home_of(ctx)
+    home = home_of(ctx, announce=True)
     try:
         root = Path(home.evidence_root(root))
     except ValueError as e:
@@ -103,7 +97,8 @@ class _progress:
             self.bar = Progress(transient=True)
             self.bar.start()
             self.task = self.bar.add_task("读取佐证材料", total=total)
-        self.bar.update(self.task, completed=done, total=total)
+        if self.task is not None:
+            self.bar.update(self.task, completed=done, total=total)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

@@ -18,8 +18,23 @@ class UserError(click.ClickException):
         click.echo(f"错误：{self.message}", err=True)
 
 
-def home_of(ctx: click.Context) -> Home:
-    return Home.resolve((ctx.find_root().obj or {}).get("home"))
+def home_of(ctx: click.Context, *, announce: bool = False, warn_new: bool = True) -> Home:
+    """The data directory of this run. A new, empty one gets a warning (duban run from another
+    folder would otherwise start afresh in a new ./var without a word); ``announce`` says where
+    it is (commands that write to it)."""
+    chosen = (ctx.find_root().obj or {}).get("home")
+    home = Home.resolve(chosen)
+    if warn_new and not any(home.root.iterdir()):
+        source = "--home 或 DUBAN_HOME 指定" if chosen else "默认：当前文件夹下的 var"
+        click.secho(
+            f"注意：数据目录 {home.root}（{source}）是新建的空目录，里面没有之前的检查记录、发送记录和报告。"
+            "如果它们在别处，请回到原来的文件夹运行，或用 --home / 环境变量 DUBAN_HOME 指定数据目录。",
+            err=True,
+            fg="yellow",
+        )
+    elif announce:
+        click.echo(f"数据目录：{home.root}", err=True)
+    return home
 
 
 def load_catalog_or_fail(path: str | None = None):
@@ -38,18 +53,26 @@ def load_catalog_or_fail(path: str | None = None):
 
 
 def parse_round_date(value: str, catalog, hint: str = ""):
-    """A catalog round date typed by the user (2021-06-20), or a UserError listing the rounds."""
-    import datetime as dt
-
-    try:
-        day = dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UserError(f"无法识别的日期 '{value}'：请写成 2021-06-20") from None
+    """A catalog round date typed by the user (2021-06-20, 20210620 ...), or a UserError listing the rounds."""
+    day = parse_date(value)
     rounds = catalog.round_dates()
     if day not in rounds:
         raise UserError(
             f"{day.isoformat()} 不是任务清单中的截止日期；可选：{'、'.join(d.isoformat() for d in rounds)}{hint}"
         )
+    return day
+
+
+def parse_date(value: str):
+    """A day typed by the user, in any form ``duban.timeutil.parse_day`` reads, or a UserError."""
+    from duban.timeutil import parse_day
+
+    try:
+        day = parse_day(value)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    if day is None:
+        raise UserError(f"无法识别的日期 '{value}'：请写成 2021-06-20")
     return day
 
 
@@ -59,6 +82,11 @@ def run_cli(group: click.Group) -> int:
     except click.exceptions.Abort:
         click.echo("已中止。", err=True)
         return 130
+    except click.UsageError as e:  # click's own words are English: say it in Chinese
+        from .errors import show_usage_error
+
+        show_usage_error(e)
+        return e.exit_code
     except click.ClickException as e:
         e.show()
         return e.exit_code
@@ -76,6 +104,23 @@ def catalog_option(f):
         default=None,
         help="活动（任务清单）文件夹（默认：环境变量 DUBAN_CATALOG，settings.yaml 的 campaign:，否则为随程序附带的 2021 年示例）",
     )(f)
+
+
+def evidence_option(name: str = "evidence"):
+    """``--evidence ROOT``, the shared folder, for every command that reads it (passed as ``name``)."""
+
+    def decorate(f):
+        from pathlib import Path
+
+        return click.option(
+            "--evidence",
+            name,
+            type=click.Path(path_type=Path),
+            default=None,
+            help="共享文件夹（佐证材料根目录）；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
+        )(f)
+
+    return decorate
 
 
 def emit(text: str) -> None:

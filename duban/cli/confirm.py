@@ -40,7 +40,7 @@ def command(
         raise UserError(f"任务 {rt.id} 不是系统判定事项，它的完成情况由佐证材料检查决定，无需确认")
     if unit and unit not in rt.leads:
         raise UserError(f"{unit} 不是任务 {rt.id} 的责任单位（责任单位：{'、'.join(rt.leads) or '未指定'}）")
-    home = home_of(ctx)
+    home = home_of(ctx, announce=True)
     scope = scope_of(catalog, home)
     c = confirmations.add(Store.open(home, scope), scope, rt.id, unit, note, by=by, withdraw=withdraw)
     who = unit or "全部责任单位"

@@ -73,7 +73,7 @@ def command(ctx: click.Context, home_dir: Path | None, rounds: str, quick: bool)
             raise UserError(f"--rounds 应在 1 到 {len(all_rounds)} 之间")
         selected = all_rounds[:n]
 
-    base = Home.resolve(home_dir) if home_dir else home_of(ctx)
+    base = Home.resolve(home_dir) if home_dir else home_of(ctx, warn_new=False)
     demo_dir = base.root / "demo"
     _reset(demo_dir)
     home = Home.resolve(demo_dir)

@@ -1,6 +1,6 @@
-"""``duban remind --evidence ROOT --as-of T [--dry-run] [--force] [--unit U]``.
+"""``duban remind [--evidence ROOT] --as-of T [--dry-run] [--force] [--unit U]``.
 
-Runs the check, then sends the day's reminders (one email per owing unit, the
+Runs the check (on ``--evidence``, else ``DUBAN_EVIDENCE``, else ``evidence_root`` in settings.yaml), then sends the day's reminders (one email per owing unit, the
 coordinator's digest). ``--from-json CHECK.json`` reminds from a stored check result;
 ``--flush`` only retries messages queued by earlier runs.
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from .common import UserError, catalog_option, home_of, load_catalog_or_fail
+from .common import UserError, catalog_option, evidence_option, home_of, load_catalog_or_fail
 
 
 class Held(click.ClickException):
@@ -33,7 +33,7 @@ class SomeFailed(Held):
 
 
 @click.command("remind")
-@click.option("--evidence", "root", type=click.Path(path_type=Path), default=None, help="共享文件夹（佐证材料根目录）")
+@evidence_option("root")
 @click.option(
     "--as-of",
     "as_of",
@@ -90,7 +90,7 @@ def _remind(ctx, root, as_of, from_json, units, dry_run, force, flush, json_path
     from duban.notifications import SettingsError, flush_queue, send_reminders
     from duban.timeutil import local, parse_as_of
 
-    home = home_of(ctx)
+    home = home_of(ctx, announce=True)
     catalog = load_catalog_or_fail(catalog_dir)
     if flush:
         try:
@@ -100,8 +100,13 @@ def _remind(ctx, root, as_of, from_json, units, dry_run, force, flush, json_path
         _print(outcome)
         _finish(outcome, json_path)
         return
-    if (root is None) == (from_json is None):
-        raise UserError("请指定 --evidence 共享文件夹（先检查再提醒），或 --from-json 检查结果文件（二选一）")
+    if root is not None and from_json is not None:
+        raise UserError("--evidence（先检查再提醒）与 --from-json（按已保存的检查结果提醒）只能选一个")
+    if from_json is None:  # like every other command: --evidence, else DUBAN_EVIDENCE, else settings.yaml
+        try:
+            root = Path(home.evidence_root(root))
+        except SettingsError as e:
+            raise UserError(f"{e}（或用 --from-json 按已保存的检查结果提醒）") from None
     try:
         when = parse_as_of(as_of) if (as_of or root is not None) else None
     except ValueError as e:
@@ -122,7 +127,7 @@ def _remind(ctx, root, as_of, from_json, units, dry_run, force, flush, json_path
         except (ValueError, KeyError, json.JSONDecodeError) as e:
             raise UserError(f"{from_json} 不是有效的检查结果（duban check --json 的输出）：{e}") from None
     else:
-        assert root is not None and when is not None  # --evidence given: as-of defaults to now
+        assert root is not None and when is not None  # the shared folder is resolved above
         result, guard = _check(catalog, root, when, home, unit_names)
     today = local(when).date() if when is not None else None
     try:
@@ -164,6 +169,8 @@ def _check(catalog, root: Path, when: dt.datetime, home, units):
 
 
 def _print(outcome) -> None:
+    from duban.escape import visible
+    from duban.notifications.outcome import split_reason
     from duban.notifications.workdays import cn_date
     from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS
 
@@ -178,7 +185,7 @@ def _print(outcome) -> None:
     skipped: dict[str, list[str]] = {}
     for m in outcome.messages:
         if m.status == "skipped":
-            skipped.setdefault(m.error or "未说明原因", []).append(m.unit)
+            skipped.setdefault(m.error or "", []).append(m.unit)
             continue
         who = m.unit if m.kind not in ("digest", "alert") else f"协调单位 {m.unit}"
         click.echo(
@@ -186,19 +193,20 @@ def _print(outcome) -> None:
             + (f" · {m.items} 项" if m.items else "")
         )
         click.echo(f"    收件人：{'、'.join(m.to)}" + (f"    抄送：{'、'.join(m.cc)}" if m.cc else ""))
-        click.echo(f"    标题：{m.subject}")
+        click.echo(f"    标题：{visible(m.subject)}")
         if m.status == "dry-run" and m.preview:
             for line in m.preview.splitlines():
                 if line.strip():
-                    click.echo(f"    | {line}")
+                    click.echo(f"    | {visible(line)}")
         if m.error:
-            click.echo(f"    说明：{m.error}")
+            click.echo(f"    说明：{visible(m.error)}")
         if m.eml_path and m.status == "sent":
             click.echo(f"    邮件文件：{m.eml_path}")
     for reason, names in skipped.items():
-        click.echo(f"[未发送] {'、'.join(dict.fromkeys(names))}：{reason}")
+        label, detail = split_reason(reason)
+        click.echo(f"[{label}] {'、'.join(dict.fromkeys(names))}：{visible(detail)}")
     for w in outcome.warnings:
-        click.echo(f"提示：{w}")
+        click.echo(f"提示：{visible(w)}")
     if not outcome.messages:
         click.echo("今天没有需要发送的提醒。")
     click.echo(f"汇总：{outcome.summary()}")

@@ -97,7 +97,7 @@ def command(
     """轮次报告：列出存档、由检查结果重建报告（Excel + 网页 + JSON）、重建索引。"""
     from duban.settings import SettingsError
 
-    home = home_of(ctx)
+    home = home_of(ctx, announce=bool(from_json or rebuild_index))
     if round_ and not from_json:
         raise UserError("--round 只能与 --from-json 一起使用")
     try:

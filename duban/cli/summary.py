@@ -1,4 +1,8 @@
-"""The terminal summary of a check: per unit ok / late / short / missing / pending."""
+"""The terminal summary of a check: per unit ok / late / short / missing / pending.
+
+File names and the problems quoting them come from the share: they are printed through
+``escape.visible`` (an escape sequence in a file name is shown as ``\\x1b[2J``, never sent to
+the terminal) and, where rich markup is on, with the markup escaped too."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from duban.escape import visible
 from duban.results import CheckResult
 from duban.statuses import STATUS_LABELS
 from duban.tasks_catalog import Catalog
@@ -43,21 +48,21 @@ def print_summary(
         for o in sorted(open_items, key=lambda o: (o.unit or "", o.due or o.round or 0, o.task)):
             console.print(
                 f"[{STYLE.get(o.status, 'white')}]{STATUS_LABELS[o.status]}[/] {o.unit} {o.task}"
-                f"{' ' + o.due.isoformat() if o.due else ''}：{escape('；'.join(o.problems) or '—')}",
+                f"{' ' + o.due.isoformat() if o.due else ''}：{escape(visible('；'.join(o.problems)) or '—')}",
                 highlight=False,
                 markup=True,
             )
     if result.unrecognized:
         console.print(f"[yellow]未识别的文件/文件夹 {len(result.unrecognized)} 个：[/]")
         for f in result.unrecognized[:30]:
-            console.print(f"  {f.path}：{f.reason}", highlight=False, markup=False)
+            console.print(f"  {visible(f.path)}：{visible(f.reason)}", highlight=False, markup=False)
     if result.rejected:
         console.print(f"[red]被拒绝的文件 {len(result.rejected)} 个：[/]")
         for f in result.rejected[:30]:
-            console.print(f"  {f.path}：{f.reason}", highlight=False, markup=False)
-    s = result.stats
-    if s:
+            console.print(f"  {visible(f.path)}：{visible(f.reason)}", highlight=False, markup=False)
+    stats = result.stats
+    if stats:
         console.print(
-            f"[dim]扫描 {s.get('files', 0)} 个文件，新读取 {s.get('inspected', 0)} 个，"
-            f"用时 {s.get('gather_seconds', 0) + s.get('evaluate_seconds', 0):.1f} 秒[/]"
+            f"[dim]扫描 {stats.get('files', 0)} 个文件，新读取 {stats.get('inspected', 0)} 个，"
+            f"用时 {stats.get('gather_seconds', 0) + stats.get('evaluate_seconds', 0):.1f} 秒[/]"
         )

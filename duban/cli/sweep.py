@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
-from .common import UserError, catalog_option, load_catalog_or_fail
+from .common import catalog_option, evidence_option, load_catalog_or_fail, parse_date
 from .flowrun import echo_summary, evidence_root, finish, prepare, run_flow, where_prefect
 
 
 @click.command("sweep")
 @click.option("--date", "day", default=None, help="提醒日期（默认今天），如 2021-06-16")
-@click.option(
-    "--evidence",
-    "evidence",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="共享文件夹；默认取环境变量 DUBAN_EVIDENCE 或数据目录 settings.yaml 的 evidence_root",
-)
+@evidence_option()
 @click.option("--dry-run", is_flag=True, help="演练：列出将发送的提醒，不发送")
 @click.option("--force", is_flag=True, help="证据目录文件数骤减时仍然发送提醒（人工核实后使用）")
 @catalog_option
@@ -29,10 +22,7 @@ def command(
 ) -> None:
     """发送当天的截止前提醒和逾期提醒（休息日和督办期外自动跳过）。"""
     catalog = load_catalog_or_fail(catalog_dir)
-    try:
-        the_day = dt.date.fromisoformat(day.strip()) if day else None
-    except ValueError:
-        raise UserError(f"无法识别的日期 '{day}'：请写成 2021-06-16") from None
+    the_day = parse_date(day) if day else None
     home = prepare(ctx, catalog_dir=catalog_dir, evidence=evidence)
     evidence_root(home)
     click.echo(f"每日提醒（{where_prefect()}，数据目录 {home.root}）……", err=True)
