@@ -12,7 +12,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from smtp_server import SmtpServer, closed_port_transport, fast_policy, june18_result
+from smtp_server import JUNE18_MESSAGES, SmtpServer, closed_port_transport, fast_policy, june18_result
 
 from duban.check import run_check
 from duban.cli import cli
@@ -28,7 +28,15 @@ COORDINATOR = "duban@lixia.example"
 
 
 def _run(catalog, home, root, transport, result=None, **kw):
-    return send_reminders(catalog, result or june18_result(root), home, transport=transport, policy=fast_policy(), **kw)
+    # escalations copied to the coordinator (escalation_copy: cc): the partial-delivery cases need a CC
+    return send_reminders(
+        catalog,
+        result or june18_result(root),
+        home,
+        transport=transport,
+        policy=fast_policy(escalation_copy="cc"),
+        **kw,
+    )
 
 
 def duban(home, *args):
@@ -55,7 +63,7 @@ def test_a_unit_whose_folder_cannot_be_read_is_not_reminded(catalog, home, evide
 
     assert smtp_server.for_unit("区工信局") == []  # its other open items wait too: duban cannot see its folder
     assert sorted(m.unit for m in smtp_server.to_units()) == ["区发改局", "区行政审批局"]
-    (skip,) = [m for m in outcome.for_unit("区工信局") if m.kind != "digest"]
+    (skip,) = [m for m in outcome.for_unit("区工信局") if m.kind not in ("digest", "support")]  # 配合提醒 is about D12
     assert skip.status == "skipped" and "无法读取“区工信局/26/”" in skip.error
     digest = smtp_server.of_kind("digest")[0].text
     assert "1 个单位的文件夹或文件无法读取，今日未提醒、也未判为未报送：区工信局" in digest
@@ -98,12 +106,12 @@ def test_a_reminder_only_written_to_the_outbox_is_sent_once_smtp_is_configured(
     catalog, home, evidence_root, smtp_server
 ):
     outbox = _run(catalog, home, evidence_root, FileOutbox(home.outbox))
-    assert len(outbox.sent) == 4  # 3 units and the digest, as .eml files
+    assert len(outbox.sent) == JUNE18_MESSAGES  # units, supporting units and the digest, as .eml files
     smtp = _run(catalog, home, evidence_root, smtp_server.transport())  # the spelling was fixed the same day
     assert sorted(m.unit for m in smtp_server.to_units()) == ["区发改局", "区工信局", "区行政审批局"]
-    assert len(smtp.sent) == 4 and not smtp.duplicates
+    assert len(smtp.sent) == JUNE18_MESSAGES and not smtp.duplicates
     again = _run(catalog, home, evidence_root, smtp_server.transport())
-    assert not again.sent and len(again.duplicates) == 4  # and never twice by SMTP
+    assert not again.sent and len(again.duplicates) == JUNE18_MESSAGES  # and never twice by SMTP
     assert len(smtp_server.to_units()) == 3
 
 
@@ -190,10 +198,10 @@ def test_a_digest_rendered_during_a_failure_is_not_sent_stale(catalog, home, evi
         failed = _run(catalog, home, evidence_root, wrong)
         assert failed.failed and not server.messages  # the login failed: every reminder and the digest
         fixed = _run(catalog, home, evidence_root, server.transport(user=COORDINATOR, password="right"))
-        assert len(fixed.sent) == 4
+        assert len(fixed.sent) == JUNE18_MESSAGES
         (digest,) = server.of_kind("digest")
         assert "发送失败" not in digest.subject and "发送问题" not in digest.text
-        assert "区工信局：逾期督办（抄送协调单位），3 项，已发送" in digest.text
+        assert "区工信局：逾期督办，3 项，已发送" in digest.text
     finally:
         server.stop()
 
@@ -202,7 +210,7 @@ def test_a_queued_digest_is_rendered_again_when_the_queue_is_flushed(catalog, ho
     _run(catalog, home, evidence_root, closed_port_transport())  # the server was down: all queued
     flush_queue(catalog, home, transport=smtp_server.transport(), today=JUNE18)
     (digest,) = smtp_server.of_kind("digest")
-    assert "区工信局：逾期督办（抄送协调单位），3 项，已发送" in digest.text
+    assert "区工信局：逾期督办，3 项，已发送" in digest.text
     assert "排队" not in digest.text
 
 

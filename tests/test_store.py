@@ -173,7 +173,7 @@ def test_a_store_from_before_the_transport_was_logged_gains_the_columns(
     first = send_reminders(
         catalog, june18_result(evidence_root), home, transport=FileOutbox(home.outbox), policy=fast_policy()
     )
-    assert len(first.sent) == 4
+    assert len(first.sent) == JUNE18_MESSAGES
     store = Store.open(home, scope_of(catalog, home))
     with store.begin() as conn:  # what the previous version's table looked like
         for name in sentlog_module.LATER_COLUMNS:
@@ -190,4 +190,4 @@ def test_a_store_from_before_the_transport_was_logged_gains_the_columns(
     mailed = send_reminders(
         catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy()
     )
-    assert len(mailed.sent) == 4 and len(smtp_server.to_units()) == 3
+    assert len(mailed.sent) == JUNE18_MESSAGES and len(smtp_server.to_units()) == 3
