@@ -205,6 +205,24 @@ class Store:
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(explain(e, self.url)) from None
 
+    def ensure_columns(self, table: sa.Table, names: tuple[str, ...]) -> None:
+        """Add columns declared after a store was created (nullable TEXT, so existing rows stay
+        valid); once per process and table."""
+        done = _CREATED[self.url]
+        mark = f"{table.name}:columns"
+        if mark in done:
+            return
+        for name in names:
+            try:
+                with self.begin() as conn:
+                    if name not in {c["name"] for c in sa.inspect(conn).get_columns(table.name)}:
+                        conn.execute(sa.text(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" TEXT'))
+            except StoreError:  # another worker added it at the same moment: fine if it is there now
+                with self.read() as conn:
+                    if name not in {c["name"] for c in sa.inspect(conn).get_columns(table.name)}:
+                        raise
+        done.add(mark)
+
     def insert_ignore(self, table: sa.Table) -> Any:
         """``INSERT ... ON CONFLICT DO NOTHING`` for this database."""
         if self.dialect == "postgresql":

@@ -73,8 +73,10 @@ check_runs = sa.Table(
     sa.Column("hashed", sa.Integer, nullable=False),
     sa.Column("inspected", sa.Integer, nullable=False),
     sa.Column("seconds", sa.Float, nullable=False),
-    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),  # the result as reported (the coordinator's decisions applied)
+    sa.Column("rules_result", sa.Text),  # the rules' own verdicts, before any decision (the desk re-applies today's)
 )
+RUN_LATER_COLUMNS = ("rules_result",)
 sa.Index("check_runs_scope", check_runs.c.district, check_runs.c.campaign, check_runs.c.evidence_root)
 
 CHUNK = 1 << 20
@@ -171,7 +173,9 @@ def record_run(
     inspected: int,
     seconds: float,
     result_json: str,
+    rules_json: str | None = None,
 ) -> int:
+    store.ensure_columns(check_runs, RUN_LATER_COLUMNS)
     with store.begin() as conn:
         res = conn.execute(
             check_runs.insert().values(
@@ -186,6 +190,7 @@ def record_run(
                 inspected=inspected,
                 seconds=seconds,
                 result=result_json,
+                rules_result=rules_json,
             )
         )
         key = res.inserted_primary_key

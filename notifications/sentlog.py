@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from duban.store import Scope, Store, StoreError, metadata, scope_columns
+from duban.store import Scope, Store, metadata, scope_columns
 from duban.timeutil import TZ
 
 reminder_log = sa.Table(
@@ -108,23 +108,10 @@ class Claim:
 
 
 LATER_COLUMNS = ("transport", "pending_rcpts", "source")
-_CHECKED: set[str] = set()  # store URLs whose reminder_log has the later columns
 
 
 def _ensure_columns(store: Store) -> None:
-    """Add the columns declared after a store was created (nullable, so existing rows stay valid)."""
-    if store.url in _CHECKED:
-        return
-    for name in LATER_COLUMNS:
-        try:
-            with store.begin() as conn:
-                if name not in {c["name"] for c in sa.inspect(conn).get_columns(reminder_log.name)}:
-                    conn.execute(sa.text(f'ALTER TABLE "{reminder_log.name}" ADD COLUMN "{name}" TEXT'))
-        except StoreError:  # another worker added it at the same moment: fine if it is there now
-            with store.read() as conn:
-                if name not in {c["name"] for c in sa.inspect(conn).get_columns(reminder_log.name)}:
-                    raise
-    _CHECKED.add(store.url)
+    store.ensure_columns(reminder_log, LATER_COLUMNS)
 
 
 def delivered_by(row: Row) -> str | None:

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from duban.check import confirmations, run_check
+from duban.check import confirmations, decisions, run_check
 from duban.home import Home
 from duban.store import Store, scope_of
 from duban.tasks_catalog import load_catalog
@@ -37,8 +37,10 @@ def test_confirm_records_who_when_note_and_changes_status(tmp_path):
     dated = {(o.task, o.unit): o.status for o in run_check(cat, root, as_of, home, tasks=["D14"]).obligations}
     assert dated == before  # confirmed today: a check dated June 24 still waits for it
     scope = scope_of(cat, home)
-    (c,) = confirmations.current(Store.open(home, scope), scope).values()
-    assert (c.task, c.unit, c.confirmed_by, c.note) == ("D14", "区委组织部", "王科长", "平台显示已归集")
+    (d,) = decisions.history(Store.open(home, scope), scope)
+    assert (d.kind, d.task, d.unit, d.by, d.note) == ("accept", "D14", "区委组织部", "王科长", "平台显示已归集")
+    (ok,) = [o for o in run_check(cat, root, now, home, tasks=["D14"]).obligations if o.unit == "区委组织部"]
+    assert "王科长" in ok.problems[0] and "平台显示已归集" in ok.problems[0]  # shown as the coordinator's decision
 
     p = duban(home.root, "confirm", "D14", "--unit", "区委组织部", "--note", "误确认", "--withdraw")
     assert p.returncode == 0 and "已撤销" in p.stdout

@@ -18,6 +18,7 @@ Files submitted after the as-of time do not exist yet for that check.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from duban.check.confirmations import Confirmation, is_confirmed
@@ -58,8 +59,14 @@ def evaluate(
     *,
     units: set[str] | None = None,
     tasks: set[str] | None = None,
+    extended: Mapping[tuple[str, str | None, dt.date | None], dt.date] | None = None,
 ) -> list[Obligation]:
-    """All obligations of the catalog (optionally only some units / tasks)."""
+    """All obligations of the catalog (optionally only some units / tasks).
+
+    ``extended``: due dates the coordinator moved (``duban decide extend``), keyed by
+    (task, unit or None for every unit, round or None for every round): such a round is
+    judged against its new date (``decisions.extensions``).
+    """
     out: list[Obligation] = []
     for rt in catalog.tasks.values():
         if tasks and rt.id not in tasks:
@@ -81,12 +88,26 @@ def evaluate(
             if units and unit not in units:
                 continue
             files = [s for s in submitted.get((rt.id, unit), []) if s.at <= as_of]
-            out.extend(_unit_obligations(catalog, rt, unit, files, as_of, confirmed))
+            out.extend(_unit_obligations(catalog, rt, unit, files, as_of, confirmed, extended or {}))
     return out
 
 
+def _moved(extended: Mapping, task: str, unit: str, day: dt.date) -> dt.date:
+    """The round's due date, or the date the coordinator moved it to (the most specific extension)."""
+    for key in ((task, unit, day), (task, unit, None), (task, None, day), (task, None, None)):
+        if key in extended:
+            return extended[key]
+    return day
+
+
 def _unit_obligations(
-    catalog: Catalog, rt: ResolvedTask, unit: str, files: list[Submitted], as_of: dt.datetime, confirmed: dict
+    catalog: Catalog,
+    rt: ResolvedTask,
+    unit: str,
+    files: list[Submitted],
+    as_of: dt.datetime,
+    confirmed: dict,
+    extended: Mapping,
 ) -> list[Obligation]:
     t = rt.task
     kind = t.deadline.kind
@@ -102,21 +123,22 @@ def _unit_obligations(
     assigned = _assign_rounds(catalog, rounds, files)
     obligations = []
     for i, day in enumerate(rounds):
-        due_at = catalog.due_at(day)
+        due = _moved(extended, t.id, unit, day)
+        due_at = catalog.due_at(due)
         mine = assigned[day]
-        label = f"{round_name(i)}（{cn_date(day)}前）" if len(rounds) > 1 else f"{cn_date(day)}前"
+        label = f"{round_name(i)}（{cn_date(due)}前）" if len(rounds) > 1 else f"{cn_date(due)}前"
         if t.platform:
             c = is_confirmed(confirmed, t.id, unit)
             status = "ok" if c else "confirm"
             problems = [] if c else [f"系统判定事项，等待协调人确认（duban confirm {t.id} --unit {unit} --note ...）"]
-            obligations.append(Obligation(t.id, unit, day, day, status, problems, _listed(mine)))
+            obligations.append(Obligation(t.id, unit, day, due, status, problems, _listed(mine)))
             continue
         status, problems, used = _judge(catalog, t.evidence, rounds, i, assigned, due_at, as_of)
         if status == "late":
             last = max(s.at for s in mine if s.rel in used) if any(s.rel in used for s in mine) else None
             if last:
-                problems = [f"{label}材料于 {last:%m月%d日 %H:%M} 提交，晚于截止时间 {cn_date(day)} 24时"] + problems
-        obligations.append(Obligation(t.id, unit, day, day, status, problems, used or _listed(mine)))
+                problems = [f"{label}材料于 {last:%m月%d日 %H:%M} 提交，晚于截止时间 {cn_date(due)} 24时"] + problems
+        obligations.append(Obligation(t.id, unit, day, due, status, problems, used or _listed(mine)))
     return obligations
 
 

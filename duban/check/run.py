@@ -35,7 +35,7 @@ from duban.store import Store, scope_of
 from duban.tasks_catalog import Catalog
 from duban.timeutil import TZ
 
-from . import confirmations, credit
+from . import confirmations, credit, decisions
 from .rules import evaluate as evaluate_rules
 from .rules import hold_unreadable
 
@@ -230,10 +230,24 @@ def evaluate(
     submitted, rejected = credit.assign(catalog, handed)
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
+    # confirmations recorded before decisions existed (duban confirm now records an accept)
     confirmed = confirmations.current(store, scope, as_of=as_of)
+    standing = decisions.standing(store, scope, as_of)
     unit_names = {catalog.unit(u).name for u in units} if units else None
     task_ids = {catalog.task(t).id for t in tasks} if tasks else None
-    obligations = evaluate_rules(catalog, submitted, as_of, confirmed, units=unit_names, tasks=task_ids)
+    obligations = evaluate_rules(
+        catalog,
+        submitted,
+        as_of,
+        confirmed,
+        units=unit_names,
+        tasks=task_ids,
+        extended=decisions.extensions(standing),
+    )
+    # the rules judge first; the coordinator's decisions in force at as_of override, and say so
+    times = {s.rel: s.at for files in submitted.values() for s in files}
+    ruled = obligations
+    obligations = decisions.apply(ruled, standing, as_of, due_at=catalog.due_at, submitted=times)
     hold_unreadable(catalog, obligations, gathered.unreadable)
     unreadable = [FileIssue(u.rel, u.reason) for u in gathered.unreadable]
     unrecognized = [FileIssue(r, why) for r, why in gathered.unrecognized]
@@ -270,6 +284,7 @@ def evaluate(
             inspected=gathered.stats.get("inspected", 0),
             seconds=gathered.stats.get("gather_seconds", 0) + result.stats["evaluate_seconds"],
             result_json=result.dumps(),
+            rules_json=json.dumps([o.to_json() for o in ruled], ensure_ascii=False) if standing else None,
         )
     return result
 

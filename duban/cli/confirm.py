@@ -1,4 +1,8 @@
-"""``duban confirm TASK [--unit U] --note ...``: the coordinator confirms a platform-judged item."""
+"""``duban confirm TASK [--unit U] --note ...``: the coordinator confirms a platform-judged item.
+
+A confirmation is recorded as the coordinator's ``accept`` decision (``duban decide``), so it
+shows with who, when and why in the reports, the desk and the audit log, and is withdrawn
+like any decision (``--withdraw``)."""
 
 from __future__ import annotations
 
@@ -25,8 +29,11 @@ def command(
     catalog_dir: str | None,
 ) -> None:
     """协调人确认系统判定事项（确认后状态为“按时完成”）。"""
-    from duban.check import confirmations
+    import datetime as dt
+
+    from duban.check import decisions
     from duban.store import Store, scope_of
+    from duban.timeutil import TZ
 
     if not note.strip():
         raise UserError("请用 --note 写明确认依据（如“平台显示已全量登记”），确认记录是督办检查的凭据")
@@ -42,8 +49,22 @@ def command(
         raise UserError(f"{unit} 不是任务 {rt.id} 的责任单位（责任单位：{'、'.join(rt.leads) or '未指定'}）")
     home = home_of(ctx, announce=True)
     scope = scope_of(catalog, home)
-    c = confirmations.add(Store.open(home, scope), scope, rt.id, unit, note, by=by, withdraw=withdraw)
+    store = Store.open(home, scope)
     who = unit or "全部责任单位"
+    if withdraw:
+        standing = [
+            d
+            for d in decisions.standing(store, scope, dt.datetime.now(TZ))
+            if d.kind == "accept" and d.task == rt.id and d.unit == unit
+        ]
+        if not standing:
+            raise UserError(f"{rt.id}（{who}）没有可撤销的确认：用 duban decide list 查看全部决定")
+        for d in standing:
+            d = decisions.withdraw(store, scope, d.id, note, by=by)
+        click.echo(f"已撤销：{rt.id} {rt.task.title}（{who}）的确认；理由：{note}")
+        return
+    # a confirmation is the coordinator's accept of a platform-judged item: one kind of decision
+    d = decisions.add(store, scope, "accept", rt.id, unit, note, by=by)
     click.echo(
-        f"{'已撤销' if withdraw else '已确认'}：{rt.id} {rt.task.title}（{who}），{c.confirmed_by} 于 {c.confirmed_at}；依据：{note}"
+        f"已确认（决定 #{d.id}）：{rt.id} {rt.task.title}（{who}），{d.by} 于 {d.at:%Y-%m-%d %H:%M}；依据：{note}"
     )

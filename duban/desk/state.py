@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from duban.check import decisions
 from duban.check.submissions import submission_times
-from duban.evidence.store import check_runs
+from duban.evidence.store import RUN_LATER_COLUMNS, check_runs
 from duban.notifications.sentlog import reminder_log
 from duban.reports import Summary, load_settings, summarize
 from duban.results import CheckResult, FileIssue, Obligation
@@ -48,7 +48,8 @@ class Now:
 def _runs(store: Store, scope: Scope) -> list[Any]:
     """The newest full run and the partial runs after it, oldest first."""
     t = check_runs
-    cols = (t.c.id, t.c.started_at, t.c.units, t.c.tasks, t.c.result)
+    store.ensure_columns(t, RUN_LATER_COLUMNS)
+    cols = (t.c.id, t.c.started_at, t.c.units, t.c.tasks, t.c.result, t.c.rules_result)
     with store.read() as conn:
         full = conn.execute(
             sa.select(*cols)
@@ -67,6 +68,8 @@ def _merge(runs: list[Any]) -> CheckResult | None:
     result: CheckResult | None = None
     for run in runs:
         r = CheckResult.from_json(json.loads(run.result))
+        if run.rules_result:  # the rules' own verdicts: today's decisions are applied afresh (a withdrawal undoes)
+            r.obligations = [Obligation.from_json(o) for o in json.loads(run.rules_result)]
         r.run_id = run.id
         if result is None or result.evidence_root != r.evidence_root:
             result = r
