@@ -241,8 +241,10 @@ def tokens(store: Store, scope: Scope, unit: str | None = None) -> list[UnitToke
 def unit_link(store: Store, scope: Scope, unit: str, base_url: str | None) -> str | None:
     """``<base_url>/u/<token>`` for the unit's newest live derived token; None when there is no
     base URL, no server secret or no such token (the link cannot be rebuilt then)."""
+    if not base_url:
+        return None
     secret = server_secret()
-    if not base_url or not secret:
+    if not secret:
         return None
     t = desk_tokens
     with store.read() as conn:

@@ -17,6 +17,7 @@ from typing import Any
 
 from duban.evidence import store as evstore
 from duban.evidence.skeleton import placed_forms
+from duban import access
 from duban.results import CheckResult
 from duban.statuses import KIND_LABELS, OPEN_STATUSES
 from duban.store import Store, scope_of
@@ -649,10 +650,13 @@ def send_reminders(
                     sentlog.supersede(name, "unit")
 
         states: dict[str, str] = {}
+        base_url = access.desk_settings(home)["base_url"]  # the desk's address units can reach, if any
         for p in plans:
             if not p.sends or p.kind is None:
                 _record_skip(outcome, p, today, p.skip_reason or "")
                 continue
+            # the unit's own read-only page on the desk (None when there is no desk address or link)
+            p.context["link"] = access.unit_link(sentlog.store, sentlog.scope, p.unit, base_url)
             rendered = renderer.render(p.kind, p.context)
             rec = deliverer.send(
                 unit=p.unit,

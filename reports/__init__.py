@@ -78,11 +78,12 @@ def write_report(
     summary = summarize(catalog, result, settings)
     meta = meta_for(catalog, result, round_date, run_time, label)
 
+    made = _decisions(catalog, home, result.as_of)
     folder = storage.new_run_folder(_reports_root(home), round_date, run_time)
     paths = ReportPaths(folder, folder / FILES["xlsx"], folder / FILES["html"], folder / FILES["json"])
     try:
-        excel.write_workbook(paths.xlsx, catalog, result, summary, meta, settings, reminders)
-        storage.write_atomic(paths.html, html.render_report(catalog, result, summary, meta, settings, reminders))
+        excel.write_workbook(paths.xlsx, catalog, result, summary, meta, settings, reminders, made)
+        storage.write_atomic(paths.html, html.render_report(catalog, result, summary, meta, settings, reminders, made))
         payload = result.to_json()
         payload.update(
             {
@@ -92,6 +93,7 @@ def write_report(
                 "campaign": meta.campaign,
                 "reminders": reminders,
                 "summary": summary.to_json(),
+                "decisions": [d.to_json() for d in made],
             }
         )
         storage.write_json(paths.json, payload)  # last: its presence marks a finished report
@@ -101,6 +103,17 @@ def write_report(
     storage.update_latest(folder, run_time, result.as_of)
     rebuild_index(home)
     return paths
+
+
+def _decisions(catalog, home, as_of: dt.datetime) -> list:
+    """The coordinator's decisions made by the report's as-of time (withdrawn ones too: the record)."""
+    if catalog is None or not hasattr(home, "settings"):
+        return []
+    from duban.check import decisions
+    from duban.store import Store, scope_of
+
+    scope = scope_of(catalog, home)
+    return [d for d in decisions.history(Store.open(home, scope), scope) if d.at <= as_of]
 
 
 def list_reports(home) -> list[StoredReport]:

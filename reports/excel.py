@@ -38,6 +38,7 @@ from .view import (
     UNIT_COLUMNS,
     Column,
     ReportMeta,
+    decision_columns,
     detail_rows,
     file_rows,
     fmt_time,
@@ -47,7 +48,7 @@ from .view import (
 )
 
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
-SHEETS = ("总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "说明")
+SHEETS = ("总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "决定", "说明")
 
 FORMATS = {"pct": "0.0%", "score": "0.0", "date": "yyyy-mm-dd"}
 # column widths (Excel character units) by size: (narrowest, widest); numbers are narrow and
@@ -55,7 +56,9 @@ FORMATS = {"pct": "0.0%", "score": "0.0", "date": "yyyy-mm-dd"}
 WIDTHS = {"num": (6, 8), "short": (6, 24), "title": (12, 32), "long": (14, 60)}
 LINE_HEIGHT = 15  # points per line of 11-point text
 TITLE_SIZE = 13
-PORTRAIT_MAX = 100  # wider tables print landscape (A4 portrait holds ~100 character units at 100 %)
+PORTRAIT_MAX = (
+    120  # wider tables print landscape (A4 portrait holds ~100 character units at 100 %, ~120 fitted to 85 %)
+)
 LANDSCAPE_MAX = 170  # landscape holds ~135 at 100 %: long columns share what is left of 170 (fit to ~80 %)
 LONG_MIN = 24
 _HEADER_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")
@@ -230,6 +233,7 @@ def write_workbook(
     meta: ReportMeta,
     settings: ReportSettings,
     reminders: list[dict] | None,
+    decisions: Sequence[Any] = (),
 ) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
@@ -266,6 +270,12 @@ def write_workbook(
         f"本次运行的提醒：已发送 {sent_count(rem)} 封，共 {len(rem)} 条记录（未发送的原因见“说明”列）",
         REMINDER_COLUMNS,
         rem,
+    )
+    sheet(
+        "决定",
+        f"协调人决定：共 {len(decisions)} 项（认可、驳回、免报、延期；规则先判，决定覆盖，见“明细”各项的问题说明）",
+        decision_columns(result.as_of),
+        list(decisions),
     )
     sheet("说明", head, NOTE_COLUMNS, note_rows(meta, settings))
     wb.active = 0

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -161,6 +163,7 @@ def render_report(
     meta: ReportMeta,
     settings: ReportSettings,
     reminders: list[dict] | None,
+    decisions: Sequence[Any] = (),
 ) -> str:
     todo = detail_rows(
         catalog,
@@ -189,6 +192,8 @@ def render_report(
             todo_columns=view.TODO_COLUMNS,
             file_columns=view.FILE_COLUMNS,
             reminder_columns=view.REMINDER_COLUMNS,
+            decisions=list(decisions),
+            decision_columns=view.decision_columns(result.as_of),
         )
     )
 

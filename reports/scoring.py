@@ -165,7 +165,7 @@ def _validate(d: dict, src: Path) -> ReportSettings:
 
 # ---------------------------------------------------------------- summary
 # buckets an obligation falls in for the 总览 / 任务 columns
-BUCKETS = ("ok", "late", "partial", "missing", "not_due", "confirm")
+BUCKETS = ("ok", "late", "partial", "missing", "not_due", "confirm", "unreadable", "waived")
 
 
 def as_of_day(as_of: dt.datetime) -> dt.date:
@@ -179,8 +179,8 @@ def is_owed(o: Obligation, day: dt.date, settings: ReportSettings) -> bool:
 
 def bucket(o: Obligation, day: dt.date, settings: ReportSettings) -> str | None:
     """The 总览 column an obligation counts in: its status when owed, else 未到期 / 待确认, else None."""
-    if is_owed(o, day, settings) or o.status == "confirm":
-        return o.status
+    if is_owed(o, day, settings) or o.status in ("confirm", "unreadable", "waived"):
+        return o.status  # 免报 and 无法读取 are counted apart: never owed, never scored
     if o.due is not None and (o.due > day or o.status == "pending"):
         return "not_due"
     return None  # done, ongoing, unassigned: not in the tallies

@@ -157,6 +157,8 @@ TALLY_COLUMNS = [
     _tally("未报送", "missing"),
     _tally("未到期", "not_due"),
     _tally("待确认", "confirm"),
+    _tally("无法读取", "unreadable"),
+    _tally("免报", "waived"),
 ]
 
 # 总览: one row per unit (scoring.UnitRow)
@@ -356,6 +358,28 @@ REMINDER_COLUMNS: list[Column] = [
     Column("状态", lambda r: r.status_text, tone=lambda r, s: r.tone),
     Column("说明", lambda r: r.error, size="long"),
 ]
+
+
+def _decision_state(d: Any, as_of: dt.datetime) -> str:
+    if d.withdrawn_at is not None and d.withdrawn_at <= as_of:
+        return f"已撤销（{d.withdrawn_by}，{fmt_time(d.withdrawn_at)}：{d.withdraw_note or ''}）"
+    return "有效"
+
+
+# 决定: the coordinator's decisions made by the report's as-of time (duban.check.decisions.Decision)
+def decision_columns(as_of: dt.datetime) -> list[Column]:
+    return [
+        Column("编号", lambda d: d.id, "int"),
+        Column("决定", lambda d: d.what),
+        Column("任务", lambda d: d.task),
+        Column("单位", lambda d: d.unit or "全部责任单位"),
+        Column("轮次", lambda d: d.round, "date"),
+        Column("理由", lambda d: d.note, size="long"),
+        Column("决定人", lambda d: d.by),
+        Column("时间", lambda d: fmt_time(d.at)),
+        Column("状态", lambda d: _decision_state(d, as_of), size="long"),
+    ]
+
 
 # 说明 (the workbook's last sheet): what the report is and how it scores
 NOTE_COLUMNS: list[Column] = [

@@ -61,7 +61,7 @@ def written(catalog, tmp_path_factory):
 def test_every_text_cell_is_a_string_never_a_formula(written):
     with zipfile.ZipFile(written.xlsx) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
-        assert len(sheets) == 7
+        assert len(sheets) == 8
         for name in sheets:
             assert "<f>" not in z.read(name).decode("utf-8"), name  # no formula anywhere
     wb = openpyxl.load_workbook(written.xlsx)

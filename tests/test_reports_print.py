@@ -23,7 +23,7 @@ pytestmark = [
     pytest.mark.skipif(SOFFICE is None, reason="LibreOffice Calc not installed (make test installs libreoffice-calc)"),
 ]
 A4 = (595, 842)  # points, portrait
-SHEETS = ("总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "说明")
+SHEETS = ("总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "决定", "说明")
 REMINDERS = [
     {
         "unit": "区工信局",
@@ -98,14 +98,15 @@ def test_pages_are_a4_numbered_and_every_sheet_starts_on_its_own(pdf):
     assert list(dict.fromkeys(sheets)) == list(SHEETS)  # every sheet, in order, each from a new page
     counts = {s: sheets.count(s) for s in SHEETS}
     # 35 units fit on one page; the short sheets take one each; the long ones a few
-    assert counts["总览"] == 1 and counts["未识别文件"] == counts["被拒文件"] == counts["提醒"] == counts["说明"] == 1
+    assert counts["总览"] == 1 and counts["未识别文件"] == counts["被拒文件"] == counts["提醒"] == counts["决定"] == 1
+    assert counts["说明"] == 1
     assert 1 <= counts["任务"] <= 6 and 2 <= counts["明细"] <= 40
     assert n == sum(counts.values())
 
 
 def test_the_overview_fills_page_one_with_every_column_header(pdf):
     first = _pages(pdf)[0]
-    assert first["size"] == A4  # twelve short columns: portrait
+    assert first["size"] == A4  # fourteen short columns: portrait
     for col in UNIT_COLUMNS:
         assert col.header in first["text"], col.header
     assert "社会信用体系建设示范创建任务督办·2021-06-20轮次报告" in first["text"]  # the page header

@@ -126,7 +126,7 @@ def fill(cell) -> str:
 
 # ---------------------------------------------------------------- workbook
 def test_workbook_has_the_sheets_and_chinese_headers(wb):
-    assert wb.sheetnames == ["总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "说明"]
+    assert wb.sheetnames == ["总览", "任务", "明细", "未识别文件", "被拒文件", "提醒", "决定", "说明"]
     headers = {ws.title: [c.value for c in ws[2]] for ws in wb}
     assert headers["总览"] == [
         "单位",
@@ -138,6 +138,8 @@ def test_workbook_has_the_sheets_and_chinese_headers(wb):
         "未报送",
         "未到期",
         "待确认",
+        "无法读取",
+        "免报",
         "完成率",
         "得分",
         "排名",
@@ -159,9 +161,10 @@ def test_every_sheet_has_frozen_header_and_filter(wb):
         "未识别文件": "A3",
         "被拒文件": "A3",
         "提醒": "A3",
+        "决定": "A3",
         "说明": "A3",
     }
-    assert wb["总览"].auto_filter.ref == "A2:L8"  # header + six units
+    assert wb["总览"].auto_filter.ref == "A2:N8"  # header + six units
     assert wb["明细"].auto_filter.ref == "A2:H19"  # header + 17 obligations
     for ws in wb:
         assert ws.auto_filter.ref.startswith("A2:")
@@ -389,3 +392,48 @@ def test_index_lists_rounds_in_order_with_the_trend(catalog, tmp_path):
         listing.index(s) for s in ("2021-06-04", "2021-06-10", "2021-06-15", "临时核查")
     )
     assert 'href="2021-06-10/20210610-235959/report.html"' in html and "临时复查" in html
+
+
+def test_the_coordinators_decisions_show_in_the_report(catalog, tmp_path):
+    """A waiver (免报) and an extension (延期) made before the report: counted apart in 总览, said in
+    明细, listed with who / when / why in the 决定 sheet and section; a later withdrawal shows too."""
+    from duban.check import decisions, run_check
+    from duban.store import Store, scope_of
+
+    home = Home.resolve(tmp_path / "home")
+    share = tmp_path / "share"
+    share.mkdir()
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    at = dt.datetime(2021, 6, 19, 10, tzinfo=TZ)
+    waived = decisions.add(store, scope, "waive", "D26", "区工信局", "本局无此项业务", by="王科长", at=at)
+    moved = decisions.add(
+        store,
+        scope,
+        "extend",
+        "D20",
+        "区工信局",
+        "平台故障",
+        round=D(2021, 6, 20),
+        until=D(2021, 6, 25),
+        by="王科长",
+        at=at,
+    )
+    decisions.withdraw(store, scope, moved.id, "平台已恢复", by="李主任", at=at + dt.timedelta(hours=2))
+    result = run_check(catalog, share, dt.datetime(2021, 6, 21, 9, tzinfo=TZ), home, units=["区工信局"])
+    by_key = {(o.task, o.round): o for o in result.obligations}
+    assert by_key[("D26", D(2021, 6, 15))].status == "waived"
+    assert by_key[("D20", D(2021, 6, 20))].status == "missing"  # the extension was withdrawn before the check
+
+    paths = write_report(catalog, result, home, round_date=None)
+    wb = openpyxl.load_workbook(paths.xlsx)
+    overview = {r["单位"]: r for r in table(wb["总览"])}
+    assert overview["区工信局"]["免报"] == 1
+    d26 = next(r for r in table(wb["明细"]) if r["任务编号"] == "D26")
+    assert d26["状态"] == "免报" and "协调人 王科长 于 2021-06-19 决定：免报（本局无此项业务）" in d26["问题"]
+    made = {r["编号"]: r for r in table(wb["决定"])}
+    assert made[waived.id]["决定"] == "免报" and made[waived.id]["理由"] == "本局无此项业务"
+    assert made[waived.id]["决定人"] == "王科长" and made[waived.id]["状态"] == "有效"
+    assert made[moved.id]["决定"] == "延期至 6月25日" and made[moved.id]["状态"].startswith("已撤销（李主任")
+    page = paths.html.read_text(encoding="utf-8")
+    assert "协调人决定（2 项）" in page and "本局无此项业务" in page and "平台已恢复" in page

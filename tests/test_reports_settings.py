@@ -80,7 +80,7 @@ def test_home_settings_override_the_rule_and_show_in_the_workbook(catalog, tmp_p
     paths = write_report(catalog, res, home, round_date=D4)
     ws = openpyxl.load_workbook(paths.xlsx)["总览"]
     got = {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True)}
-    assert got["区发改局"][10] == 80  # 得分
+    assert got["区发改局"][12] == 80  # 得分
     notes = " ".join(str(c.value) for c in openpyxl.load_workbook(paths.xlsx)["说明"]["B"])
     assert "逾期完成 80 分" in notes and "全部单位一起排名" in notes and "≥ 75% 绿" in notes
 
