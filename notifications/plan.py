@@ -288,7 +288,10 @@ def digest_context(
     day_counts: dict[str, int],
     failures: list[dict[str, Any]],
     warnings: list[str],
+    decided: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """What the coordinator's digest shows. ``decided``: the coordinator's decisions of the day
+    (``Decision.to_json()``), listed so the office sees what was overridden and by whom."""
     from duban.statuses import KIND_LABELS, RECORD_STATUS_LABELS
 
     counts = result.counts()
@@ -363,8 +366,17 @@ def digest_context(
         "unrecognized": len(result.unrecognized),
         "rejected": len(result.rejected),
         "file_issues": [{"path": f.path, "reason": f.reason} for f in (result.rejected + result.unrecognized)[:10]],
-        "warnings": list(warnings),
+        "decided": [
+            {**d, "unit": d.get("unit") or "全部责任单位", "title": _title(catalog, d["task"])} for d in decided or []
+        ],
+        # a year the calendar does not know comes first: reminder days may be wrong until it is typed in
+        "warnings": [w for w in [workdays.calendar_warning(catalog, today)] if w] + list(warnings),
     }
+
+
+def _title(catalog: Catalog, task: str) -> str:
+    rt = catalog.tasks.get(task)
+    return rt.task.title if rt else ""
 
 
 def escalation_groups(catalog: Catalog, result: CheckResult, today: dt.date, policy: Policy) -> list[dict[str, Any]]:

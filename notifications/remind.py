@@ -15,9 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from duban import access
 from duban.evidence import store as evstore
 from duban.evidence.skeleton import placed_forms
-from duban import access
 from duban.results import CheckResult
 from duban.statuses import KIND_LABELS, OPEN_STATUSES
 from duban.store import Store, scope_of
@@ -414,6 +414,18 @@ def _alert(
     return rec
 
 
+def _decided_on(sentlog: SentLog, day: dt.date) -> list[dict[str, Any]]:
+    """The coordinator's decisions made (or withdrawn) on ``day``, for the digest."""
+    from duban.check import decisions
+
+    out = []
+    for d in decisions.history(sentlog.store, sentlog.scope):
+        withdrawn_today = d.withdrawn_at is not None and d.withdrawn_at.astimezone(TZ).date() == day
+        if d.at.astimezone(TZ).date() == day or withdrawn_today:
+            out.append({**d.to_json(), "what": d.what, "withdrawn_today": withdrawn_today})
+    return out
+
+
 def _held_on(day: dt.date, policy: Policy) -> set[str]:
     """Families of queued messages that wait for a working day."""
     if workdays.is_workday(day):
@@ -526,6 +538,7 @@ def _send_digest(
         day_counts=sentlog.day_counts(today),
         failures=failures,
         warnings=warnings,
+        decided=_decided_on(sentlog, today),
     )
     rendered = renderer.render("digest", context)
     sender, sender_name = _sender(catalog, transport)

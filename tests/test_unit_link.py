@@ -33,3 +33,26 @@ def test_no_desk_address_no_link(catalog, home, evidence_root, smtp_server, monk
     send_reminders(catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy())
     (mail,) = smtp_server.for_unit(GX)
     assert "/u/" not in mail.text and "可随时在此查看" not in mail.text
+
+
+def test_the_digest_lists_the_days_decisions(catalog, home, evidence_root, smtp_server):
+    """The coordinator's digest says what was overridden that day, by whom and why."""
+    import datetime as dt
+
+    from duban.check import decisions
+    from duban.timeutil import TZ
+
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    at = dt.datetime(2021, 6, 18, 8, 30, tzinfo=TZ)
+    decisions.add(store, scope, "waive", "D26", GX, "本局无此项业务", by="王科长", at=at)
+    decisions.add(
+        store, scope, "accept", "D07", "区行政审批局", "一个文件含两个案例", by="王科长", at=at - dt.timedelta(days=2)
+    )
+    send_reminders(catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy())
+    (digest,) = smtp_server.of_kind("digest")
+    assert (
+        "今日协调人决定" in digest.text
+        and "D26 融资监测平台问卷填报 · 区工信局：免报（本局无此项业务）王科长" in digest.text
+    )
+    assert "一个文件含两个案例" not in digest.text  # decided two days ago: in that day's digest, not today's
