@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from .common import UserError, catalog_option, load_catalog_or_fail
 
@@ -50,6 +48,9 @@ def command(unit_name: str | None, as_json: bool, check_only: bool, catalog_dir:
         payload = {"campaign": catalog.campaign.name, "unit": unit.name if unit else None, "tasks": rows}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
+
+    from rich.console import Console  # the table only: --json and --check need no rich
+    from rich.table import Table
 
     console = Console(soft_wrap=False, width=None if Console().is_terminal else 160)
     title = f"{catalog.campaign.name}（{catalog.campaign.district}）"
