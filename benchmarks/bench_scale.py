@@ -144,13 +144,14 @@ def measure_size(tree: scale_tree.Tree, work: Path, a) -> dict[str, M.Figure]:
         log(
             f"  {name:16} {f.seconds:8.2f} s  ({len(f.runs)} run{'s' if len(f.runs) > 1 else ''}"
             f"{' ' + f.spread() if f.spread() else ''})  main {f.main_mb:5.0f} MB  all {f.tree_mb:5.0f} MB"
-            f"   [{note}{'; ' + f.note if f.note else ''}]"
+            f"   [{note}; {f.note}]"
         )
 
-    group("walk", lambda i: [PY, "-c", WALK, root], max(a.repeat, 5))
-    group("read", lambda i: [PY, "-c", READ_PARSE, root], a.repeat)
-    group("pandas-openpyxl", lambda i: [PY, "-c", PANDAS, root, "openpyxl"], a.repeat)
-    group("pandas-calamine", lambda i: [PY, "-c", PANDAS, root, "calamine"], a.repeat)
+    # one process each: memory from wait4, no /proc polling beside a 0.1 s walk
+    group("walk", lambda i: [PY, "-c", WALK, root], max(a.repeat, 5), poll=False)
+    group("read", lambda i: [PY, "-c", READ_PARSE, root], a.repeat, poll=False)
+    group("pandas-openpyxl", lambda i: [PY, "-c", PANDAS, root, "openpyxl"], a.repeat, poll=False)
+    group("pandas-calamine", lambda i: [PY, "-c", PANDAS, root, "calamine"], a.repeat, poll=False)
 
     cold_home = homes / "cold"
 
@@ -180,11 +181,11 @@ def measure_startup(work: Path, a) -> dict:
     note = M.quiet_window(a.quiet_wait, a.quiet, log)
     out = {"note": note}
     for name, cmd in (("catalog --json", [DUBAN, "catalog", "--json"]), ("check, empty share", check)):
-        fig = M.median_of(name, lambda i, cmd=cmd: cmd, max(a.repeat, 9), long=a.long, env=env)
+        fig = M.median_of(name, lambda i, cmd=cmd: cmd, max(a.repeat, 9), long=a.long, env=env, poll=False)
         module = [PY, "-X", "importtime", "-m", "duban", *cmd[1:]]
         top = M.importtime(M.run(module, env=env).stderr)
         out[name] = {"figure": fig, "imports": top}
-        log(f"  duban {name:20} {fig.seconds:6.3f} s ({fig.spread()})  main {fig.main_mb:4.0f} MB")
+        log(f"  duban {name:20} {fig.seconds:6.3f} s ({fig.spread()})  main {fig.main_mb:4.0f} MB  [{fig.note}]")
         log("      -X importtime, self ms by package: " + ", ".join(f"{p} {ms:.0f}" for p, ms in top))
     log(f"  [{note}]")
     return out
@@ -375,6 +376,7 @@ def dump(path: Path, per, startup, flows) -> None:
             "main_mb": round(f.main_mb, 1),
             "all_mb": round(f.tree_mb, 1),
             "note": f.note,
+            "others_share": round(f.others, 2),
         }
 
     def walk(x):

@@ -17,6 +17,7 @@ import os
 import re
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -33,6 +34,7 @@ class Run:
     main_mb: float
     tree_mb: float
     largest_mb: float
+    cpu: float = 0.0  # user + system seconds of the process and its workers
     stdout: str = ""
     stderr: str = ""
 
@@ -44,6 +46,7 @@ class Figure:
     name: str
     runs: list[Run] = field(default_factory=list)
     note: str = ""
+    others: float = 0.0  # share of the machine other processes used while these runs ran
 
     @property
     def seconds(self) -> float:
@@ -94,72 +97,83 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 7200) -> Run:
-    """Run ``cmd`` to the end; its wall time and memory (see the module doc)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+def run(
+    cmd: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 7200,
+    poll: bool = True,
+) -> Run:
+    """Run ``cmd`` to the end; its wall time and memory (see the module doc). ``poll=False``:
+    no /proc polling (it costs the machine a little CPU, which shows on a 0.3 s command); main
+    and largest are then both ``ru_maxrss``, exact for a command without children. Output goes
+    to files, not pipes: a reader thread on a pipe slows a command that writes a lot."""
     peak = {"main": 0, "tree": 0}
     done = threading.Event()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
 
-    def poll() -> None:
-        while not done.is_set():
-            peak["main"] = max(peak["main"], _status_kb(proc.pid, "VmHWM"))
-            total = _status_kb(proc.pid, "VmRSS") + sum(_status_kb(p, "VmRSS") for p in _descendants(proc.pid))
-            peak["tree"] = max(peak["tree"], total)
-            done.wait(POLL)
+        def watch() -> None:
+            while not done.is_set():
+                peak["main"] = max(peak["main"], _status_kb(proc.pid, "VmHWM"))
+                tree = _status_kb(proc.pid, "VmRSS") + sum(_status_kb(p, "VmRSS") for p in _descendants(proc.pid))
+                peak["tree"] = max(peak["tree"], tree)
+                done.wait(POLL)
 
-    out: dict[str, bytes] = {}
-
-    def drain(name: str, stream) -> None:
-        out[name] = stream.read()
-
-    threads = [threading.Thread(target=poll, daemon=True)]
-    threads += [
-        threading.Thread(target=drain, args=(n, s), daemon=True)
-        for n, s in (("out", proc.stdout), ("err", proc.stderr))
-    ]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-        time.sleep(0.005)
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    done.set()
-    for t in threads:
-        t.join(10)
+        watcher = threading.Thread(target=watch, daemon=True)
+        if poll:
+            watcher.start()
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        if poll:
+            watcher.join(10)
+        texts = []
+        for f in (out, err):
+            f.seek(0)
+            texts.append(f.read().decode("utf-8", "replace"))
     kb = 1 / 1024
+    largest = usage.ru_maxrss * kb
+    main = peak["main"] * kb if poll else largest
     return Run(
-        seconds,
-        proc.returncode,
-        peak["main"] * kb,
-        max(peak["tree"], peak["main"]) * kb,
-        usage.ru_maxrss * kb,
-        out.get("out", b"").decode("utf-8", "replace"),
-        out.get("err", b"").decode("utf-8", "replace"),
+        seconds, proc.returncode, main, max(peak["tree"] * kb, main), largest, usage.ru_utime + usage.ru_stime, *texts
     )
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    """(all, idle) CPU ticks of the machine since boot (/proc/stat)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        parts = [int(x) for x in f.readline().split()[1:]]
+    return sum(parts), parts[3] + parts[4]
 
 
 def busy_fraction(window: float = 1.0) -> float:
-    """Share of CPU time the whole machine spent busy over ``window`` seconds (/proc/stat)."""
-
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat", encoding="ascii") as f:
-            parts = [int(x) for x in f.readline().split()[1:]]
-        idle = parts[3] + parts[4]
-        return sum(parts), idle
-
-    t1, i1 = sample()
+    """Share of CPU time the whole machine spent busy over ``window`` seconds."""
+    t1, i1 = _cpu_ticks()
     time.sleep(window)
-    t2, i2 = sample()
+    t2, i2 = _cpu_ticks()
     return 1 - (i2 - i1) / max(t2 - t1, 1)
+
+
+class Others:
+    """How busy the rest of the machine was while we measured: the machine's busy share over
+    the group minus our commands' own CPU time (``Run.cpu``)."""
+
+    def __init__(self) -> None:
+        self.ticks, self.t0 = _cpu_ticks(), time.monotonic()
+
+    def share(self, runs: list[Run]) -> float:
+        (t1, i1), (t2, i2) = self.ticks, _cpu_ticks()
+        wall = time.monotonic() - self.t0
+        busy = 1 - (i2 - i1) / max(t2 - t1, 1)
+        ours = sum(r.cpu for r in runs) / max(wall * (os.cpu_count() or 1), 1e-9)
+        return max(busy - ours, 0.0)
 
 
 def quiet_window(max_wait: float, threshold: float, log) -> str:
@@ -189,17 +203,22 @@ def importtime(stderr: str, top: int = 12) -> list[tuple[str, float]]:
     return by_pkg.most_common(top)
 
 
-def median_of(name: str, make_cmd, repeat: int, *, long: float, env=None, cwd=None, before=None, check=True) -> Figure:
+def median_of(
+    name: str, make_cmd, repeat: int, *, long: float, env=None, cwd=None, before=None, check=True, poll=True
+) -> Figure:
     """``repeat`` runs (``before(i)`` prepares run i); a run longer than ``long`` s is not repeated."""
     fig = Figure(name)
+    others = Others()
     for i in range(repeat):
         if before:
             before(i)
-        r = run(make_cmd(i), env=env, cwd=cwd)
+        r = run(make_cmd(i), env=env, cwd=cwd, poll=poll)
         if check and r.returncode != 0:
             raise RuntimeError(f"{name} failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
         fig.runs.append(r)
         if r.seconds > long and i + 1 < repeat:
-            fig.note = f"{r.seconds:.0f} s per run: run once"
+            fig.note = f"{r.seconds:.0f} s per run: run once; "
             break
+    fig.others = others.share(fig.runs)
+    fig.note += f"others used {fig.others:.0%} of the machine meanwhile"
     return fig
