@@ -147,11 +147,10 @@ def measure_size(tree: scale_tree.Tree, work: Path, a) -> dict[str, M.Figure]:
             f"   [{note}; {f.note}]"
         )
 
-    # one process each: memory from wait4, no /proc polling beside a 0.1 s walk
-    group("walk", lambda i: [PY, "-c", WALK, root], max(a.repeat, 5), poll=False)
-    group("read", lambda i: [PY, "-c", READ_PARSE, root], a.repeat, poll=False)
-    group("pandas-openpyxl", lambda i: [PY, "-c", PANDAS, root, "openpyxl"], a.repeat, poll=False)
-    group("pandas-calamine", lambda i: [PY, "-c", PANDAS, root, "calamine"], a.repeat, poll=False)
+    group("walk", lambda i: [PY, "-c", WALK, root], max(a.repeat, 5))
+    group("read", lambda i: [PY, "-c", READ_PARSE, root], a.repeat)
+    group("pandas-openpyxl", lambda i: [PY, "-c", PANDAS, root, "openpyxl"], a.repeat)
+    group("pandas-calamine", lambda i: [PY, "-c", PANDAS, root, "calamine"], a.repeat)
 
     cold_home = homes / "cold"
 
@@ -181,7 +180,7 @@ def measure_startup(work: Path, a) -> dict:
     note = M.quiet_window(a.quiet_wait, a.quiet, log)
     out = {"note": note}
     for name, cmd in (("catalog --json", [DUBAN, "catalog", "--json"]), ("check, empty share", check)):
-        fig = M.median_of(name, lambda i, cmd=cmd: cmd, max(a.repeat, 9), long=a.long, env=env, poll=False)
+        fig = M.median_of(name, lambda i, cmd=cmd: cmd, max(a.repeat, 9), long=a.long, env=env)
         module = [PY, "-X", "importtime", "-m", "duban", *cmd[1:]]
         top = M.importtime(M.run(module, env=env).stderr)
         out[name] = {"figure": fig, "imports": top}
@@ -277,6 +276,7 @@ def measure_flows(tree: scale_tree.Tree, work: Path, a) -> dict:
             ("run-round via serve", [DUBAN, "--home", str(served), "run-round", ROUND, "--no-notify"]),
         ):
             fig = M.median_of(name, lambda i, cmd=cmd: cmd, a.repeat, long=a.long, env=env, check=False)
+            fig.note += " (the serving process counts as other here)"
             through = all("Prefect 服务器" in r.stderr for r in fig.runs)
             ok = all(r.returncode == 0 for r in fig.runs)
             out[name] = {"figure": fig, "through_server": through}
@@ -284,7 +284,7 @@ def measure_flows(tree: scale_tree.Tree, work: Path, a) -> dict:
             out[name]["phases"] = phases
             log(
                 f"  {name:28} {fig.seconds:6.1f} s ({fig.spread()})  through the server: {'yes' if through else 'NO'}"
-                f"{'' if ok else '  (a run FAILED: ' + fig.runs[-1].stderr[-300:] + ')'}"
+                f"{'' if ok else '  (a run FAILED: ' + fig.runs[-1].stderr[-300:] + ')'}  [{fig.note}]"
             )
             log("      on the server (medians): " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
     finally:

@@ -7,8 +7,9 @@ Memory, per run (Linux ``/proc``, no extra package):
   the mark only grows, so the last reading is the peak up to the last 20 ms;
 - ``tree``: the largest sum of the resident sizes of that process and all its descendants
   seen at one poll (the pool's workers included);
-- ``largest``: ``ru_maxrss`` from ``wait4`` — the peak of the largest single process of the
-  tree (the kernel's exact figure).
+- ``largest``: ``ru_maxrss`` from ``wait4`` — the peak of the largest single process the
+  command waited for (the kernel's figure; for a small command it can show the parent's size
+  from before the ``exec``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 POLL = 0.02
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -97,19 +99,23 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def run(
-    cmd: list[str],
-    *,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-    timeout: float = 7200,
-    poll: bool = True,
-) -> Run:
-    """Run ``cmd`` to the end; its wall time and memory (see the module doc). ``poll=False``:
-    no /proc polling (it costs the machine a little CPU, which shows on a 0.3 s command); main
-    and largest are then both ``ru_maxrss``, exact for a command without children. Output goes
-    to files, not pipes: a reader thread on a pipe slows a command that writes a lot."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a live process has used so far (/proc/<pid>/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 7200) -> Run:
+    """Run ``cmd`` to the end; its wall time, memory (see the module doc) and CPU time (the
+    larger of ``wait4``'s, which misses workers the command did not wait for itself, and the
+    sum polled over the tree, which misses each process's last 20 ms). Output goes to files,
+    not pipes: a reader thread on a pipe slows a command that writes a lot."""
     peak = {"main": 0, "tree": 0}
+    cpu: dict[int, float] = {}
     done = threading.Event()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -118,13 +124,14 @@ def run(
         def watch() -> None:
             while not done.is_set():
                 peak["main"] = max(peak["main"], _status_kb(proc.pid, "VmHWM"))
-                tree = _status_kb(proc.pid, "VmRSS") + sum(_status_kb(p, "VmRSS") for p in _descendants(proc.pid))
-                peak["tree"] = max(peak["tree"], tree)
+                tree = [proc.pid, *_descendants(proc.pid)]
+                peak["tree"] = max(peak["tree"], sum(_status_kb(p, "VmRSS") for p in tree))
+                for p in tree:
+                    cpu[p] = max(cpu.get(p, 0.0), _cpu_seconds(p))
                 done.wait(POLL)
 
         watcher = threading.Thread(target=watch, daemon=True)
-        if poll:
-            watcher.start()
+        watcher.start()
         killer = threading.Timer(timeout, proc.kill)
         killer.start()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -132,18 +139,15 @@ def run(
         killer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
-        if poll:
-            watcher.join(10)
+        watcher.join(10)
         texts = []
         for f in (out, err):
             f.seek(0)
             texts.append(f.read().decode("utf-8", "replace"))
     kb = 1 / 1024
-    largest = usage.ru_maxrss * kb
-    main = peak["main"] * kb if poll else largest
-    return Run(
-        seconds, proc.returncode, main, max(peak["tree"] * kb, main), largest, usage.ru_utime + usage.ru_stime, *texts
-    )
+    main = peak["main"] * kb
+    used = max(usage.ru_utime + usage.ru_stime, sum(cpu.values()))
+    return Run(seconds, proc.returncode, main, max(peak["tree"] * kb, main), usage.ru_maxrss * kb, used, *texts)
 
 
 def _cpu_ticks() -> tuple[int, int]:
@@ -203,16 +207,14 @@ def importtime(stderr: str, top: int = 12) -> list[tuple[str, float]]:
     return by_pkg.most_common(top)
 
 
-def median_of(
-    name: str, make_cmd, repeat: int, *, long: float, env=None, cwd=None, before=None, check=True, poll=True
-) -> Figure:
+def median_of(name: str, make_cmd, repeat: int, *, long: float, env=None, cwd=None, before=None, check=True) -> Figure:
     """``repeat`` runs (``before(i)`` prepares run i); a run longer than ``long`` s is not repeated."""
     fig = Figure(name)
     others = Others()
     for i in range(repeat):
         if before:
             before(i)
-        r = run(make_cmd(i), env=env, cwd=cwd, poll=poll)
+        r = run(make_cmd(i), env=env, cwd=cwd)
         if check and r.returncode != 0:
             raise RuntimeError(f"{name} failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
         fig.runs.append(r)
