@@ -102,7 +102,8 @@ class _progress:
             self.bar = Progress(transient=True)
             self.bar.start()
             self.task = self.bar.add_task("读取佐证材料", total=total)
-        self.bar.update(self.task, completed=done, total=total)
+        if self.task is not None:
+            self.bar.update(self.task, completed=done, total=total)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

@@ -55,9 +55,9 @@ def print_summary(
         console.print(f"[red]被拒绝的文件 {len(result.rejected)} 个：[/]")
         for f in result.rejected[:30]:
             console.print(f"  {f.path}：{f.reason}", highlight=False, markup=False)
-    s = result.stats
-    if s:
+    stats = result.stats
+    if stats:
         console.print(
-            f"[dim]扫描 {s.get('files', 0)} 个文件，新读取 {s.get('inspected', 0)} 个，"
-            f"用时 {s.get('gather_seconds', 0) + s.get('evaluate_seconds', 0):.1f} 秒[/]"
+            f"[dim]扫描 {stats.get('files', 0)} 个文件，新读取 {stats.get('inspected', 0)} 个，"
+            f"用时 {stats.get('gather_seconds', 0) + stats.get('evaluate_seconds', 0):.1f} 秒[/]"
         )
