@@ -47,8 +47,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# duban against its floors and plain pandas scripts on 1k and 10k files (trees cached in var/bench)
 bench: install
-	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_scale.py --sizes 1,10 --json var/bench/figures.json
 
 # the desk's overview and a unit page at desktop and phone width, for the README (needs Chromium)
 screenshots: install system-packages

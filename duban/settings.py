@@ -20,7 +20,6 @@ Packaged defaults (``policy.yaml``, ``reports/settings.yaml``) are read with
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,6 +84,8 @@ def check_keys(data: dict[str, Any], allowed: Iterable[str], *, file: Path | str
     allowed = list(allowed)
     for key in data:
         if key not in allowed:
+            import difflib  # only for the message
+
             guess = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
             name = f"{where}.{key}" if where else str(key)
             raise SettingsError(

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from .common import UserError, catalog_option, home_of, load_catalog_or_fail
 
@@ -59,6 +57,9 @@ def command(
         payload = {"campaign": catalog.campaign.name, "unit": unit.name if unit else None, "tasks": rows}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
+
+    from rich.console import Console  # the table only: --json and --check need no rich
+    from rich.table import Table
 
     console = Console(soft_wrap=False, width=None if Console().is_terminal else 160)
     title = f"{catalog.campaign.name}（{catalog.campaign.district}）"

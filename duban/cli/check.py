@@ -45,8 +45,6 @@ def command(
     from duban.store import StoreError
     from duban.timeutil import parse_as_of
 
-    from .summary import print_summary
-
     catalog = load_catalog_or_fail(catalog_dir)
     try:
         when = parse_as_of(as_of)
@@ -71,6 +69,8 @@ def command(
     if json_path and str(json_path) == "-":
         click.echo(result.dumps())
         return
+    from .summary import print_summary  # the terminal table (rich): not for --json -
+
     print_summary(catalog, result, details=details)
     if json_path:
         result.write_json(json_path)

@@ -45,13 +45,13 @@ def print_summary(
     console.print("合计：" + "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items() if n))
     if details:
         open_items = [o for o in result.obligations if o.status in ("partial", "missing", "late")]
-        for o in sorted(open_items, key=lambda o: (o.unit or "", o.due or o.round or 0, o.task)):
-            console.print(
-                f"[{STYLE.get(o.status, 'white')}]{STATUS_LABELS[o.status]}[/] {o.unit} {o.task}"
-                f"{' ' + o.due.isoformat() if o.due else ''}：{escape(visible('；'.join(o.problems)) or '—')}",
-                highlight=False,
-                markup=True,
-            )
+        lines = [
+            f"[{STYLE.get(o.status, 'white')}]{STATUS_LABELS[o.status]}[/] {o.unit} {o.task}"
+            f"{' ' + o.due.isoformat() if o.due else ''}：{escape(visible('；'.join(o.problems)) or '—')}"
+            for o in sorted(open_items, key=lambda o: (o.unit or "", o.due or o.round or 0, o.task))
+        ]
+        if lines:  # one print: rich renders one long text faster than hundreds of short ones
+            console.print("\n".join(lines), highlight=False, markup=True)
     if result.unrecognized:
         console.print(f"[yellow]未识别的文件/文件夹 {len(result.unrecognized)} 个：[/]")
         for f in result.unrecognized[:30]:
