@@ -100,3 +100,25 @@ def test_everyday_commands_run_as_written(tmp_path):
     assert list((tmp_path / "模板").glob("*.xlsx")) and (tmp_path / "check.json").exists()
     assert list((tmp_path / "var" / "reports").rglob("report.xlsx"))  # run-round and recheck stored reports
     assert len(ran) >= 13
+
+
+@pytest.mark.prefect
+def test_the_desk_commands_run_as_written(tmp_path):
+    """The decision and link commands of the desk section, in order, on a fresh data directory
+    (the long-running `duban desk` and `duban watch` are started by their own tests)."""
+    env = _env()
+    ran = []
+    for cmd in commands("## The coordinator's desk"):
+        if cmd.startswith(("duban desk --port", "duban watch")):
+            continue
+        stdin = "密码-很长的一句话\n密码-很长的一句话\n" if cmd.startswith("duban desk user add") else None
+        p = subprocess.run(
+            ["bash", "-c", cmd], cwd=tmp_path, env=env, input=stdin, capture_output=True, text=True, timeout=300
+        )
+        assert p.returncode == 0, f"{cmd}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}"
+        assert "Traceback" not in p.stderr, cmd
+        ran.append((cmd, p.stdout))
+    listed = next(out for cmd, out in ran if cmd == "duban decide list")
+    assert "免报" in listed and "延期" in listed and "驳回" in listed and "认可" in listed
+    assert any("/u/" in out for cmd, out in ran if cmd.startswith("duban desk token issue"))
+    assert len(ran) == 8
