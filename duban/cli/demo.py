@@ -109,6 +109,7 @@ def command(ctx: click.Context, home_dir: Path | None, rounds: str, quick: bool)
     from duban.flows.round import round_flow
     from duban.flows.sweep import sweep_flow
 
+    click.echo("正在启动内置 Prefect（约 10–20 秒，首轮会稍慢）……")
     summaries = []
     previous = None
     for i, day in enumerate(selected):
