@@ -1,13 +1,15 @@
 """`duban serve` end to end: start it on a free port with a fresh data directory, wait until
 its deployments are registered, ask the server for a `recheck` run (REST API, as the UI's
-Run button does), see it complete and write its report, then stop serve with SIGTERM:
-the child server stops too, no traceback, schedules left active."""
+Run button does), see it complete and write its report; `duban recheck` and `duban run-round`
+find the running serve and have their runs executed by its deployments; then stop serve with
+SIGTERM: the child server stops too, no traceback, schedules left active."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -69,7 +71,6 @@ def test_serve_registers_deployments_and_answers_a_recheck(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DUBAN_"))}
-    env.update(PREFECT_RUNNER_POLL_FREQUENCY="2")
     out, err = tmp_path / "serve.out", tmp_path / "serve.err"
     with open(out, "wb") as fo, open(err, "wb") as fe:
         proc = subprocess.Popen(
@@ -128,6 +129,29 @@ def test_serve_registers_deployments_and_answers_a_recheck(tmp_path):
         assert cli.returncode == 0, cli.stdout + cli.stderr
         assert "recheck/recheck" in cli.stderr and "Completed" in cli.stdout and "临时核查（D20）" in cli.stdout
         assert len(list((home / "reports" / "adhoc").glob("*/report.json"))) == 2
+
+        # `duban run-round` finds the running serve of this data directory by itself (no
+        # PREFECT_API_URL) and the round runs in the served deployment, not in the command
+        cli = subprocess.run(
+            [str(DUBAN), "--home", str(home), "run-round", "2021-06-04", "--as-of", "2021-06-05", "--no-notify"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert cli.returncode == 0, cli.stdout + cli.stderr
+        assert f"在 Prefect 服务器 {base} 上运行部署 round/round" in cli.stderr, cli.stderr
+        assert "正在启动内置 Prefect" not in cli.stderr
+        run_id = re.search(r"runs/flow-run/([0-9a-f-]{36})", cli.stdout).group(1)
+        fr = api(f"{base}/flow_runs/{run_id}")
+        assert fr["deployment_id"] == deps["round"]["id"]
+        assert fr["state"]["type"] == "COMPLETED" and fr["parameters"]["round_date"] == "2021-06-04"
+        assert "Completed" in cli.stdout and "第 1 个截止日（6月4日）检查" in cli.stdout
+        [report] = list((home / "reports" / "2021-06-04").glob("*/report.json"))
+        assert ("D20", "2021-06-04", "ok") in {
+            (o["task"], o["round"], o["status"]) for o in json.loads(report.read_text(encoding="utf-8"))["obligations"]
+        }
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -1,9 +1,20 @@
 """What the flow commands share (run-round, recheck, sweep, demo, serve): Prefect set up
-for embedded use before it is imported, and the printing of a flow run's summary."""
+for embedded use before it is imported, the choice between a running server and this
+process, and the printing of a flow run's summary.
+
+A flow command runs its flow on a Prefect server when one is in use — ``PREFECT_API_URL``,
+or the local server of a ``duban serve`` running for this data directory — by asking for a
+run of the server's deployment (``round/round``, ``sweep/sweep``, ``recheck/recheck``): the
+serving process picks it up within a second (``PREFECT_RUNNER_POLL_FREQUENCY``, see
+``duban.prefect_env``), the run shows in the UI, and the command follows it to the end.
+Otherwise (or with ``--local``) it runs the flow in this process, on a temporary Prefect
+server that takes 10-20 s to start — and says so before it starts.
+"""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import click
@@ -78,10 +89,35 @@ def evidence_root(home: Home) -> str:
         raise UserError(str(e)) from None
 
 
+def use_server(local: bool = False) -> bool:
+    """Run through a server's deployment: a server is in use and ``--local`` was not given
+    (call after :func:`prepare`, which finds a running ``duban serve``)."""
+    from duban import prefect_env
+
+    return bool(prefect_env.api_url()) and not local
+
+
+def server_params(ctx: click.Context, home: Home, evidence: Path | None, params: dict, as_of=None) -> dict:
+    """Flow parameters for a run on the server (JSON: dates as ISO text); an explicit
+    ``--as-of``, ``--evidence`` and ``--home`` / ``DUBAN_HOME`` travel with the run (the serving
+    process may have been started with other ones)."""
+    out = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items()}
+    if as_of is not None:
+        out["as_of"] = as_of.isoformat()
+    if evidence is not None:
+        out["evidence_root"] = str(Path(evidence).expanduser().resolve())
+    if (ctx.find_root().obj or {}).get("home"):
+        out["home"] = str(home.root)
+    return out
+
+
 def run_flow(fn, **params):
     """Run a flow in this process; user mistakes become one-line errors."""
+    from duban import prefect_env
     from duban.settings import SettingsError
 
+    if not prefect_env.api_url():
+        click.echo("正在启动内置 Prefect（约 10–20 秒；常驻运行 duban serve 可免去这段等待）……", err=True)
     try:
         return fn(**params)
     except SettingsError as e:
@@ -123,3 +159,83 @@ def echo_reminders(summary) -> None:
     paths = {Path(m["eml_path"]).parent for m in shown if m.get("eml_path")}
     if paths:
         click.echo("邮件（.eml）：" + "；".join(str(p) for p in sorted(paths)))
+
+
+# ---------------------------------------------------------------- a run on the server
+QUEUED_HINT_AFTER = 20  # seconds a run may wait for the serving process before we say so
+POLL = 0.5
+FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+
+
+def run_on_server(deployment: str, params: dict, timeout: int) -> None:
+    """Ask the server for a run of ``deployment`` (as the UI's Run button does), follow it to
+    the end, print its summary and state; exit codes as for a run in this process (3 held
+    back, 4 mail failed). Plain REST calls (``prefect_env.api``): no Prefect import here."""
+    from duban import prefect_env
+
+    url = prefect_env.api_url() or ""
+    ui = url.rstrip("/").removesuffix("/api")
+    click.echo(f"在 Prefect 服务器 {url} 上运行部署 {deployment} ……", err=True)
+    flow, name = deployment.split("/")
+    try:
+        dep = prefect_env.api(f"/deployments/name/{prefect_env.quote(flow)}/{prefect_env.quote(name)}")
+        run = prefect_env.api(f"/deployments/{dep['id']}/create_flow_run", {"parameters": params})
+        link = f"{ui}/runs/flow-run/{run['id']}"
+        click.echo(f"已提交运行 {run['name']}（{link}），等待执行……", err=True)
+        run = _follow(run["id"], timeout)
+        summaries = _summaries(run["id"])
+    except prefect_env.ApiError as e:
+        if e.status == 404:
+            raise UserError(
+                f"服务器 {url} 上没有部署 {deployment}：先运行 duban serve（或 prefect deploy --all），"
+                f"或加 --local 在本机运行"
+            ) from None
+        raise UserError(f"Prefect 服务器 {url} 出错（{e}）：检查服务器，或加 --local 在本机运行") from None
+    for text in summaries:
+        click.echo(text.strip())
+    state = run.get("state") or {}
+    click.echo(f"运行 {run['name']}：{state.get('name', '未知')}（{link}）")
+    if state.get("type") not in FINAL:
+        raise UserError(f"{timeout} 秒内未完成：运行仍在服务器上进行，可在界面中查看")
+    if state["type"] != "COMPLETED":
+        raise UserError(f"运行未成功：{state.get('message') or state.get('name')}")
+    if state.get("name") == "Held":
+        raise Held(state.get("message") or "")
+    if state.get("name") == "MailFailed":
+        raise MailFailed(state.get("message") or "")
+
+
+def _follow(flow_run_id: str, timeout: float) -> dict:
+    """The flow run, polled until it ends or ``timeout`` passes; says when it starts, and
+    when it waits long for a process to pick it up."""
+    from duban import prefect_env
+
+    deadline = time.monotonic() + timeout
+    hint_at = time.monotonic() + QUEUED_HINT_AFTER
+    seen = None
+    while True:
+        run = prefect_env.api(f"/flow_runs/{flow_run_id}")
+        kind = (run.get("state") or {}).get("type")
+        if kind != seen and kind == "RUNNING":
+            click.echo("正在执行……", err=True)
+        seen = kind
+        if kind in FINAL or time.monotonic() > deadline:
+            return run
+        if hint_at and time.monotonic() > hint_at and kind in ("SCHEDULED", "PENDING"):
+            click.echo("运行仍在排队：请确认 duban serve（或 Prefect worker）正在运行", err=True)
+            hint_at = 0
+        time.sleep(POLL)
+
+
+def _summaries(flow_run_id: str) -> list[str]:
+    """The markdown artifacts the flow run created (its summary), oldest first."""
+    from duban import prefect_env
+
+    arts = prefect_env.api(
+        "/artifacts/filter",
+        {
+            "artifacts": {"flow_run_id": {"any_": [flow_run_id]}, "type": {"any_": ["markdown"]}},
+            "sort": "CREATED_DESC",
+        },
+    )
+    return [a["data"] for a in reversed(arts) if isinstance(a.get("data"), str)]

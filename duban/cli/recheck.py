@@ -2,7 +2,7 @@
 
 Through the server's ``recheck`` deployment when a Prefect server is in use
 (``PREFECT_API_URL``, or the local server of a running ``duban serve``), so the run shows
-in the UI; in this process otherwise.
+in the UI; in this process otherwise (``duban.cli.flowrun``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,17 @@ from pathlib import Path
 import click
 
 from .common import UserError, catalog_option, load_catalog_or_fail
-from .flowrun import Held, MailFailed, echo_summary, evidence_root, finish, prepare, run_flow, where_prefect
+from .flowrun import (
+    echo_summary,
+    evidence_root,
+    finish,
+    prepare,
+    run_flow,
+    run_on_server,
+    server_params,
+    use_server,
+    where_prefect,
+)
 
 DEPLOYMENT = "recheck/recheck"
 
@@ -63,68 +73,14 @@ def command(
     except ValueError as e:
         raise UserError(str(e)) from None
     home = prepare(ctx, catalog_dir=catalog_dir, evidence=evidence)
-    from duban import prefect_env
-
     params = {"units": unit_names, "tasks": task_ids, "notify": notify, "dry_run": dry_run, "force": force}
-    if when is not None:
-        params["as_of"] = when.isoformat()
-    if prefect_env.api_url() and not local:
-        if evidence is not None:
-            params["evidence_root"] = str(Path(evidence).expanduser().resolve())
-        if (ctx.find_root().obj or {}).get("home"):  # an explicit --home / DUBAN_HOME travels with the run
-            params["home"] = str(home.root)
-        _remote(params, timeout)
+    if use_server(local):
+        run_on_server(DEPLOYMENT, server_params(ctx, home, evidence, params, as_of=when), timeout)
         return
     evidence_root(home)
     click.echo(f"临时核查（{where_prefect()}，数据目录 {home.root}）……", err=True)
     from duban.flows.recheck import recheck_flow
 
-    params["as_of"] = when
-    summary = run_flow(recheck_flow, home=str(home.root), **params)
+    summary = run_flow(recheck_flow, home=str(home.root), as_of=when, **params)
     echo_summary(summary, catalog, details=details)
     finish(summary)
-
-
-def _remote(params: dict, timeout: int) -> None:
-    """Run the server's recheck deployment, wait, print its state and summary artifact."""
-    from duban import prefect_env
-
-    url = prefect_env.api_url()
-    click.echo(f"在 Prefect 服务器 {url} 上运行部署 {DEPLOYMENT} ……", err=True)
-    from prefect.deployments import run_deployment
-    from prefect.exceptions import ObjectNotFound
-
-    try:
-        run = run_deployment(DEPLOYMENT, parameters=params, timeout=timeout)
-    except ObjectNotFound:
-        raise UserError(
-            f"服务器 {url} 上没有部署 {DEPLOYMENT}：先运行 duban serve（或 prefect deploy --all），"
-            f"或加 --local 在本机运行"
-        ) from None
-    state = run.state
-    for text in run_artifacts(run.id):
-        click.echo(text.strip())
-    ui = url.rstrip("/").removesuffix("/api")
-    click.echo(f"运行 {run.name}：{state.name if state else '未知'}（{ui}/runs/flow-run/{run.id}）")
-    if state is None or not state.is_final():
-        raise UserError(f"{timeout} 秒内未完成：运行仍在服务器上进行，可在界面中查看")
-    if not state.is_completed():
-        raise UserError(f"运行未成功：{state.message or state.name}")
-    if state.name == "Held":
-        raise Held(state.message or "")
-    if state.name == "MailFailed":
-        raise MailFailed(state.message or "")
-
-
-def run_artifacts(flow_run_id) -> list[str]:
-    """The markdown artifacts a flow run created (its summary)."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterType
-
-    with get_client(sync_client=True) as client:
-        arts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]), type=ArtifactFilterType(any_=["markdown"])
-            )
-        )
-    return [a.data for a in arts if isinstance(a.data, str)]

@@ -1,5 +1,11 @@
 """``duban run-round DATE [--as-of T] [--dry-run] [--evidence ROOT] [--no-notify] [--force]``:
-run one round's flow now (gather -> check -> remind -> report)."""
+run one round's flow now (gather -> check -> remind -> report).
+
+Through the server's ``round`` deployment when a Prefect server is in use (a running
+``duban serve`` for this data directory, or ``PREFECT_API_URL``), so the run shows in the UI
+and needs no temporary server; in this process otherwise, or with ``--local``
+(``duban.cli.flowrun``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,19 @@ from pathlib import Path
 import click
 
 from .common import UserError, catalog_option, load_catalog_or_fail, parse_round_date
-from .flowrun import echo_summary, evidence_root, finish, prepare, run_flow, where_prefect
+from .flowrun import (
+    echo_summary,
+    evidence_root,
+    finish,
+    prepare,
+    run_flow,
+    run_on_server,
+    server_params,
+    use_server,
+    where_prefect,
+)
+
+DEPLOYMENT = "round/round"
 
 
 @click.command("run-round")
@@ -27,6 +45,8 @@ from .flowrun import echo_summary, evidence_root, finish, prepare, run_flow, whe
 @click.option("--notify/--no-notify", default=True, help="是否发送提醒（默认发送）")
 @click.option("--force", is_flag=True, help="证据目录文件数骤减时仍然发送提醒（人工核实后使用）")
 @click.option("--details/--no-details", default=False, help="列出每个单位未完成的事项")
+@click.option("--local", is_flag=True, help="即使有 Prefect 服务器（duban serve），也在本进程内运行")
+@click.option("--timeout", default=1800, show_default=True, help="等待服务器上的运行完成的秒数")
 @catalog_option
 @click.pass_context
 def command(
@@ -38,6 +58,8 @@ def command(
     notify: bool,
     force: bool,
     details: bool,
+    local: bool,
+    timeout: int,
     catalog_dir: str | None,
 ) -> None:
     """立即运行某一轮（DATE 为截止日期，如 2021-06-20）：检查、提醒、保存报告。"""
@@ -50,6 +72,10 @@ def command(
     except ValueError as e:
         raise UserError(str(e)) from None
     home = prepare(ctx, catalog_dir=catalog_dir, evidence=evidence)
+    if use_server(local):
+        params = {"round_date": round_date, "notify": notify, "dry_run": dry_run, "force": force}
+        run_on_server(DEPLOYMENT, server_params(ctx, home, evidence, params, as_of=when), timeout)
+        return
     evidence_root(home)
     click.echo(f"运行 {round_date.isoformat()} 这一轮（{where_prefect()}，数据目录 {home.root}）……", err=True)
     from duban.flows.round import round_flow

@@ -67,11 +67,14 @@ class LocalServer:
     def wait_healthy(self, timeout: float = STARTUP_TIMEOUT) -> None:
         from duban import prefect_env
 
+        proc = self.proc
+        if proc is None:
+            raise RuntimeError("LocalServer.wait_healthy() before start()")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            if proc.poll() is not None:
                 raise UserError(
-                    f"Prefect 服务器启动失败（退出码 {self.proc.returncode}），日志 {self.log_path}：\n"
+                    f"Prefect 服务器启动失败（退出码 {proc.returncode}），日志 {self.log_path}：\n"
                     + _tail(self.log_path)
                 )
             if prefect_env.healthy(self.url, timeout=2):
