@@ -11,6 +11,7 @@ result) are passed ``quote``-d so Prefect does not walk them looking for futures
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,21 @@ from prefect.utilities.annotations import quote
 from duban.home import Home
 from duban.results import CheckResult
 from duban.statuses import STATUS_LABELS, STATUSES
+from duban.store import DISTRICT_ENV
 from duban.tasks_catalog import Catalog
 from duban.tasks_catalog.campaigns import load_campaign
 from duban.timeutil import TZ, parse_as_of
 
 CATALOG_ENV = "DUBAN_CATALOG"  # tasks_catalog.campaigns reads it
+COORDINATORS_ENV = "DUBAN_COORDINATOR_EMAILS"  # a city district's coordinator (comma-separated)
 SUMMARY_COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
+RECEIPT_STATUS = {
+    "sent": "已发送",
+    "duplicate": "这组文件已发过",
+    "skipped": "没有新文件",
+    "queued": "排队待发",
+    "failed": "发送失败",
+}
 
 __all__ = [
     "run_phases",
@@ -44,6 +54,7 @@ __all__ = [
     "remind_task",
     "alert_task",
     "report_task",
+    "receipt_task",
     "publish",
 ]
 
@@ -55,8 +66,28 @@ def resolve_home(home: str | None) -> Home:
 
 
 def resolve_catalog(home: Home | None = None) -> Catalog:
-    """``DUBAN_CATALOG``, else ``campaign:`` in the home's settings.yaml, else the shipped example."""
-    return load_campaign(None, home)
+    """``DUBAN_CATALOG``, else ``campaign:`` in the home's settings.yaml, else the shipped example;
+    as one district of a city runs it (:func:`for_district`)."""
+    return for_district(load_campaign(None, home))
+
+
+def for_district(catalog: Catalog) -> Catalog:
+    """The campaign as the district running it names itself: a city's deployment sets
+    ``DUBAN_DISTRICT`` (reports and emails say 历城区, not the district the list was written
+    for) and ``DUBAN_COORDINATOR_EMAILS`` (the district's own coordinator gets the digest and
+    the alerts). Without them the catalog is returned as it is."""
+    import dataclasses
+
+    district = os.environ.get(DISTRICT_ENV, "").strip()
+    emails = [e.strip() for e in os.environ.get(COORDINATORS_ENV, "").split(",") if e.strip()]
+    update: dict[str, Any] = {}
+    if district and district != catalog.campaign.district:
+        update["district"] = district
+    if emails:
+        update["coordinator_emails"] = emails
+    if not update:
+        return catalog
+    return dataclasses.replace(catalog, campaign=catalog.campaign.model_copy(update=update))
 
 
 def calendar_warnings(catalog: Catalog, day: dt.date) -> list[str]:
@@ -272,6 +303,38 @@ def report_task(
     return paths
 
 
+def unit_files(catalog: Catalog, gathered, unit: str) -> dict[str, str]:
+    """The unit's files as they are now, for its receipt: every file under its folders (path ->
+    content hash) and the ones that could not be placed (path -> "")."""
+    files = {g.rel: g.sha for g in gathered.files if g.unit == unit}
+    for rel, _why in gathered.unrecognized:
+        found = catalog.find_unit(rel.split("/", 1)[0])
+        if found is not None and found.name == unit:
+            files.setdefault(rel, "")
+    return files
+
+
+@task(name="receipt", cache_policy=NO_CACHE, persist_result=False)
+def receipt_task(catalog: Catalog, gathered, result: CheckResult, home: Home, units: list[str], day: dt.date):
+    """One receipt per unit for the files it has now (never twice for the same set of files),
+    with the unit's personal desk link when the desk can rebuild it."""
+    from duban import access
+    from duban.notifications.receipt import send_receipt
+    from duban.store import Store, scope_of
+
+    logger = get_run_logger()
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    base_url = access.desk_settings(home)["base_url"]
+    records = []
+    for unit in units:
+        link = access.unit_link(store, scope, unit, base_url)
+        rec = send_receipt(catalog, result, home, unit, files=unit_files(catalog, gathered, unit), link=link, today=day)
+        logger.info("收件回执 %s：%s%s", unit, rec.status, f"（{rec.error}）" if rec.error else "")
+        records.append(rec)
+    return records
+
+
 def root_problem(evidence_root: str):
     """None when the root can be scanned, else the guard's verdict (missing / unreadable)."""
     from duban.evidence.scanner import root_problem as problem_of
@@ -320,10 +383,12 @@ def run_phases(
     force: bool = False,
     units: list[str] | None = None,
     tasks: list[str] | None = None,
+    receipts: bool = False,
 ):
     """What every flow does once it knows when and where: stop at an unusable share (one
-    alert, no unit mailed), gather, check, remind, store the report, say it in one line,
-    publish the artifacts. Returns the Prefect state the flow ends in."""
+    alert, no unit mailed), gather, check, remind, send the named units their receipts
+    (``receipts``: after an upload), store the report, say it in one line, publish the
+    artifacts. Returns the Prefect state the flow ends in."""
     root = summary.evidence_root or ""
     verdict = root_problem(root)
     if verdict is not None:
@@ -340,6 +405,14 @@ def run_phases(
         full = result if not tasks else check_task(quote(catalog), quote(gathered), summary.as_of, home, units=units)
         outcome = remind_task(quote(catalog), quote(full), home, summary.day, dry_run=dry_run, force=force, units=units)
         fill_from_outcome(summary, outcome)
+    if receipts and units:
+        if dry_run:
+            summary.warnings.append("演练：未发送收件回执")
+        else:
+            sent = receipt_task(quote(catalog), quote(gathered), quote(result), home, units, summary.day)
+            summary.reminders += [r.to_dict() for r in sent]
+            line = "收件回执：" + "，".join(f"{r.unit} {RECEIPT_STATUS.get(r.status, r.status)}" for r in sent)
+            summary.reminder_line = "；".join(x for x in (summary.reminder_line, line) if x)
     if report:
         paths = report_task(quote(catalog), quote(result), home, summary.round_date, quote(summary.reminders), title)
         summary.report = {
