@@ -17,7 +17,7 @@ builds one set per district from the same pieces (:func:`deployment_entries`).
 
 What a worker needs is the installed package, nothing at a path of the deploying machine:
 entrypoints are module paths, and the one pull step (:func:`enter_home`) only enters the
-run's data directory (``DUBAN_HOME`` on the worker; created when missing). Without a ``pull:``
+run's data directory (``DUBAN_HOME`` on the worker, read at run time; created when missing). Without a ``pull:``
 section Prefect would write the deploying checkout's absolute path into every deployment.
 
 ``recheck`` carries an event trigger: ``duban watch`` emits ``duban.evidence.changed`` when a
@@ -160,14 +160,16 @@ def recheck_trigger(district: str | None = None, campaign: str | None = None) ->
     }
 
 
-PULL_STEPS = [{"duban.flows.deployments.enter_home": {"home": "{{ $DUBAN_HOME }}"}}]
+# No ``{{ $DUBAN_HOME }}`` here: ``prefect deploy`` would fill it in from the deploying
+# machine's environment (measured with 3.9.1). The step reads it on the worker, at run time.
+PULL_STEPS: list[dict[str, Any]] = [{"duban.flows.deployments.enter_home": {}}]
 
 
 def enter_home(home: str | None = None) -> dict[str, str]:
     """Prefect pull step, run by a worker before each flow run: enter the run's data directory
-    (``DUBAN_HOME`` of the deployment or the worker; created when missing). That it imports at
-    all proves duban is installed on the worker — a checkout installed with ``pip install -e``
-    or a wheel, at any path."""
+    (``DUBAN_HOME`` of the deployment's environment or the worker's, read when the run starts;
+    created when missing). That it imports at all proves duban is installed on the worker — a
+    checkout installed with ``pip install -e`` or a wheel, at any path."""
     from duban.home import Home
 
     root = Home.resolve(home or None).root

@@ -144,8 +144,8 @@ def test_each_district_gets_its_own_deployments_environment_queue_schedules_and_
     [trigger] = deps[f"recheck-{LC}"]["triggers"]
     assert trigger["match"] == {"prefect.resource.id": "duban.unit.*", "duban.district": LC}
     assert trigger["expect"] == ["duban.evidence.changed"] and trigger["parameters"]["receipt"] is True
-    # no path of this machine in the pull step: it only enters the run's DUBAN_HOME
-    assert proj["pull"] == [{"duban.flows.deployments.enter_home": {"home": "{{ $DUBAN_HOME }}"}}]
+    # no path of this machine in the pull step: it only enters the run's DUBAN_HOME, read on the worker
+    assert proj["pull"] == [{"duban.flows.deployments.enter_home": {}}]
     # the city: the morning after the dates both districts share (none: the rounds differ by a week)
     assert deploy.common_round_dates(city) == sorted(set(load_catalog().round_dates()) & set(rolled.round_dates()))
     params = deps["city"]["parameters"]
