@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from duban.city.report import DistrictOutcome, build, write_city_report
+from duban.city.report import CityPaths, CityReport, DistrictOutcome, build, write_city_report
 from duban.flows.common import RunSummary, publish, scheduled_now
 from duban.home import Home
 from duban.timeutil import TZ, parse_as_of
@@ -105,6 +105,7 @@ def _latest_check(d: dict[str, Any], as_of: dt.datetime):
 @task(name="district", cache_policy=NO_CACHE, persist_result=False)
 def district_task(d: dict[str, Any], as_of: dt.datetime, timeout: int) -> DistrictOutcome:
     """Run the district's recheck deployment as of the city's instant and read its check back."""
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
 
@@ -112,12 +113,15 @@ def district_task(d: dict[str, Any], as_of: dt.datetime, timeout: int) -> Distri
     out = DistrictOutcome(d["label"], d["name"], d["campaign_key"])
     t0 = time.monotonic()
     try:
-        run = run_deployment(
-            d["deployment"],
-            parameters={"as_of": as_of.isoformat(), "notify": False},
-            timeout=timeout,
-            poll_interval=2,
-            as_subflow=True,
+        run = cast(  # called from a sync task: the FlowRun itself
+            FlowRun,
+            run_deployment(
+                d["deployment"],
+                parameters={"as_of": as_of.isoformat(), "notify": False},
+                timeout=timeout,
+                poll_interval=2,
+                as_subflow=True,
+            ),
         )
     except ObjectNotFound:
         out.error = f"服务器上没有部署 {d['deployment']}（运行 duban city deploy）"
@@ -186,7 +190,7 @@ def city_flow(
     logger.info("全市汇总：%s 个区，截至 %s", len(districts), f"{when:%Y-%m-%d %H:%M}")
     futures = [district_task.submit(d, when, timeout) for d in districts]
     outcomes = [f.result() for f in futures]
-    report, paths = city_report_task(city, outcomes, home, when, rnd)
+    report, paths = cast(tuple[CityReport, CityPaths], city_report_task(city, outcomes, home, when, rnd))
     failed = [o for o in outcomes if not o.ok]
     title = f"{city}汇总"
     summary = RunSummary("city", "completed", "", day=when.date(), round_date=rnd, as_of=when)

@@ -253,8 +253,8 @@ def load_city(path: Path | str) -> City:
         raise CityError(file, None, "文件不存在", "检查路径，或参照 README 的“一个城市”一节新建 city.yaml")
     try:
         data = read_yaml(file)
-    except SettingsError as e:
-        raise CityError(file, None, e.problem, e.fix) from None
+    except SettingsError as err:
+        raise CityError(file, None, err.problem, err.fix) from None
     _keys(data, CITY_KEYS, file, None)
     base = file.parent
     city_name = _text(data.get("name"), file, None, "name", required=False) or base.name
@@ -268,7 +268,7 @@ def load_city(path: Path | str) -> City:
             file, None, "没有 districts（各区的列表）", "写 districts: 并在下面逐个列出各区（- name: 历下区 …）"
         )
 
-    entries = []
+    entries: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         entry = _entry(i, item)
         if not isinstance(item, dict):
@@ -297,29 +297,29 @@ def load_city(path: Path | str) -> City:
 
     districts = []
     campaigns: dict[str, list[str]] = {}
-    for e in entries:
-        campaigns.setdefault(e["name"], []).append(e["catalog"].campaign.key)
-    for e in entries:
-        keys = campaigns[e["name"]]
-        if keys.count(e["catalog"].campaign.key) > 1:
+    for row in entries:
+        campaigns.setdefault(row["name"], []).append(row["catalog"].campaign.key)
+    for row in entries:
+        keys = campaigns[row["name"]]
+        if keys.count(row["catalog"].campaign.key) > 1:
             raise CityError(
                 file,
-                e["entry"],
-                f"{e['name']} 的督办活动 {e['catalog'].campaign.key} 列了不止一次",
+                row["entry"],
+                f"{row['name']} 的督办活动 {row['catalog'].campaign.key} 列了不止一次",
                 "删去重复的一项；同一个区的多个督办活动要用不同的活动文件夹（campaign.yaml 的 id 不同）",
             )
         keyed = len(keys) > 1
-        default_home = city_home / e["name"] / e["catalog"].campaign.key if keyed else city_home / e["name"]
+        default_home = city_home / row["name"] / row["catalog"].campaign.key if keyed else city_home / row["name"]
         districts.append(
             District(
-                name=e["name"],
-                campaign=e["campaign"],
-                evidence=e["evidence"],
-                coordinators=e["coordinators"],
-                queue=e["queue"],
-                home=_path(e["home"], base) if e["home"] else default_home,
-                env=e["env"],
-                catalog=e["catalog"],
+                name=row["name"],
+                campaign=row["campaign"],
+                evidence=row["evidence"],
+                coordinators=row["coordinators"],
+                queue=row["queue"],
+                home=_path(row["home"], base) if row["home"] else default_home,
+                env=row["env"],
+                catalog=row["catalog"],
                 keyed=keyed,
             )
         )

@@ -83,8 +83,8 @@ def _city(city_file: Path, path: Path | None, check_only: bool) -> None:
     if check_only:
         diffs = city_deploy.differences(city, target)
         if diffs:
-            for d in diffs:
-                click.echo(f"不一致：{d}", err=True)
+            for diff in diffs:
+                click.echo(f"不一致：{diff}", err=True)
             raise UserError(
                 f"{target} 与 {city.file} 及各区任务清单不一致：运行 duban city deploy {city.file} 重新生成并部署"
             )
