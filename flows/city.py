@@ -30,7 +30,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from duban.city.report import CityPaths, CityReport, DistrictOutcome, build, write_city_report
-from duban.flows.common import RunSummary, publish, scheduled_now
+from duban.flows.common import RunSummary, for_district, publish, scheduled_now
 from duban.home import Home
 from duban.timeutil import TZ, parse_as_of
 
@@ -62,14 +62,9 @@ def _is_common_round(districts: list[dict[str, Any]], day: dt.date) -> bool:
 
 def _catalog(d: dict[str, Any]):
     """The district's campaign as its own runs see it (named for the district)."""
-    import dataclasses
-
     from duban.tasks_catalog import load_catalog
 
-    catalog = load_catalog(d.get("campaign"))
-    if d["name"] != catalog.campaign.district:
-        catalog = dataclasses.replace(catalog, campaign=catalog.campaign.model_copy(update={"district": d["name"]}))
-    return catalog
+    return for_district(load_catalog(d.get("campaign")), district=d["name"])
 
 
 def _latest_check(d: dict[str, Any], as_of: dt.datetime):

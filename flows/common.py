@@ -85,15 +85,16 @@ def resolve_catalog(home: Home | None = None) -> Catalog:
     return for_district(load_campaign(None, home))
 
 
-def for_district(catalog: Catalog) -> Catalog:
+def for_district(catalog: Catalog, district: str | None = None, coordinators: list[str] | None = None) -> Catalog:
     """The campaign as the district running it names itself: a city's deployment sets
     ``DUBAN_DISTRICT`` (reports and emails say 历城区, not the district the list was written
     for) and ``DUBAN_COORDINATOR_EMAILS`` (the district's own coordinator gets the digest and
-    the alerts). Without them the catalog is returned as it is."""
+    the alerts); ``district`` / ``coordinators`` given here win. Without any, the catalog is
+    returned as it is."""
     import dataclasses
 
-    district = os.environ.get(DISTRICT_ENV, "").strip()
-    emails = [e.strip() for e in os.environ.get(COORDINATORS_ENV, "").split(",") if e.strip()]
+    district = district or os.environ.get(DISTRICT_ENV, "").strip()
+    emails = coordinators or [e.strip() for e in os.environ.get(COORDINATORS_ENV, "").split(",") if e.strip()]
     update: dict[str, Any] = {}
     if district and district != catalog.campaign.district:
         update["district"] = district

@@ -261,15 +261,20 @@ def write(catalog: Catalog, path: Path = PREFECT_YAML) -> Path:
 
 def differences(catalog: Catalog, path: Path = PREFECT_YAML) -> list[str]:
     """What differs between the file and the catalog ([] when they agree)."""
+    return project_differences(project(catalog), path, "duban schedule")
+
+
+def project_differences(want: dict[str, Any], path: Path, regenerate: str) -> list[str]:
+    """What differs between the prefect.yaml at ``path`` and the project ``want`` ([] when they
+    agree), in Chinese; ``regenerate`` is the command that writes it again."""
     if not path.exists():
-        return [f"{path} 不存在：运行 duban schedule 生成"]
+        return [f"{path} 不存在：运行 {regenerate} 生成"]
     try:
         have = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         return [f"{path} 不是有效的 YAML：{e}"]
     if not isinstance(have, dict):
-        return [f"{path} 的内容不是 prefect.yaml 的格式：运行 duban schedule 重新生成"]
-    want = project(catalog)
+        return [f"{path} 的内容不是 prefect.yaml 的格式：运行 {regenerate} 重新生成"]
     if have == want:
         return []
     out = []
@@ -280,15 +285,15 @@ def differences(catalog: Catalog, path: Path = PREFECT_YAML) -> list[str]:
             out.append(f"缺少部署 {d['name']}")
             continue
         for k, v in d.items():
-            if got.get(k) != v:
-                if k == "schedules" and d["name"] == "round":
-                    out.append(
-                        f"部署 round 的计划日期与任务清单不一致：清单为 "
-                        f"{', '.join(x.isoformat() for x in catalog.round_dates())}；文件为 "
-                        f"{', '.join(x.isoformat() for x in schedule_dates(got.get(k) or []))}"
-                    )
-                else:
-                    out.append(f"部署 {d['name']} 的 {k} 不一致：应为 {v!r}，文件中为 {got.get(k)!r}")
+            if got.get(k) == v:
+                continue
+            if k == "schedules":
+                out.append(
+                    f"部署 {d['name']} 的计划日期不一致：应为 {', '.join(x.isoformat() for x in schedule_dates(v))}；"
+                    f"文件中为 {', '.join(x.isoformat() for x in schedule_dates(got.get(k) or []))}"
+                )
+            else:
+                out.append(f"部署 {d['name']} 的 {k} 不一致：应为 {v!r}，文件中为 {got.get(k)!r}")
     out += [f"多余的部署 {n}" for n in have_deps]
     for k in ("name", "build", "push", "pull"):
         if have.get(k) != want[k]:

@@ -234,8 +234,8 @@ def test_the_city_report_ranks_districts_compares_tasks_and_keeps_a_failed_distr
     d20 = next(t for t in report.tasks if t.task == "D20")
     assert d20.completion(LC) == 1.0 and d20.completion("历下区") == 0.0 and d20.total.owed == 6
     worst = {label: [w for w in report.worst if w.label == label] for label in ("历下区", LC)}
-    assert all(0 < len(ws) <= 5 for ws in worst.values()) and all(w.score == 0 for w in worst["历下区"])
-    assert "历城区工信局" not in {w.unit for w in worst[LC]}  # it handed everything in
+    assert all(0 < len(ws) <= 5 for ws in worst.values()) and all(w.row.score == 0 for w in worst["历下区"])
+    assert "历城区工信局" not in {w.row.unit for w in worst[LC]}  # it handed everything in
 
     paths = write_city_report(report, tmp_path / "home")
     assert paths.folder.parent == tmp_path / "home" / "city" / "2021-06-20"

@@ -13,6 +13,7 @@ nothing twice). Every process started here is stopped and checked gone with ``ps
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -28,6 +29,7 @@ import pytest
 from smtp_server import SmtpServer
 
 from duban.tasks_catalog import load_catalog
+from duban.testing import samples
 from duban.testing.city import city_yaml, district_campaign, district_share
 
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
@@ -242,6 +244,35 @@ def test_the_city_report_holds_both_districts(city):
     children = api(city.api, "/flow_runs/filter", {"flow_runs": {"parent_flow_run_id": {"any_": [run["id"]]}}})
     assert {ch["parameters"]["as_of"] for ch in children} == {"2021-06-19T00:00:00+08:00"}
     assert sum(ch["id"] in city.workers[LX].text() for ch in children) == 1
+
+
+def test_an_upload_in_one_district_gets_a_receipt_from_that_district_only(city, prefect_cluster):
+    def recheck_runs(district: str) -> int:
+        dep = deployment(city, "recheck", f"recheck-{district}")
+        return len(api(city.api, "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [dep["id"]]}}}))
+
+    before = {d: recheck_runs(d) for d in (LX, LC)}
+    watcher = prefect_cluster._start(
+        "watch-lc",
+        [str(DUBAN), "city", "watch", str(city.city_file), "--district", LC, "--settle", "1", "--poll"],
+        city.env,
+    )
+    deadline = time.monotonic() + 60
+    while "监视 历城区" not in watcher.text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(3)  # primed: what is there now is not news
+    unit = "历城区工信局"
+    [folder] = [p for p in (city.shares[LC] / unit).iterdir() if p.is_dir() and p.name.startswith("20")]
+    samples.make_docx(folder / "补充材料.docx", ["补充的工作情况说明"], mtime=dt.datetime.now().astimezone())
+    deadline = time.monotonic() + 180
+    while not [m for m in city.smtp.messages if m.kind == "receipt"] and time.monotonic() < deadline:
+        assert watcher.alive(), watcher.text()[-2000:]
+        time.sleep(0.5)
+    [receipt] = [m for m in city.smtp.messages if m.kind == "receipt"]
+    assert receipt.unit == unit and all(a.endswith("@licheng.example") for a in receipt.to)
+    assert "补充材料.docx" in receipt.text
+    assert recheck_runs(LC) == before[LC] + 1 and recheck_runs(LX) == before[LX]  # only 历城区's recheck
+    watcher.stop()
 
 
 def test_stopping_one_worker_mid_run_leaves_the_other_district_unaffected(city):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import free_port
+from test_serve import wait_for
 
 from duban import prefect_env
 from duban.evidence.init_folders import init_folders
@@ -44,21 +45,6 @@ def test_the_ui_is_told_where_the_api_is():
     proxied = prefect_env.server_environment("127.0.0.1", 4300, "https://duban.example.gov.cn/")
     assert proxied["PREFECT_UI_API_URL"] == "https://duban.example.gov.cn/api"
     assert prefect_env.local_api_url("0.0.0.0", 4300) == "http://127.0.0.1:4300/api"
-
-
-def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen, err: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"duban serve exited ({proc.returncode}) while waiting for {what}:\n{err.read_text()[-3000:]}")
-        try:
-            value = predicate()
-            if value:
-                return value
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}:\n{err.read_text()[-3000:]}")
 
 
 def test_serve_runs_desk_and_watch_and_an_upload_gets_one_receipt(tmp_path, smtp_server):

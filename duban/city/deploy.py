@@ -140,41 +140,9 @@ def is_city_file(path: Path) -> bool:
 
 def differences(city: City, path: Path | None = None) -> list[str]:
     """What differs between the file and city.yaml with its campaigns ([] when they agree)."""
-    from duban.flows.deployments import schedule_dates
+    from duban.flows.deployments import project_differences
 
-    target = path or default_path(city)
-    if not target.exists():
-        return [f"{target} 不存在：运行 duban city deploy {city.file} 生成"]
-    try:
-        have = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        return [f"{target} 不是有效的 YAML：{e}"]
-    if not isinstance(have, dict):
-        return [f"{target} 的内容不是 prefect.yaml 的格式：运行 duban city deploy 重新生成"]
-    want = project(city)
-    if have == want:
-        return []
-    out = []
-    have_deps = {d.get("name"): d for d in have.get("deployments") or [] if isinstance(d, dict)}
-    for d in want["deployments"]:
-        got = have_deps.pop(d["name"], None)
-        if got is None:
-            out.append(f"缺少部署 {d['name']}")
-            continue
-        for k, v in d.items():
-            if got.get(k) == v:
-                continue
-            if k == "schedules":
-                want_days = ", ".join(x.isoformat() for x in schedule_dates(v))
-                have_days = ", ".join(x.isoformat() for x in schedule_dates(got.get(k) or []))
-                out.append(f"部署 {d['name']} 的计划日期不一致：应为 {want_days}；文件中为 {have_days}")
-            else:
-                out.append(f"部署 {d['name']} 的 {k} 不一致：应为 {v!r}，文件中为 {got.get(k)!r}")
-    out += [f"多余的部署 {n}（city.yaml 中已没有）" for n in have_deps]
-    for k in ("name", "build", "push", "pull"):
-        if have.get(k) != want[k]:
-            out.append(f"{k} 不一致：应为 {want[k]!r}，文件中为 {have.get(k)!r}")
-    return out or ["文件格式与生成结果不同"]
+    return project_differences(project(city), path or default_path(city), f"duban city deploy {city.file}")
 
 
 # ---------------------------------------------------------------- applying it to the server

@@ -112,19 +112,10 @@ class TaskAcross:
 
 @dataclass
 class WorstUnit:
+    """One of a district's lowest-scoring units: its row of the district's own summary."""
+
     label: str
-    unit: str
-    group: str
-    tally: Tally
-    rank: int | None  # within its district (and group, as the district's report ranks)
-
-    @property
-    def completion(self) -> float | None:
-        return self.tally.completion
-
-    @property
-    def score(self) -> float | None:
-        return self.tally.score
+    row: UnitRow  # unit, group, tally, rank within its district (and group, as the district ranks)
 
 
 @dataclass
@@ -216,7 +207,7 @@ def _worst(rows: list[DistrictRow], n: int) -> list[WorstUnit]:
             continue
         scored = [u for u in r.summary.units if u.tally.owed]
         scored.sort(key=lambda u: (u.score if u.score is not None else 0.0, u.completion or 0.0, u.unit))
-        out += [WorstUnit(r.label, u.unit, u.group, u.tally, u.rank) for u in scored[:n]]
+        out += [WorstUnit(r.label, u) for u in scored[:n]]
     return out
 
 
@@ -275,15 +266,15 @@ def task_columns(labels: list[str]) -> list[Column]:
 
 WORST_COLUMNS: list[Column] = [
     Column("区", lambda w: w.label),
-    Column("单位", lambda w: w.unit),
-    Column("类别", lambda w: w.group),
-    Column("应报", lambda w: w.tally.owed, "int"),
-    Column("已完成", lambda w: w.tally.completed, "int"),
-    Column("完成率", lambda w: w.completion, "pct", tone=_light_of(lambda w: w.completion)),
-    Column("得分", lambda w: w.score, "score"),
-    _count("未报送", "missing", lambda w: w.tally),
-    _count("材料不足", "partial", lambda w: w.tally),
-    Column("区内排名", lambda w: w.rank, "int"),
+    Column("单位", lambda w: w.row.unit),
+    Column("类别", lambda w: w.row.group),
+    Column("应报", lambda w: w.row.tally.owed, "int"),
+    Column("已完成", lambda w: w.row.tally.completed, "int"),
+    Column("完成率", lambda w: w.row.completion, "pct", tone=lambda w, s: w.row.light),
+    Column("得分", lambda w: w.row.score, "score"),
+    _count("未报送", "missing", lambda w: w.row.tally),
+    _count("材料不足", "partial", lambda w: w.row.tally),
+    Column("区内排名", lambda w: w.row.rank, "int"),
 ]
 
 NOTE_COLUMNS: list[Column] = [Column("项目", lambda n: n[0]), Column("内容", lambda n: n[1], size="long")]
@@ -408,7 +399,13 @@ def to_json(report: CityReport) -> dict[str, Any]:
             for t in report.tasks
         ],
         "worst_units": [
-            {"district": w.label, "unit": w.unit, "group": w.group, "rank": w.rank, **(tally(w.tally) or {})}
+            {
+                "district": w.label,
+                "unit": w.row.unit,
+                "group": w.row.group,
+                "rank": w.row.rank,
+                **(tally(w.row.tally) or {}),
+            }
             for w in report.worst
         ],
     }

@@ -4,6 +4,7 @@
     duban city deploy city.yaml           # write prefect.yaml beside it and apply it to PREFECT_API_URL
     duban city deploy city.yaml --no-apply   # only write it (for `prefect deploy --all` by hand)
     duban city run city.yaml [--round 2021-06-20]   # the city flow now, on the server; prints the report
+    duban city watch city.yaml --district 历下区      # on the host that mounts 历下区's share: its receipts
 
 The workers: ``prefect worker start --pool duban [--work-queue <queue>]`` on each host with
 duban installed, ``DUBAN_DATABASE_URL`` (the shared store) and the SMTP password in its
@@ -151,3 +152,43 @@ def run(ctx: click.Context, city_file: Path, round_date: str | None, as_of: str 
             raise UserError(str(e)) from None
     click.echo(f"{city.name}：{len(city.districts)} 个区", err=True)
     run_on_server(f"{CITY_FLOW}/{CITY_FLOW}", params, timeout)
+
+
+@command.command("watch")
+@click.argument("city_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--district", required=True, help="监视哪个区的共享文件夹")
+@click.option("--campaign", "campaign_key", default=None, help="该区有多个督办活动时：哪一个（活动的 id）")
+@click.option("--settle", type=click.FloatRange(0), default=60, show_default=True, help="单位文件夹静止多少秒后才报告")
+@click.option("--poll/--no-poll", "poll", default=None, help="轮询共享文件夹（网络共享默认自动轮询）")
+@click.pass_context
+def watch(
+    ctx: click.Context, city_file: Path, district: str, campaign_key: str | None, settle: float, poll: bool | None
+) -> None:
+    """在挂载该区共享文件夹的主机上运行：单位上传后通知服务器，由该区的 recheck 部署核查并发收件回执。"""
+    from duban.watch import scoped_emitter
+    from duban.watch import watch as watch_share
+
+    city = _load(city_file)
+    found = [d for d in city.districts if d.name == district and campaign_key in (None, d.campaign_key)]
+    if len(found) != 1:
+        names = "、".join(d.label for d in city.districts)
+        raise UserError(
+            f"{city.file} 中没有唯一的 {district}{f'（{campaign_key}）' if campaign_key else ''}："
+            f"现有 {names}" + ("；该区有多个督办活动时加 --campaign 活动id" if len(found) > 1 else "")
+        )
+    d = found[0]
+    _server(ctx)
+    root = Path(d.evidence)
+    if not root.is_dir():
+        raise UserError(f"{d.label} 的共享文件夹 {root} 在本机不存在或无法访问：请在挂载它的主机上运行")
+    click.echo(
+        f"监视 {d.label} 的共享文件夹 {root}（静止 {settle:g} 秒后报告；触发 {d.deployment('recheck')}；Ctrl-C 停止）"
+    )
+    watch_share(
+        d.catalog,
+        root,
+        settle=settle,
+        poll="auto" if poll is None else poll,
+        emit=scoped_emitter(d.scope),
+        on_emit=lambda fp: click.echo(f"{fp.unit}：{fp.files} 个文件，已通知 {d.deployment('recheck')}"),
+    )
