@@ -180,3 +180,48 @@ def running_server(home: Home) -> str | None:
     except PermissionError:
         pass
     return url if healthy(url, timeout=1.0) else None
+
+
+# ---------------------------------------------------------------- the server's address, for the UI
+def reachable_host() -> str:
+    """This machine's address on the office network (the interface of the default route; no
+    packet is sent), else its host name: what another PC types to reach a server on 0.0.0.0."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.254.254.254", 1))
+            addr = s.getsockname()[0]
+            if addr and not addr.startswith("127."):
+                return addr
+        except OSError:
+            pass
+    return socket.gethostname()
+
+
+def server_environment(host: str, port: int, public_url: str | None = None) -> dict[str, str]:
+    """The settings of ``prefect server start --host HOST --port PORT`` that the UI needs to call
+    the API where the server really is. Prefect 3.9.1 builds the UI's API address from
+    ``PREFECT_SERVER_API_HOST`` / ``PREFECT_SERVER_API_PORT`` (``GET /api/ui-settings``), not from
+    ``--host`` / ``--port``: without these the page asks ``http://127.0.0.1:4200/api``.
+
+    ``public_url`` is the address browsers use (``http://duban.office:4200``, or the office's
+    reverse proxy ``https://duban.example.gov.cn``): the UI calls ``<public_url>/api``. Without
+    it, a server on 0.0.0.0 gives this machine's network address (:func:`reachable_host`)."""
+    if public_url:
+        ui = public_url.rstrip("/")
+    else:
+        shown = reachable_host() if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a comparison)
+        ui = f"http://{shown}:{port}"
+    return {
+        "PREFECT_SERVER_API_HOST": host,
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_UI_API_URL": ui.removesuffix("/api") + "/api",
+        "PREFECT_UI_URL": ui.removesuffix("/api"),
+    }
+
+
+def local_api_url(host: str, port: int) -> str:
+    """The API address this machine's own processes use (a server on 0.0.0.0 is reached on loopback)."""
+    client = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 (a comparison)
+    return f"http://{client}:{port}/api"

@@ -32,6 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 DATABASE_ENV = "DUBAN_DATABASE_URL"
+DISTRICT_ENV = "DUBAN_DISTRICT"  # set per district by a city's deployments (duban city deploy)
 
 metadata = sa.MetaData()
 
@@ -58,9 +59,10 @@ def scope_columns(*, campaign: bool = True) -> list[sa.Column[Any]]:
 
 
 def scope_of(catalog: Any, home: Any) -> Scope:
-    """The scope of a run: the district (``district:`` in settings.yaml, else the campaign's own
-    ``district``) and the campaign's key (``campaign.yaml`` ``id``)."""
-    district = home.settings.value("district") or catalog.campaign.district
+    """The scope of a run: the district (``DUBAN_DISTRICT``, which a city's deployment sets, else
+    ``district:`` in settings.yaml, else the campaign's own ``district``) and the campaign's key
+    (``campaign.yaml`` ``id``)."""
+    district = os.environ.get(DISTRICT_ENV, "").strip() or home.settings.value("district") or catalog.campaign.district
     return Scope(str(district), catalog.campaign.key)
 
 

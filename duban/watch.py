@@ -8,8 +8,12 @@ of the unit's files (paths, sizes, modification times) and, if that differs from
 one it reported, emits one Prefect event::
 
     event     duban.evidence.changed
-    resource  {"prefect.resource.id": "duban.unit.<unit>", "prefect.resource.name": <unit>, ...}
+    resource  {"prefect.resource.id": "duban.unit.<unit>", "prefect.resource.name": <unit>,
+               "duban.district": <district>, "duban.campaign": <campaign key>, ...}
     payload   {"unit": <unit>, "files": <count>, "fingerprint": <sha256 of the file list>, ...}
+
+The district and campaign labels let a city's ``recheck-<district>`` trigger match only its
+own district's uploads (``flows.deployments.recheck_trigger``).
 
 The ``recheck`` deployment carries a trigger on that event (``prefect.yaml``): it
 re-checks that unit and sends it one receipt. A burst of 50 files in a minute is one
@@ -137,19 +141,28 @@ def unit_of_change(catalog: Any, root: Path, changed: str) -> str | None:
 
 
 # ---------------------------------------------------------------- the event
-def emit_changed(fp: Fingerprint, root: str) -> Any:
-    """Tell Prefect (the server in ``PREFECT_API_URL``) that a unit's folder changed and settled."""
+def emit_changed(fp: Fingerprint, root: str, scope: Any = None) -> Any:
+    """Tell Prefect (the server in ``PREFECT_API_URL``) that a unit's folder changed and settled;
+    ``scope`` (a ``duban.store.Scope``) labels the event with the district and campaign."""
     from prefect.events import emit_event
 
+    resource = {
+        "prefect.resource.id": f"duban.unit.{fp.unit}",
+        "prefect.resource.name": fp.unit,
+        "duban.evidence-root": root,
+    }
+    if scope is not None:
+        resource.update({"duban.district": scope.district, "duban.campaign": scope.campaign})
     return emit_event(
         event=EVENT,
-        resource={
-            "prefect.resource.id": f"duban.unit.{fp.unit}",
-            "prefect.resource.name": fp.unit,
-            "duban.evidence-root": root,
-        },
+        resource=resource,
         payload={"unit": fp.unit, "files": fp.files, "fingerprint": fp.digest, "evidence_root": root},
     )
+
+
+def scoped_emitter(scope: Any) -> Emitter:
+    """The production emitter for one district's campaign (see :func:`emit_changed`)."""
+    return lambda fp, root: emit_changed(fp, root, scope)
 
 
 # ---------------------------------------------------------------- the watcher

@@ -11,24 +11,48 @@ result) are passed ``quote``-d so Prefect does not walk them looking for futures
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
+from prefect.utilities.annotations import quote as _quote
 
 from duban.home import Home
 from duban.results import CheckResult
 from duban.statuses import STATUS_LABELS, STATUSES
+from duban.store import DISTRICT_ENV
 from duban.tasks_catalog import Catalog
 from duban.tasks_catalog.campaigns import load_campaign
 from duban.timeutil import TZ, parse_as_of
 
+if TYPE_CHECKING:
+    from duban.check.run import Gathered
+    from duban.notifications.outcome import ReminderRecord, RemindOutcome
+    from duban.reports import ReportPaths
+
+T = TypeVar("T")
+
+
+def quote(value: T) -> T:
+    """Prefect's ``quote`` (the task gets the object as it is; Prefect does not walk it looking
+    for futures), typed as the value it wraps — which is what the task receives."""
+    return cast(T, _quote(value))
+
+
 CATALOG_ENV = "DUBAN_CATALOG"  # tasks_catalog.campaigns reads it
+COORDINATORS_ENV = "DUBAN_COORDINATOR_EMAILS"  # a city district's coordinator (comma-separated)
 SUMMARY_COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
+RECEIPT_STATUS = {
+    "sent": "已发送",
+    "duplicate": "这组文件已发过",
+    "skipped": "没有新文件",
+    "queued": "排队待发",
+    "failed": "发送失败",
+}
 
 __all__ = [
     "run_phases",
@@ -44,6 +68,7 @@ __all__ = [
     "remind_task",
     "alert_task",
     "report_task",
+    "receipt_task",
     "publish",
 ]
 
@@ -55,8 +80,29 @@ def resolve_home(home: str | None) -> Home:
 
 
 def resolve_catalog(home: Home | None = None) -> Catalog:
-    """``DUBAN_CATALOG``, else ``campaign:`` in the home's settings.yaml, else the shipped example."""
-    return load_campaign(None, home)
+    """``DUBAN_CATALOG``, else ``campaign:`` in the home's settings.yaml, else the shipped example;
+    as one district of a city runs it (:func:`for_district`)."""
+    return for_district(load_campaign(None, home))
+
+
+def for_district(catalog: Catalog, district: str | None = None, coordinators: list[str] | None = None) -> Catalog:
+    """The campaign as the district running it names itself: a city's deployment sets
+    ``DUBAN_DISTRICT`` (reports and emails say 历城区, not the district the list was written
+    for) and ``DUBAN_COORDINATOR_EMAILS`` (the district's own coordinator gets the digest and
+    the alerts); ``district`` / ``coordinators`` given here win. Without any, the catalog is
+    returned as it is."""
+    import dataclasses
+
+    district = district or os.environ.get(DISTRICT_ENV, "").strip()
+    emails = coordinators or [e.strip() for e in os.environ.get(COORDINATORS_ENV, "").split(",") if e.strip()]
+    update: dict[str, Any] = {}
+    if district and district != catalog.campaign.district:
+        update["district"] = district
+    if emails:
+        update["coordinator_emails"] = emails
+    if not update:
+        return catalog
+    return dataclasses.replace(catalog, campaign=catalog.campaign.model_copy(update=update))
 
 
 def calendar_warnings(catalog: Catalog, day: dt.date) -> list[str]:
@@ -179,7 +225,7 @@ def fill_from_outcome(summary: RunSummary, outcome) -> None:
 
 # ---------------------------------------------------------------- phases
 @task(name="gather", cache_policy=NO_CACHE, persist_result=False)
-def gather_task(catalog: Catalog, evidence_root: str, home: Home):
+def gather_task(catalog: Catalog, evidence_root: str, home: Home) -> Gathered:
     """Scan the shared folder and read new or changed files (cached in the store)."""
     from duban.check import gather
 
@@ -230,13 +276,13 @@ def remind_task(
     dry_run: bool = False,
     force: bool = False,
     units: list[str] | None = None,
-):
+) -> RemindOutcome:
     """Send today's reminders (guarded, idempotent) and the coordinator's digest."""
     from duban.notifications import send_reminders
 
     logger = get_run_logger()
     outcome = send_reminders(catalog, result, home, today=day, dry_run=dry_run, force=force, units=units)
-    if outcome.held:
+    if outcome.held and outcome.guard is not None:
         logger.warning("证据目录保护：未向任何单位发送提醒，已告警协调单位。%s", outcome.guard.reason)
     logger.info("提醒（%s）：%s", day.isoformat(), outcome.summary())
     for m in outcome.messages:
@@ -246,7 +292,7 @@ def remind_task(
 
 
 @task(name="alert", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=[10, 60])
-def alert_task(catalog: Catalog, home: Home, reason: str, day: dt.date, title: str):
+def alert_task(catalog: Catalog, home: Home, reason: str, day: dt.date, title: str) -> RemindOutcome:
     """One alert to the coordinator (idempotent per day and reason)."""
     from duban.notifications import alert_coordinator
 
@@ -263,13 +309,47 @@ def report_task(
     round_date: dt.date | None,
     reminders: list[dict[str, Any]],
     label: str,
-):
+) -> ReportPaths:
     """Store the report (Excel + HTML + JSON) under the data directory and refresh the index."""
     from duban.reports import write_report
 
     paths = write_report(catalog, result, home, round_date=round_date, reminders=reminders, label=label)
     get_run_logger().info("报告已保存：%s", paths.html)
     return paths
+
+
+def unit_files(catalog: Catalog, gathered: Gathered, unit: str) -> dict[str, str]:
+    """The unit's files as they are now, for its receipt: every file under its folders (path ->
+    content hash) and the ones that could not be placed (path -> "")."""
+    files = {g.rel: g.sha for g in gathered.files if g.unit == unit}
+    for rel, _why in gathered.unrecognized:
+        found = catalog.find_unit(rel.split("/", 1)[0])
+        if found is not None and found.name == unit:
+            files.setdefault(rel, "")
+    return files
+
+
+@task(name="receipt", cache_policy=NO_CACHE, persist_result=False)
+def receipt_task(
+    catalog: Catalog, gathered: Gathered, result: CheckResult, home: Home, units: list[str], day: dt.date
+) -> list[ReminderRecord]:
+    """One receipt per unit for the files it has now (never twice for the same set of files),
+    with the unit's personal desk link when the desk can rebuild it."""
+    from duban import access
+    from duban.notifications.receipt import send_receipt
+    from duban.store import Store, scope_of
+
+    logger = get_run_logger()
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    base_url = access.desk_settings(home)["base_url"]
+    records: list[ReminderRecord] = []
+    for unit in units:
+        link = access.unit_link(store, scope, unit, base_url)
+        rec = send_receipt(catalog, result, home, unit, files=unit_files(catalog, gathered, unit), link=link, today=day)
+        logger.info("收件回执 %s：%s%s", unit, rec.status, f"（{rec.error}）" if rec.error else "")
+        records.append(rec)
+    return records
 
 
 def root_problem(evidence_root: str):
@@ -294,7 +374,8 @@ def hold_for_root(
     if force:
         summary.warnings.append("--force 不能代替证据目录：目录不存在或无法读取时无法检查")
     if notify and not dry_run:
-        outcome = alert_task(quote(catalog), home, verdict.reason, summary.day, "证据目录异常，今日未向各单位发送提醒")
+        day = summary.day or dt.datetime.now(TZ).date()
+        outcome = alert_task(quote(catalog), home, verdict.reason, day, "证据目录异常，今日未向各单位发送提醒")
         fill_from_outcome(summary, outcome)
         done = "已告警协调单位"
     elif notify:
@@ -320,10 +401,12 @@ def run_phases(
     force: bool = False,
     units: list[str] | None = None,
     tasks: list[str] | None = None,
+    receipts: bool = False,
 ):
     """What every flow does once it knows when and where: stop at an unusable share (one
-    alert, no unit mailed), gather, check, remind, store the report, say it in one line,
-    publish the artifacts. Returns the Prefect state the flow ends in."""
+    alert, no unit mailed), gather, check, remind, send the named units their receipts
+    (``receipts``: after an upload), store the report, say it in one line, publish the
+    artifacts. Returns the Prefect state the flow ends in."""
     root = summary.evidence_root or ""
     verdict = root_problem(root)
     if verdict is not None:
@@ -331,15 +414,25 @@ def run_phases(
         publish(summary, title, key)
         return summary.state_object()
 
+    as_of, day = summary.as_of, summary.day
+    assert as_of is not None and day is not None, "a flow sets when and which day before the phases"
     gathered = gather_task(quote(catalog), root, home)
-    result = check_task(quote(catalog), quote(gathered), summary.as_of, home, units=units, tasks=tasks)
+    result = check_task(quote(catalog), quote(gathered), as_of, home, units=units, tasks=tasks)
     fill_from_result(summary, catalog, result)
     if notify:
         # a reminder lists everything a unit owes: never remind from a task-scoped result (it would
         # mail part of the list and drop the unit's queued full reminder)
-        full = result if not tasks else check_task(quote(catalog), quote(gathered), summary.as_of, home, units=units)
-        outcome = remind_task(quote(catalog), quote(full), home, summary.day, dry_run=dry_run, force=force, units=units)
+        full = result if not tasks else check_task(quote(catalog), quote(gathered), as_of, home, units=units)
+        outcome = remind_task(quote(catalog), quote(full), home, day, dry_run=dry_run, force=force, units=units)
         fill_from_outcome(summary, outcome)
+    if receipts and units:
+        if dry_run:
+            summary.warnings.append("演练：未发送收件回执")
+        else:
+            sent = receipt_task(quote(catalog), quote(gathered), quote(result), home, units, day)
+            summary.reminders += [r.to_dict() for r in sent]
+            line = "收件回执：" + "，".join(f"{r.unit} {RECEIPT_STATUS.get(r.status, r.status)}" for r in sent)
+            summary.reminder_line = "；".join(x for x in (summary.reminder_line, line) if x)
     if report:
         paths = report_task(quote(catalog), quote(result), home, summary.round_date, quote(summary.reminders), title)
         summary.report = {
@@ -417,7 +510,7 @@ def publish(summary: RunSummary, title: str, key: str) -> None:
     (logger.warning if summary.state == "held" else logger.info)(summary.message)
     create_markdown_artifact(markdown(summary, title), key=artifact_key(key), description=summary.message[:200])
     if summary.units:
-        reminded = {}
+        reminded: dict[str, str] = {}
         for m in summary.reminders:
             if m.get("status") in ("sent", "queued", "dry-run") and m.get("kind") != "digest":
                 reminded.setdefault(m["unit"], m["kind"])

@@ -8,8 +8,14 @@ sees the new status:
 2. **check** — judge now (or at ``as_of``), for every unit or only the named units / tasks;
 3. **remind** — off by default: a re-check answers the coordinator, it does not email units
    unless ``notify`` is on (then with the same guard and never-twice rule as the round);
-4. **report** — always: an ad-hoc report under ``<home>/reports/adhoc/``, listed in the
-   report index beside the round reports.
+4. **report** — an ad-hoc report under ``<home>/reports/adhoc/``, listed in the report
+   index beside the round reports.
+
+After an upload (``receipt=True``): the trigger on ``duban.evidence.changed`` (``duban watch``
+saw a unit's folder settle) runs this flow for that unit; it re-checks the unit and sends it
+one receipt — what arrived, what each file counted for or why not, what is still open — and
+stores no report (the receipt is the answer; the desk shows the state). The same set of files
+never gets two receipts, however often the trigger fires.
 
 The markdown artifact of the run shows the counts and where the report is, so the answer
 is in the UI without opening a file.
@@ -42,6 +48,7 @@ def recheck_flow(
     dry_run: bool = False,
     force: bool = False,
     home: str | None = None,
+    receipt: bool = False,
 ) -> RunSummary:
     """Re-check the evidence now, for all units or some units / tasks; store an ad-hoc report.
 
@@ -54,9 +61,10 @@ def recheck_flow(
         dry_run: 演练：生成提醒但不发送（仅在发送提醒时有意义）。
         force: 证据目录文件数骤减时仍然发送提醒（人工核实后使用）。
         home: 数据目录（库、发件箱、报告）。不填：环境变量 DUBAN_HOME 或 ./var。
+        receipt: 给所查单位发送收件回执（单位上传材料后由 duban watch 触发；同一组文件只发一次），不生成报告。
     """
     home_ = resolve_home(home)
-    catalog = resolve_catalog()
+    catalog = resolve_catalog(home_)
     # names as the catalog writes them; an unknown name fails the run with the list's own message
     try:
         unit_names = sorted({catalog.unit(u).name for u in units}) if units else None
@@ -66,8 +74,10 @@ def recheck_flow(
     when = parse_as_of(as_of) if as_of is not None else scheduled_now()
     day = when.date()
     root = resolve_evidence(evidence_root, home_)
+    if receipt and not unit_names:
+        raise ValueError("发送收件回执需要指定单位（units）")
     scope = "、".join((unit_names or []) + (task_ids or [])) or "全部单位"
-    title = f"临时核查（{scope}）"
+    title = f"{'收件回执' if receipt else '临时核查'}（{scope}）"
     summary = RunSummary("recheck", "completed", "", day=day, as_of=when, evidence_root=root, outbox=str(home_.outbox))
 
     return run_phases(
@@ -77,9 +87,10 @@ def recheck_flow(
         title=title,
         key="recheck",
         notify=notify,
-        report=True,
+        report=not receipt,
         dry_run=dry_run,
         force=force,
         units=unit_names,
         tasks=task_ids,
+        receipts=receipt,
     )

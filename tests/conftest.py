@@ -33,7 +33,15 @@ for _key, _value in {
 if "PREFECT_HOME" not in os.environ:
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="duban-test-prefect-")
 os.environ.pop("PREFECT_API_URL", None)
-for _key in ("DUBAN_HOME", "DUBAN_EVIDENCE", "DUBAN_CATALOG", "DUBAN_SMTP_HOST", "DUBAN_DATABASE_URL"):
+for _key in (
+    "DUBAN_HOME",
+    "DUBAN_EVIDENCE",
+    "DUBAN_CATALOG",
+    "DUBAN_SMTP_HOST",
+    "DUBAN_DATABASE_URL",
+    "DUBAN_DISTRICT",
+    "DUBAN_COORDINATOR_EMAILS",
+):
     os.environ.pop(_key, None)
 
 from smtp_server import SmtpServer, make_evidence_root  # noqa: E402
@@ -232,3 +240,27 @@ def desk_home(tmp_path, catalog, smtp_server):
     run_check(catalog, share, AS_OF, home)
     token = access.issue_token(store, scope, "区工信局", by="test")
     return SimpleNamespace(home=home, store=store, scope=scope, token=token, share=share, smtp=smtp_server)
+
+
+# ---------------------------------------------------------------- a Prefect cluster (issue 13)
+@pytest.fixture(scope="session")
+def prefect_database(postgres) -> str:
+    """One PostgreSQL database for Prefect servers of the session (migrated once, ~40 s; a
+    restart on it takes a few seconds)."""
+    url = postgres.create_database(f"prefect_{os.getpid()}")
+    return url.replace("postgresql+psycopg://", "postgresql+asyncpg://")
+
+
+@pytest.fixture(scope="module")
+def prefect_cluster(prefect_database, tmp_path_factory):
+    """A Prefect server on PostgreSQL for the module's tests; workers are started by the tests
+    (``cluster.start_worker``). Every process is stopped at the end, and none may be left."""
+    from duban.testing.cluster import PrefectCluster
+
+    cluster = PrefectCluster(tmp_path_factory.mktemp("cluster"), prefect_database)
+    try:
+        cluster.start_server()
+        yield cluster
+    finally:
+        left = cluster.stop()
+    assert not left, f"processes left behind: {left}"

@@ -4,7 +4,7 @@ test data generators kept out of the product.
 Stages, bottom to top (DESIGN.md, "The data flow"):
 
     vocabulary (results, statuses, time, settings, home, store, access)
-      -> catalog -> evidence -> check -> notify | report -> flows | watch -> desk -> cli
+      -> catalog -> evidence -> check -> notify | report -> flows | watch -> desk | city -> cli
 
 A module may import its own stage and the stages below it; ``notify`` and ``report`` sit
 side by side and never import each other. Imports inside functions count too.
@@ -36,6 +36,8 @@ STAGES: dict[str, tuple[int, str]] = {
     "duban.flows": (5, "flows"),
     "duban.watch": (5, "watch"),  # the share watcher: emits Prefect events, beside the flows
     "duban.desk": (6, "desk"),  # the web desk: above the flows, below the CLI
+    "duban.city": (6, "city"),  # many districts on one server: deploys and runs the flows, rolls them up
+    "duban.flows.city": (6, "city"),  # the city flow lives with the flows but is the city's
     "duban.cli": (7, "cli"),
     "duban.__main__": (7, "cli"),
     "duban.testing": (8, "testing"),

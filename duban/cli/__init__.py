@@ -29,6 +29,7 @@ COMMANDS = {
     "schedule": "schedule",
     "demo": "demo",
     "campaign": "campaign",
+    "city": "city",
 }
 
 

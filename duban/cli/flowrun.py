@@ -205,6 +205,34 @@ def run_on_server(deployment: str, params: dict, timeout: int) -> None:
         raise MailFailed(state.get("message") or "")
 
 
+def find_deployment(flow: str, district: str | None = None, campaign: str | None = None) -> str:
+    """The server's deployment of ``flow`` for a district: ``recheck/recheck-历下区-<campaign>``
+    (a district running several campaigns), else ``recheck/recheck-历下区``; ``recheck/recheck``
+    without a district. Not there: one message listing the ``flow`` deployments the server has."""
+    from duban import prefect_env
+    from duban.flows.deployments import deployment_name
+
+    names = [deployment_name(flow, district, campaign), deployment_name(flow, district)] if district else [flow]
+    try:
+        for name in dict.fromkeys(names):
+            try:
+                prefect_env.api(f"/deployments/name/{prefect_env.quote(flow)}/{prefect_env.quote(name)}")
+                return f"{flow}/{name}"
+            except prefect_env.ApiError as e:
+                if e.status != 404:
+                    raise
+        found = prefect_env.api("/deployments/filter", {"flows": {"name": {"any_": [flow]}}, "limit": 200})
+    except prefect_env.ApiError as e:
+        raise UserError(
+            f"Prefect 服务器 {prefect_env.api_url()} 出错（{e}）：检查服务器，或加 --local 在本机运行"
+        ) from None
+    have = "、".join(sorted(d["name"] for d in found)) or "没有"
+    raise UserError(
+        f"服务器 {prefect_env.api_url()} 上没有部署 {flow}/{names[0]}（现有的 {flow} 部署：{have}）："
+        "检查区名，或先运行 duban city deploy / duban serve"
+    )
+
+
 def _follow(flow_run_id: str, timeout: float) -> dict:
     """The flow run, polled until it ends or ``timeout`` passes; says when it starts, and
     when it waits long for a process to pick it up."""

@@ -1,8 +1,13 @@
-"""``duban recheck [--unit U] [--task T] [--notify] [--evidence ROOT]``: check again now.
+"""``duban recheck [--unit U] [--task T] [--notify] [--evidence ROOT] [--district D]``: check again now.
 
 Through the server's ``recheck`` deployment when a Prefect server is in use
 (``PREFECT_API_URL``, or the local server of a running ``duban serve``), so the run shows
 in the UI; in this process otherwise (``duban.cli.flowrun``).
+
+On a city's server every district has its own ``recheck-<区>`` deployment (``duban city
+deploy``): ``--district 历下区`` runs that one, with the district's own campaign, share and
+data directory (its deployment's environment). Unit and task names are then checked by the
+district's run against the district's own list.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from .common import UserError, catalog_option, load_catalog_or_fail
 from .flowrun import (
     echo_summary,
     evidence_root,
+    find_deployment,
     finish,
     prepare,
     run_flow,
@@ -24,7 +30,7 @@ from .flowrun import (
     where_prefect,
 )
 
-DEPLOYMENT = "recheck/recheck"
+FLOW = "recheck"
 
 
 @click.command("recheck")
@@ -44,6 +50,7 @@ DEPLOYMENT = "recheck/recheck"
 @click.option("--local", is_flag=True, help="即使配置了 Prefect 服务器，也在本进程内运行")
 @click.option("--timeout", default=600, show_default=True, help="等待服务器上的运行完成的秒数")
 @click.option("--details/--no-details", default=True, help="列出每个单位未完成的事项")
+@click.option("--district", default=None, help="在服务器上运行该区的 recheck 部署（一个城市的多个区共用服务器时）")
 @catalog_option
 @click.pass_context
 def command(
@@ -58,6 +65,7 @@ def command(
     local: bool,
     timeout: int,
     details: bool,
+    district: str | None,
     catalog_dir: str | None,
 ) -> None:
     """临时核查：立即重新检查全部或部分单位、任务，生成报告（默认不发提醒）。"""
@@ -65,8 +73,12 @@ def command(
 
     catalog = load_catalog_or_fail(catalog_dir)
     try:
-        unit_names = sorted({catalog.unit(u).name for u in units}) or None
-        task_ids = sorted({catalog.task(t).id for t in tasks}) or None
+        if district:  # another district's list: its own run checks the names
+            unit_names = sorted({u.strip() for u in units}) or None
+            task_ids = sorted({t.strip().upper() for t in tasks}) or None
+        else:
+            unit_names = sorted({catalog.unit(u).name for u in units}) or None
+            task_ids = sorted({catalog.task(t).id for t in tasks}) or None
         when = parse_as_of(as_of) if as_of else None
     except KeyError as e:
         raise UserError(str(e.args[0])) from None
@@ -74,8 +86,16 @@ def command(
         raise UserError(str(e)) from None
     home = prepare(ctx, catalog_dir=catalog_dir, evidence=evidence)
     params = {"units": unit_names, "tasks": task_ids, "notify": notify, "dry_run": dry_run, "force": force}
+    if district and not use_server(local):
+        raise UserError(
+            "--district 运行服务器上该区的部署：先设置 PREFECT_API_URL（城市的 Prefect 服务器），不要加 --local"
+        )
     if use_server(local):
-        run_on_server(DEPLOYMENT, server_params(ctx, home, evidence, params, as_of=when), timeout)
+        name = find_deployment(FLOW, district or _own_district(home), catalog.campaign.key)
+        sent = server_params(ctx, home, evidence, params, as_of=when)
+        if district:  # the district's deployment has its own data directory: this one stays here
+            sent.pop("home", None)
+        run_on_server(name, sent, timeout)
         return
     evidence_root(home)
     click.echo(f"临时核查（{where_prefect()}，数据目录 {home.root}）……", err=True)
@@ -84,3 +104,13 @@ def command(
     summary = run_flow(recheck_flow, home=str(home.root), as_of=when, **params)
     echo_summary(summary, catalog, details=details)
     finish(summary)
+
+
+def _own_district(home) -> str | None:
+    """This office's district when it names its deployments by it (settings.yaml ``district:``)."""
+    import os
+
+    from duban.store import DISTRICT_ENV
+
+    value = os.environ.get(DISTRICT_ENV) or home.settings.value("district")
+    return str(value).strip() if value else None

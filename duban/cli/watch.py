@@ -39,7 +39,8 @@ def command(
     """监视共享文件夹：单位上传材料并静止一段时间后，通知 Prefect 服务器为该单位重新检查并发回执。"""
     from duban import access, prefect_env
     from duban.settings import SettingsError
-    from duban.watch import should_poll, watch
+    from duban.store import scope_of
+    from duban.watch import scoped_emitter, should_poll, watch
 
     catalog = load_catalog_or_fail(catalog_dir)
     home = prepare(ctx, catalog_dir=catalog_dir, evidence=evidence)
@@ -61,5 +62,6 @@ def command(
         root,
         settle=settle,
         poll=mode,
+        emit=scoped_emitter(scope_of(catalog, home)),
         on_emit=lambda fp: click.echo(f"{fp.unit}：{fp.files} 个文件，已通知重新检查"),
     )
