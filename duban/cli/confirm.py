@@ -55,12 +55,12 @@ def command(
         standing = [
             d
             for d in decisions.standing(store, scope, dt.datetime.now(TZ))
-            if d.kind == "accept" and d.task == rt.id and d.unit == unit
+            if d.kind == "accept" and d.task == rt.id and d.unit == unit and d.id is not None
         ]
         if not standing:
             raise UserError(f"{rt.id}（{who}）没有可撤销的确认：用 duban decide list 查看全部决定")
         for d in standing:
-            d = decisions.withdraw(store, scope, d.id, note, by=by)
+            decisions.withdraw(store, scope, int(d.id or 0), note, by=by)
         click.echo(f"已撤销：{rt.id} {rt.task.title}（{who}）的确认；理由：{note}")
         return
     # a confirmation is the coordinator's accept of a platform-judged item: one kind of decision
