@@ -65,7 +65,7 @@ def test_pool_results_equal_in_process_results(files, templates):
 
 def test_timeout_kills_the_worker_and_the_batch_goes_on(tmp_path, files):
     slow = S.make_slow_pdf(tmp_path / "slow.pdf", ops=60_000)  # ~2-3 s of text extraction
-    spec = InspectSpec()
+    spec = InspectSpec(links=True)  # a task that reads PDF text (for its links)
     t = time.perf_counter()
     with InspectorPool(Limits(timeout_s=0.5), workers=2) as pool:
         out = pool.inspect([(files["pdf"], spec), (slow, spec), (files["txt"], spec), (files["docx"], spec)])

@@ -18,8 +18,7 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from duban.evidence.facts import LedgerFacts
 from duban.evidence.limits import Limits
@@ -32,6 +31,9 @@ from .common import InspectError, loose_label, norm_label
 from .figures import figures_from_rows
 from .links import dedup, external_hyperlinks, find_links
 
+if TYPE_CHECKING:
+    from .content import Content
+
 HEADER_SCAN = 30  # rows searched for the header
 MAX_DETAILS = 20  # entries listed in LedgerFacts detail lists
 SEQ_NAMES = {"序号", "编号", "序列号", "行号", "顺序号", "no", "no.", "NO", "NO.", "No", "No."}
@@ -39,8 +41,8 @@ Rows = list[list[object]]
 
 
 # ---------------------------------------------------------------- reading
-def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
-    """[(sheet name, rows from A1, last used 0-based row)] with python-calamine.
+def read_workbook(content: Content, limits: Limits) -> list[tuple[str, Rows, int]]:
+    """[(sheet name, rows from A1, last used 0-based row)] with python-calamine, from the bytes read.
 
     ``skip_empty_area=False`` keeps exact Excel row numbers; at most
     ``max_rows + HEADER_SCAN + 2`` rows are converted per sheet.
@@ -49,7 +51,7 @@ def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
 
     out = []
     try:
-        with open(path, "rb") as f:
+        with content.stream() as f:
             wb = pc.CalamineWorkbook.from_filelike(f)
             try:
                 metas = {m.name: m for m in wb.sheets_metadata}
@@ -80,19 +82,17 @@ def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
     return out
 
 
-def xlsx_hyperlinks(path: Path, limits: Limits) -> list[str]:
-    """External hyperlink targets of an xlsx's worksheets (links not written in the cell text)."""
+def xlsx_hyperlinks(z: zipfile.ZipFile | None, limits: Limits) -> list[str]:
+    """External hyperlink targets of an xlsx's worksheets (links not written in the cell text),
+    from its zip directory as already read."""
     out: list[str] = []
+    if z is None:
+        return out
     try:
-        with zipfile.ZipFile(path) as z:
-            for info in z.infolist():
-                n = info.filename
-                if (
-                    n.startswith("xl/worksheets/_rels/")
-                    and n.endswith(".rels")
-                    and info.file_size < limits.max_part_bytes
-                ):
-                    out += external_hyperlinks(z.read(info).decode("utf-8", "replace"))
+        for info in z.infolist():
+            n = info.filename
+            if n.startswith("xl/worksheets/_rels/") and n.endswith(".rels") and info.file_size < limits.max_part_bytes:
+                out += external_hyperlinks(z.read(info).decode("utf-8", "replace"))
     except (zipfile.BadZipFile, zlib.error, OSError, KeyError, ValueError, EOFError):
         return []
     return out
