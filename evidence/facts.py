@@ -76,7 +76,10 @@ class Facts:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Facts:
         """Facts from a mapping (keys it does not know are ignored, missing ones take their default)."""
-        d = {k: v for k, v in d.items() if k in _FACT_FIELDS}
+        if not _FACT_FIELDS.issuperset(d):
+            d = {k: v for k, v in d.items() if k in _FACT_FIELDS}
+        else:
+            d = dict(d)
         ledgers = d.get("ledgers")
         if ledgers:
             d["ledgers"] = [_ledger(x) for x in ledgers]

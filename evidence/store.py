@@ -89,6 +89,9 @@ def now_text() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
+PART = 2000  # rows fetched at a time (fetchmany, not one call per row)
+
+
 class Known(NamedTuple):
     """What the store knows of one path of a root."""
 
@@ -111,12 +114,13 @@ def known_files(store: Store, district: str, root: str) -> dict[str, Known]:
         .where(f.c.district == district, f.c.root == root)
     )
     seen = _Timestamps()
-    specs: dict[str, str] = {}
+    specs: dict[str, str] = {}  # one string per spec, however many rows name it
+    out: dict[str, Known] = {}
     with store.read() as conn:
-        return {
-            path: Known(size, mtime, inode, sha, specs.setdefault(spec, spec) if spec else None, seen(first))
-            for path, size, mtime, inode, sha, spec, first in conn.execute(q)
-        }
+        for rows in conn.execute(q).partitions(PART):
+            for path, size, mtime, inode, sha, spec, first in rows:
+                out[path] = Known(size, mtime, inode, sha, specs.setdefault(spec, spec) if spec else None, seen(first))
+    return out
 
 
 class _Timestamps:
@@ -196,7 +200,7 @@ def cached_facts(store: Store, keys: set[tuple[str, str]]) -> dict[tuple[str, st
         for spec, shas in _by_spec(keys).items():
             for part in chunks(shas):
                 q = sa.select(t.c.sha256, t.c.facts).where(t.c.spec == spec, t.c.sha256.in_(part))
-                for sha, text in conn.execute(q):
+                for sha, text in conn.execute(q).all():
                     out[(sha, spec)] = Facts.from_json(text)
     return out
 

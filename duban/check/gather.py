@@ -33,7 +33,6 @@ from typing import NamedTuple
 
 from duban.evidence import store as evstore
 from duban.evidence.facts import FACTS_VERSION, Facts
-from duban.evidence.inspect.common import too_big
 from duban.evidence.limits import Limits
 from duban.evidence.scanner import Scan, ScannedFile, Unreadable, walk_tree
 from duban.evidence.share import Finding, Share, shown, stored
@@ -144,9 +143,13 @@ class _Gatherer:
         ).hexdigest()[:8]
         self.spec_keys = {tid: f"{spec.fingerprint()}.{bounds}" for tid, spec in self.specs.items()}
         self.known = evstore.known_files(self.store, self.district, self.key)
+        if not self.known:  # a first check of this share: everything will be read, start the readers now
+            from duban.evidence.sandbox import warm_up
+
+            warm_up()
         self.now = evstore.now_text()
         self.now_ts = _timestamp(self.now)
-        self.too_big = Facts.rejected("unknown", too_big(limits.max_file_bytes))
+        self._too_big: Facts | None = None
         self.misplaced: dict[str, Facts] = {}
         self.files: list[GatheredFile | None] = []  # None: dropped (could not be read after all)
         self.rows: list[evstore.FileRow] = []
@@ -217,7 +220,7 @@ class _Gatherer:
     def _item(self, f: ScannedFile) -> _Item | None:
         """The file's hash: from the store when its signature is unchanged, else read."""
         if f.size > self.limits.max_file_bytes:  # decided from the size alone: never opened, never hashed
-            self.files.append(GatheredFile(shown(f.rel), f.unit, f.task, f.round, f.mtime, "", f.linked, self.too_big))
+            self.files.append(GatheredFile(shown(f.rel), f.unit, f.task, f.round, f.mtime, "", f.linked, self._over()))
             return None
         path = stored(f.rel)
         old = self.known.pop(path, None)
@@ -239,6 +242,13 @@ class _Gatherer:
         mtime = f.mtime
         submitted = mtime if item.seen is None or item.seen >= mtime else item.seen
         return GatheredFile(shown(f.rel), f.unit, f.task, f.round, submitted, item.sha, f.linked, facts)
+
+    def _over(self) -> Facts:
+        if self._too_big is None:
+            from duban.evidence.inspect.common import too_big  # (the readers' package: not for a re-check)
+
+            self._too_big = Facts.rejected("unknown", too_big(self.limits.max_file_bytes))
+        return self._too_big
 
     def _misplaced(self, placed: Placed) -> Facts:
         """A blank form outside the folders it was placed in: handed in by a unit, counts for nothing."""
