@@ -78,15 +78,17 @@ class Facts:
         """Facts from a mapping (keys it does not know are ignored, missing ones take their default)."""
         if not _FACT_FIELDS.issuperset(d):
             d = {k: v for k, v in d.items() if k in _FACT_FIELDS}
-        else:
-            d = dict(d)
-        ledgers = d.get("ledgers")
-        if ledgers:
-            d["ledgers"] = [_ledger(x) for x in ledgers]
-        size = d.get("image_size")
-        if size is not None:
-            d["image_size"] = tuple(size)
-        return cls(**d)
+        if "kind" not in d or "ok" not in d:
+            raise TypeError("facts need their kind and ok")
+        # the dataclass's own fields filled in directly (a re-check reads every file's facts)
+        out = object.__new__(cls)
+        out.__dict__.update(_FACT_PLAIN, ledgers=[], links=[], figures={})
+        out.__dict__.update(d)
+        if d.get("ledgers"):
+            out.ledgers = [_ledger(x) for x in d["ledgers"]]
+        if d.get("image_size") is not None:
+            out.image_size = tuple(d["image_size"])
+        return out
 
     def to_json(self) -> str:
         """Compact JSON: only the fields that differ from their default."""
@@ -123,6 +125,7 @@ def _defaults(cls: type) -> dict[str, Any]:
 _FACT_DEFAULTS = _defaults(Facts)
 _LEDGER_DEFAULTS = _defaults(LedgerFacts)
 _FACT_FIELDS = frozenset(_FACT_DEFAULTS)
+_FACT_PLAIN = {k: v for k, v in _FACT_DEFAULTS.items() if k not in ("ledgers", "links", "figures", "kind", "ok")}
 _LEDGER_FIELDS = frozenset(_LEDGER_DEFAULTS)
 
 

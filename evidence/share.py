@@ -54,6 +54,8 @@ def shown(text: str) -> str:
     """A name or path for people: control characters as ``\\xNN``, and in a name that is not
     UTF-8 every byte outside ASCII as ``\\xNN`` (part of a GBK name may happen to decode as
     UTF-8: showing those bytes as letters would only mislead)."""
+    if text.isprintable():  # no control character, no undecodable byte: the common case, as is
+        return text
     if _SURROGATE.search(text):
         text = "/".join(_bytes_shown(part) if _SURROGATE.search(part) else part for part in text.split("/"))
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
@@ -65,6 +67,8 @@ def _bytes_shown(part: str) -> str:
 
 def stored(text: str) -> str:
     """A path for a text column of the store: no lone surrogate, and :func:`unstored` gives it back."""
+    if "\\" not in text and text.isprintable():  # nothing to escape: the common case, as is
+        return text
     return _STORE_ESCAPE.sub(lambda m: "\\\\" if m.group() == "\\" else f"\\x{ord(m.group()) - 0xDC00:02x}", text)
 
 

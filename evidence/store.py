@@ -180,28 +180,35 @@ def write_files(
             conn.execute(store.insert_ignore(evidence_contents), new)
 
 
+# one statement for every chunk: the list goes in as a parameter (not a literal coerced per value)
+_SHAS = sa.bindparam("shas", expanding=True)
+_KNOWN = sa.select(inspections.c.sha256).where(
+    inspections.c.spec == sa.bindparam("spec"), inspections.c.sha256.in_(_SHAS)
+)
+_FACTS = sa.select(inspections.c.sha256, inspections.c.facts).where(
+    inspections.c.spec == sa.bindparam("spec"), inspections.c.sha256.in_(_SHAS)
+)
+
+
 def facts_known(store: Store, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The (sha256, spec) pairs among ``keys`` whose facts are stored."""
     out: set[tuple[str, str]] = set()
-    t = inspections
     with store.read() as conn:
         for spec, shas in _by_spec(keys).items():
             for part in chunks(shas):
-                q = sa.select(t.c.sha256).where(t.c.spec == spec, t.c.sha256.in_(part))
-                out.update((sha, spec) for (sha,) in conn.execute(q))
+                out.update((sha, spec) for (sha,) in conn.execute(_KNOWN, {"spec": spec, "shas": part}).all())
     return out
 
 
 def cached_facts(store: Store, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Facts]:
     """The stored facts of these (sha256, spec) pairs."""
     out: dict[tuple[str, str], Facts] = {}
-    t = inspections
+    read = Facts.from_json
     with store.read() as conn:
         for spec, shas in _by_spec(keys).items():
             for part in chunks(shas):
-                q = sa.select(t.c.sha256, t.c.facts).where(t.c.spec == spec, t.c.sha256.in_(part))
-                for sha, text in conn.execute(q).all():
-                    out[(sha, spec)] = Facts.from_json(text)
+                for sha, text in conn.execute(_FACTS, {"spec": spec, "shas": part}).all():
+                    out[(sha, spec)] = read(text)
     return out
 
 
@@ -305,9 +312,9 @@ def content_first_seen(store: Store, district: str, shas: set[str]) -> dict[str,
     t = evidence_contents
     seen = _Timestamps()
     with store.read() as conn:
+        q = sa.select(t.c.sha256, t.c.first_seen).where(t.c.district == district, t.c.sha256.in_(_SHAS))
         for part in chunks(sorted(shas)):
-            q = sa.select(t.c.sha256, t.c.first_seen).where(t.c.district == district, t.c.sha256.in_(part))
-            for sha, first in conn.execute(q):
+            for sha, first in conn.execute(q, {"shas": part}).all():
                 out[sha] = seen.of(first)
     return out
 

@@ -29,7 +29,7 @@ from duban.tasks_catalog import Catalog
 from .rules import Submitted, submitted_at
 
 
-@dataclass
+@dataclass(slots=True)
 class Handed:
     """One gathered file as the credit sees it."""
 
