@@ -26,7 +26,11 @@ process start, work). The last table compares every figure with the goals of iss
 PASS or FAIL; "the check" in the served goals is the warm ``duban check`` of the first size.
 
 The page cache is warm for every contender (the trees were just built or read); nothing
-drops caches. The machine's load is sampled before each group: on a shared machine, read the
+drops caches. duban's own modules are compiled to bytecode first, as an installed package's
+are (this machine sets PYTHONDONTWRITEBYTECODE: an editable install would otherwise compile
+every module of every command from source). ``--max-seconds 1200`` leaves out a plain pandas
+script that the next smaller tree's figure says would run longer (98k files: ~15 min with
+openpyxl): its figure is that one scaled linearly, marked ``~`` in the goals. The machine's load is sampled before each group: on a shared machine, read the
 spread of the runs and the quiet-window note beside each group.
 """
 
@@ -127,7 +131,9 @@ def log(msg: str) -> None:
 
 
 # ---------------------------------------------------------------- one size
-def measure_size(tree: scale_tree.Tree, work: Path, a) -> dict[str, M.Figure]:
+def measure_size(
+    tree: scale_tree.Tree, work: Path, a, smaller: dict[int, dict[str, M.Figure]] | None = None
+) -> dict[str, M.Figure]:
     env, root, figs = clean_env(), str(tree.root), {}
     homes = work / "homes" / f"{tree.files}"
     skip = set(a.skip)
@@ -137,6 +143,11 @@ def measure_size(tree: scale_tree.Tree, work: Path, a) -> dict[str, M.Figure]:
 
     def group(name: str, make, repeat: int, **kw) -> None:
         if name in skip:
+            return
+        guess = extrapolated(name, tree.files, smaller or {}, a.max_seconds)
+        if guess is not None:  # would run longer than --max-seconds: not run, figure from a smaller tree
+            figs[name] = guess
+            log(f"  {name:16} {guess.seconds:8.2f} s  (not run: {guess.note})")
             return
         note = M.quiet_window(a.quiet_wait, a.quiet, log)
         figs[name] = M.median_of(name, make, repeat, long=a.long, env=env, **kw)
@@ -168,6 +179,23 @@ def measure_size(tree: scale_tree.Tree, work: Path, a) -> dict[str, M.Figure]:
     return figs
 
 
+def extrapolated(name: str, files: int, smaller: dict[int, dict[str, M.Figure]], limit: float | None):
+    """The figure of the largest smaller tree scaled linearly to ``files``, when that exceeds
+    ``limit`` seconds (None: measure). Only the plain scripts are extrapolated (duban is always run)."""
+    if not limit or name not in ("pandas-openpyxl", "pandas-calamine"):
+        return None
+    have = [n for n in sorted(smaller) if n < files and name in smaller[n] and not smaller[n][name].extrapolated_from]
+    if not have:
+        return None
+    base = smaller[have[-1]][name]
+    seconds = base.seconds * files / have[-1]
+    if seconds <= limit:
+        return None
+    fig = M.Figure(name, [M.Run(seconds, 0, 0.0, 0.0, 0.0)], extrapolated_from=have[-1])
+    fig.note = f"~{seconds / 60:.0f} min by {label(have[-1])}'s {base.seconds:.1f} s x {files / have[-1]:.1f}, over --max-seconds"
+    return fig
+
+
 # ---------------------------------------------------------------- start-up
 def measure_startup(work: Path, a) -> dict:
     env = clean_env()
@@ -176,10 +204,12 @@ def measure_startup(work: Path, a) -> dict:
     home = work / "homes" / "empty"
     shutil.rmtree(home, ignore_errors=True)
     check = [DUBAN, "--home", str(home), "check", "--evidence", str(empty), "--as-of", AS_OF]
+    catalog = [DUBAN, "--home", str(home), "catalog", "--json"]
     M.run(check, env=env)  # creates the store: not timed
+    M.run(catalog, env=env)  # keeps the printed JSON in the data directory (tasks_catalog.catalog_cache): not timed
     note = M.quiet_window(a.quiet_wait, a.quiet, log)
     out = {"note": note}
-    for name, cmd in (("catalog --json", [DUBAN, "catalog", "--json"]), ("check, empty share", check)):
+    for name, cmd in (("catalog --json", catalog), ("check, empty share", check)):
         fig = M.median_of(name, lambda i, cmd=cmd: cmd, max(a.repeat, 9), long=a.long, env=env)
         module = [PY, "-X", "importtime", "-m", "duban", *cmd[1:]]
         top = M.importtime(M.run(module, env=env).stderr)
@@ -318,7 +348,8 @@ def goals(sizes: list[int], per: dict[int, dict[str, M.Figure]], startup: dict |
             if num not in f or den not in f:
                 continue
             r = f[num].seconds / f[den].seconds
-            cells.append((label(n), fmt.format(r), test(r) if n >= from_files else None))
+            guessed = f[num].extrapolated_from or f[den].extrapolated_from
+            cells.append((label(n), ("~" if guessed else "") + fmt.format(r), test(r) if n >= from_files else None))
         if cells:
             rows.append((goal, cells))
 
@@ -377,6 +408,7 @@ def dump(path: Path, per, startup, flows) -> None:
             "all_mb": round(f.tree_mb, 1),
             "note": f.note,
             "others_share": round(f.others, 2),
+            "extrapolated_from": f.extrapolated_from,
         }
 
     def walk(x):
@@ -391,6 +423,19 @@ def dump(path: Path, per, startup, flows) -> None:
     path.write_text(json.dumps(walk({"sizes": per, "startup": startup, "flows": flows}), ensure_ascii=False, indent=1))
 
 
+def compile_sources() -> None:
+    """Bytecode for duban's own modules, as an installed package has (pip compiles on install):
+    with PYTHONDONTWRITEBYTECODE set, an editable install would compile every module of every
+    command from source, and the start-up figures would measure the compiler."""
+    import compileall
+    import tomllib
+
+    repo = HERE.parent
+    dirs = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-dir"]
+    for folder in {repo / d for d in dirs.values()} | {repo / "duban"}:
+        compileall.compile_dir(str(folder), quiet=1, workers=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1,10", help="thousands of files, comma separated (1,10,30,98)")
@@ -403,12 +448,20 @@ def main() -> None:
     ap.add_argument("--quiet-wait", type=float, default=60, help="seconds to wait for a quiet machine before a group")
     ap.add_argument("--quiet", type=float, default=0.35, help="'quiet' = the machine less busy than this share")
     ap.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
+    ap.add_argument(
+        "--max-seconds",
+        type=float,
+        default=None,
+        help="a plain pandas script that a smaller tree's figure says would run longer is not run: its figure "
+        "is that one scaled to the size (marked ~ in the goals)",
+    )
     a = ap.parse_args()
     a.skip = [s for s in a.skip.split(",") if s]
     sizes = [round(float(s) * 1000) for s in a.sizes.split(",") if s]
     work = a.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog()
+    compile_sources()
     log(f"duban bench_scale: sizes {sizes}, {a.repeat} runs per figure (median), work {work}")
     log(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {M.quiet_window(0, a.quiet, log)}")
 
@@ -425,7 +478,7 @@ def main() -> None:
         built = f"built in {tree.built_seconds:.0f} s" if tree.built_seconds is not None else "cached"
         kinds = ", ".join(f"{v} {k}" for k, v in sorted(tree.kinds.items(), key=lambda kv: -kv[1]))
         log(f"\n== {n} files ({kinds}; {tree.megabytes:.0f} MB; {built}) ==")
-        per[n] = measure_size(tree, work, a)
+        per[n] = measure_size(tree, work, a, per)
 
     flows = None
     if not a.no_flows and sizes:

@@ -49,6 +49,7 @@ class Figure:
     runs: list[Run] = field(default_factory=list)
     note: str = ""
     others: float = 0.0  # share of the machine other processes used while these runs ran
+    extrapolated_from: int | None = None  # not run: scaled from the figure of a tree of this many files
 
     @property
     def seconds(self) -> float:

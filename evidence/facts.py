@@ -3,11 +3,16 @@
 Inspectors (``evidence.inspect``) produce :class:`Facts`; the rules
 (``duban.check.rules``) turn facts into obligation statuses and problems. Facts hold
 numbers and short Chinese details (with Excel row numbers); they never decide a status.
+
+Stored as compact JSON (:meth:`Facts.to_json`: fields at their default value are left
+out, so a PDF's facts are a few dozen bytes) and read back with :meth:`Facts.from_json`
+without a per-call look at the dataclass fields — a re-check reads every file's facts.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+import json
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 # Bumped whenever an inspector learns something new about a file: facts cached under an
@@ -54,7 +59,9 @@ class Facts:
     ok: bool  # False = rejected: counts for nothing
     reason: str | None = None  # why rejected, in Chinese, with the fix
     pages: int | None = None  # PDF pages
-    text_chars: int = 0  # characters of text found (Word, PDF, txt)
+    # characters of text found (Word, txt, html; a PDF's only when its task reads PDF text:
+    # for links or figures — see InspectSpec.text)
+    text_chars: int = 0
     ledgers: list[LedgerFacts] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # http(s) URLs found in the content
     figures: dict[str, float] = field(default_factory=dict)  # figures-template field -> amount
@@ -68,18 +75,71 @@ class Facts:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Facts:
-        known = {f.name for f in fields(cls)}
-        d = {k: v for k, v in d.items() if k in known}
-        d["ledgers"] = [LedgerFacts(**_known(LedgerFacts, x)) for x in d.get("ledgers", [])]
+        """Facts from a mapping (keys it does not know are ignored, missing ones take their default)."""
+        if not _FACT_FIELDS.issuperset(d):
+            d = {k: v for k, v in d.items() if k in _FACT_FIELDS}
+        if "kind" not in d or "ok" not in d:
+            raise TypeError("facts need their kind and ok")
+        # the dataclass's own fields filled in directly (a re-check reads every file's facts)
+        out = object.__new__(cls)
+        out.__dict__.update(_FACT_PLAIN, ledgers=[], links=[], figures={})
+        out.__dict__.update(d)
+        if d.get("ledgers"):
+            out.ledgers = [_ledger(x) for x in d["ledgers"]]
         if d.get("image_size") is not None:
-            d["image_size"] = tuple(d["image_size"])
-        return cls(**d)
+            out.image_size = tuple(d["image_size"])
+        return out
+
+    def to_json(self) -> str:
+        """Compact JSON: only the fields that differ from their default."""
+        out = _compact(self, _FACT_DEFAULTS)
+        if self.ledgers:
+            out["ledgers"] = [_compact(lf, _LEDGER_DEFAULTS) for lf in self.ledgers]
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Facts:
+        """Facts from :meth:`to_json` (or from the full form older versions stored)."""
+        return cls.from_dict(json.loads(text))
 
     @classmethod
     def rejected(cls, kind: str, reason: str) -> Facts:
         return cls(kind=kind, ok=False, reason=reason)
 
 
-def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in d.items() if k in names}
+_NO_DEFAULT = object()
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    out = {}
+    for f in fields(cls):
+        if f.default is not MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not MISSING:
+            out[f.name] = f.default_factory()
+        else:
+            out[f.name] = _NO_DEFAULT
+    return out
+
+
+_FACT_DEFAULTS = _defaults(Facts)
+_LEDGER_DEFAULTS = _defaults(LedgerFacts)
+_FACT_FIELDS = frozenset(_FACT_DEFAULTS)
+_FACT_PLAIN = {k: v for k, v in _FACT_DEFAULTS.items() if k not in ("ledgers", "links", "figures", "kind", "ok")}
+_LEDGER_FIELDS = frozenset(_LEDGER_DEFAULTS)
+
+
+def _compact(obj: Any, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The object's fields that differ from their default (a 0.0 and a 0 are the same default)."""
+    out = {}
+    for name, default in defaults.items():
+        v = getattr(obj, name)
+        if default is _NO_DEFAULT or v != default or type(v) is not type(default):
+            out[name] = v
+    return out
+
+
+def _ledger(d: dict[str, Any]) -> LedgerFacts:
+    if not _LEDGER_FIELDS.issuperset(d):
+        d = {k: v for k, v in d.items() if k in _LEDGER_FIELDS}
+    return LedgerFacts(**d)

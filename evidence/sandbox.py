@@ -13,10 +13,20 @@ worker processes, each with ``RLIMIT_AS = limits.memory_mb`` and a per-file dead
 
 Workers start from the ``forkserver`` (``spawn`` where there is none). They need nothing
 from the caller's main module, so it is not re-imported in them (see ``_main_hidden``): a
-script without an ``if __name__ == "__main__":`` guard still works. Workers are plain processes talking over pipes (no ProcessPoolExecutor: it cannot kill
-one stuck worker, and its breakage costs every pending future). Each job costs one
-pickle round trip (~0.2 ms); an InspectSpec is sent to a worker once and then named by
-its fingerprint.
+script without an ``if __name__ == "__main__":`` guard still works. Workers are plain
+processes talking over pipes (no ProcessPoolExecutor: it cannot kill one stuck worker,
+and its breakage costs every pending future).
+
+The protocol (:meth:`InspectorPool.stream`): jobs are taken from an iterable as workers
+free up, and each worker has :data:`IN_FLIGHT` jobs sent to it — the next one waits in its
+pipe while it reads the current one, so no worker idles for a round trip. A worker reads
+its jobs in order and answers them in order, so the oldest unanswered job is always the
+one it is reading: when it dies or overruns the deadline, that job is the one blamed, and
+the jobs queued behind it go to the next free worker, never started, never blamed. A job
+is ``(job id, path, spec key, spec or None)``: an InspectSpec is sent to a worker once and
+then named by its fingerprint; the limits travel once, when the worker starts. An answer is
+``(job id, facts as JSON, transient, (size, mtime_ns, inode) of the bytes read)``: the
+facts go to the store as they are, unparsed.
 """
 
 from __future__ import annotations
@@ -24,23 +34,41 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import select
 import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from duban.evidence.facts import Facts
 from duban.evidence.inspect import common
 from duban.evidence.limits import Limits
 from duban.evidence.spec import InspectSpec
 
-__all__ = ["InspectorPool", "inspect_in_process"]
+__all__ = ["Answer", "InspectorPool", "inspect_in_process", "warm_up"]
 
-Job = tuple[Path, InspectSpec]
+Job = tuple[Path | str, InspectSpec]
+IN_FLIGHT = 2  # jobs sent to a worker ahead of its answers
+
+
+class Answer(NamedTuple):
+    """What a worker found in one file."""
+
+    json: str  # Facts.to_json()
+    transient: bool  # could not be read this time (gone, no permission): not to be cached
+    read: tuple[int, int, int] | None  # (size, mtime_ns, inode) of the bytes read; None: nothing read
+
+    @property
+    def facts(self) -> Facts:
+        return Facts.from_json(self.json)
+
+    @classmethod
+    def of(cls, facts: Facts, read: tuple[int, int, int] | None = None) -> Answer:
+        return cls(facts.to_json(), facts.transient, read)
 
 
 def inspect_in_process(path: Path | str, spec: InspectSpec, limits: Limits | None = None) -> Facts:
@@ -51,7 +79,7 @@ def inspect_in_process(path: Path | str, spec: InspectSpec, limits: Limits | Non
 
 
 # ---------------------------------------------------------------- the worker side
-def _worker_main(conn: Connection, memory_mb: int) -> None:
+def _worker_main(conn: Connection, memory_mb: int, limits: Limits) -> None:
     os.environ["RUST_BACKTRACE"] = "0"
     if not os.environ.get("DUBAN_INSPECTOR_STDERR"):
         # a calamine abort prints "memory allocation of … failed" from Rust: the pool reports
@@ -67,7 +95,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
     except (ImportError, ValueError, OSError):  # pragma: no cover - non-Linux
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
-    from duban.evidence.inspect import inspect_file
+    from duban.evidence.inspect import inspect_read
 
     specs: dict[str, InspectSpec] = {}
     while True:
@@ -77,19 +105,20 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             return
         if msg is None:
             return
-        job_id, path, key, spec, limits = msg
+        job_id, path, key, spec = msg
         if spec is not None:
             specs[key] = spec
+        read = None
         try:
-            facts = inspect_file(Path(path), specs[key], limits)
+            facts, read = inspect_read(Path(path), specs[key], limits)
         except MemoryError:
             facts = Facts.rejected("unknown", common.MEMORY)
         except Exception as e:
             facts = Facts.rejected("unknown", f"{common.CORRUPT}（{type(e).__name__}）")
         try:
-            conn.send((job_id, facts))
+            conn.send((job_id, facts.to_json(), facts.transient, read))
         except MemoryError:
-            conn.send((job_id, Facts.rejected(facts.kind, common.MEMORY)))
+            conn.send((job_id, Facts.rejected(facts.kind, common.MEMORY).to_json(), False, read))
 
 
 def _context() -> mp.context.BaseContext:
@@ -111,6 +140,18 @@ def _context() -> mp.context.BaseContext:
         )
         return ctx
     return mp.get_context("spawn")
+
+
+def warm_up() -> None:
+    """Start the process the workers fork from — it imports the readers, ~0.4 s — without
+    waiting for it, so that this overlaps the caller's own work (a first check walks and hashes
+    the whole share meanwhile). The pool's first worker then starts in a few ms."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        with _main_hidden():
+            forkserver.ensure_running()
 
 
 @contextlib.contextmanager
@@ -135,15 +176,18 @@ def _main_hidden():
 
 
 class _Worker:
-    def __init__(self, ctx: Any, memory_mb: int):  # a forkserver or spawn context
+    def __init__(self, ctx: Any, limits: Limits):  # a forkserver or spawn context
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True, name="duban-inspector")
+        self.proc = ctx.Process(
+            target=_worker_main, args=(child, limits.memory_mb, limits), daemon=True, name="duban-inspector"
+        )
         with _main_hidden():
             self.proc.start()
         child.close()
         self.specs: set[str] = set()
-        self.job: int | None = None
-        self.deadline = 0.0
+        self.jobs: deque[int] = deque()  # job ids sent, oldest first: the first is being read
+        self.deadline = 0.0  # for the first job
+        self.fds = (self.conn.fileno(), self.proc.sentinel)  # what the pool waits on
 
     def kill(self) -> None:
         try:
@@ -182,6 +226,7 @@ class InspectorPool:
         self._pool: list[_Worker] = []
         self.crashes = 0  # workers lost (abort, timeout, OOM kill) since the pool started
         self.restarts = 0
+        self._waiter = _Waiter()
 
     # -- lifecycle
     def __enter__(self) -> InspectorPool:
@@ -192,109 +237,185 @@ class InspectorPool:
 
     def close(self) -> None:
         for w in self._pool:
+            self._waiter.remove(w)
             w.stop()
         self._pool = []
 
     def _ensure(self, n: int) -> None:
         while len(self._pool) < n:
-            self._pool.append(_Worker(self._ctx, self.limits.memory_mb))
+            self._pool.append(self._waiter.add(_Worker(self._ctx, self.limits)))
 
     def _replace(self, k: int) -> None:
+        self._waiter.remove(self._pool[k])
         self._pool[k].kill()
-        self._pool[k] = _Worker(self._ctx, self.limits.memory_mb)
+        self._pool[k] = self._waiter.add(_Worker(self._ctx, self.limits))
         self.restarts += 1
 
     # -- work
-    def inspect(self, jobs: Sequence[Job], *, progress: Callable[[int, int], None] | None = None) -> list[Facts]:
+    def inspect(self, jobs: list[Job], *, progress: Callable[[int, int], None] | None = None) -> list[Facts]:
         """Facts for each (path, spec), in the same order. Never raises for a bad file."""
-        n = len(jobs)
-        results: list[Facts | None] = [None] * n
-        if not n:
-            return []
-        keys: dict[int, str] = {}
-        for _, spec in jobs:
-            if id(spec) not in keys:
-                keys[id(spec)] = spec.fingerprint()
-        todo = deque(range(n))
-        timeout = self.limits.timeout_s
-        self._ensure(min(self.workers, n))
-
-        def start(k: int) -> None:
-            """Give worker k the next job (replacing it if it died while idle)."""
-            for _attempt in range(3):
-                if not todo:
-                    return
-                w = self._pool[k]
-                if not w.proc.is_alive():  # died while idle (killed from outside): not this file's fault
-                    self._replace(k)
-                    continue
-                i = todo[0]
-                path, spec = jobs[i]
-                key = keys[id(spec)]
-                try:
-                    w.conn.send((i, str(path), key, None if key in w.specs else spec, self.limits))
-                except (OSError, ValueError):
-                    self._replace(k)
-                    continue
-                todo.popleft()
-                w.specs.add(key)
-                w.job = i
-                w.deadline = time.monotonic() + timeout
-                return
-            raise RuntimeError("inspector workers cannot be started")
-
-        for k in range(len(self._pool)):
-            start(k)
-        done = 0
-        while done < n:
-            busy = [k for k, w in enumerate(self._pool) if w.job is not None]
-            if not busy:
-                raise RuntimeError("inspector pool has jobs left but no busy worker")  # pragma: no cover
-            wait_for = max(0.0, min(self._pool[k].deadline for k in busy) - time.monotonic())
-            ready = set(
-                wait([self._pool[k].conn for k in busy] + [self._pool[k].proc.sentinel for k in busy], timeout=wait_for)
-            )
-            now = time.monotonic()
-            for k in busy:
-                w = self._pool[k]
-                i = w.job
-                assert i is not None  # busy workers have a job
-                if w.conn in ready or w.proc.sentinel in ready:
-                    facts = self._receive(w)
-                    if facts is None:  # died without an answer: abort, segfault, OOM kill
-                        self.crashes += 1
-                        facts = Facts.rejected(_kind(jobs[i][0]), _death_reason(w.proc.exitcode))
-                        self._replace(k)
-                    else:
-                        w.job = None
-                elif now >= w.deadline:
-                    self.crashes += 1
-                    facts = Facts.rejected(_kind(jobs[i][0]), common.TIMEOUT.format(s=f"{timeout:g}"))
-                    facts.seconds = float(timeout)
-                    self._replace(k)
-                else:
-                    continue
-                results[i] = facts
-                done += 1
-                if progress:
-                    progress(done, n)
-                start(k)
+        results: list[Facts | None] = [None] * len(jobs)
+        for done, (i, answer) in enumerate(self.stream(jobs), 1):
+            results[i] = answer.facts
+            if progress:
+                progress(done, len(jobs))
         return results  # type: ignore[return-value]
 
-    def _receive(self, w: _Worker) -> Facts | None:
+    def stream(self, jobs: Iterable[Job]) -> Iterator[tuple[int, Answer]]:
+        """(index of the job, its answer) as each job is done, in the order they finish.
+
+        ``jobs`` is consumed as workers free up (it may be a generator that finds the work
+        as it goes); workers start with the first job. Never raises for a bad file."""
+        source = enumerate(jobs)
+        todo: deque[tuple[int, Job]] = deque()  # taken from the source, not yet sent (or sent to a worker that died)
+        sent: dict[int, Job] = {}
+        keys: dict[
+            int, tuple[InspectSpec, str]
+        ] = {}  # id(spec) -> (spec, fingerprint): the spec held, so the id stays its
+        timeout = self.limits.timeout_s
+        exhausted = False
+
+        def take() -> tuple[int, Job] | None:
+            nonlocal exhausted
+            if todo:
+                return todo.popleft()
+            if exhausted:
+                return None
+            try:
+                return next(source)
+            except StopIteration:
+                exhausted = True
+                return None
+
+        def fill(k: int) -> None:
+            """Send worker k jobs until it has IN_FLIGHT (replacing it if it died while idle)."""
+            for _attempt in range(3 * IN_FLIGHT):
+                w = self._pool[k]
+                if len(w.jobs) >= IN_FLIGHT:
+                    return
+                if not w.jobs and not w.proc.is_alive():  # died while idle (killed from outside): not a file's fault
+                    self._replace(k)
+                    continue
+                job = take()
+                if job is None:
+                    return
+                i, (path, spec) = job
+                if id(spec) not in keys:
+                    keys[id(spec)] = (spec, spec.fingerprint())
+                key = keys[id(spec)][1]
+                try:
+                    w.conn.send((i, str(path), key, None if key in w.specs else spec))
+                except (OSError, ValueError):
+                    todo.appendleft(job)
+                    self._requeue(k, sent, todo)
+                    continue
+                w.specs.add(key)
+                sent[i] = job[1]
+                if not w.jobs:
+                    w.deadline = time.monotonic() + timeout
+                w.jobs.append(i)
+            if not self._pool[k].jobs and todo:
+                raise RuntimeError("inspector workers cannot be started")
+
+        first = take()
+        if first is None:
+            return
+        todo.append(first)
+        self._ensure(self.workers)
+        while True:
+            for k in range(len(self._pool)):
+                fill(k)
+            busy = [k for k, w in enumerate(self._pool) if w.jobs]
+            if not busy:
+                return
+            wait_for = max(0.0, min(self._pool[k].deadline for k in busy) - time.monotonic())
+            ready = self._waiter.wait(self._pool, wait_for)
+            for k, w in enumerate(self._pool):
+                if not w.jobs:
+                    if w.fds[1] in ready:  # died while idle: no job of its; replaced when it gets one
+                        self._waiter.remove(w)
+                    continue
+                conn_ready, died = w.fds[0] in ready, w.fds[1] in ready
+                if conn_ready or died:
+                    answered, broken = self._receive(w)
+                    for i, answer in answered:
+                        sent.pop(i, None)
+                        yield i, answer
+                    if not w.jobs:
+                        continue
+                    if broken or died or not w.proc.is_alive():
+                        # died without answering (abort, segfault, OOM kill): the job it was reading
+                        i = w.jobs.popleft()
+                        self.crashes += 1
+                        yield i, Answer.of(Facts.rejected(_kind(sent.pop(i)[0]), _death_reason(w.proc.exitcode)))
+                        self._requeue(k, sent, todo)
+                    elif answered:  # the next job's time starts now
+                        w.deadline = time.monotonic() + timeout
+                elif w.jobs and time.monotonic() >= w.deadline:
+                    i = w.jobs.popleft()
+                    self.crashes += 1
+                    facts = Facts.rejected(_kind(sent.pop(i)[0]), common.TIMEOUT.format(s=f"{timeout:g}"))
+                    facts.seconds = float(timeout)
+                    yield i, Answer.of(facts)
+                    self._requeue(k, sent, todo)
+
+    def _requeue(self, k: int, sent: dict[int, Job], todo: deque[tuple[int, Job]]) -> None:
+        """Replace worker k; the jobs it had queued (never started) go to the front of the line."""
+        w = self._pool[k]
+        for i in reversed(w.jobs):
+            todo.appendleft((i, sent.pop(i)))
+        w.jobs.clear()
+        self._replace(k)
+
+    def _receive(self, w: _Worker) -> tuple[list[tuple[int, Answer]], bool]:
+        """Every answer waiting in the worker's pipe, each for the job at the head of its line,
+        and whether the worker broke (its pipe closed, or it answered garbage or for another
+        job: it is not trusted any more)."""
+        out: list[tuple[int, Answer]] = []
         try:
-            if w.conn.poll():
-                job_id, facts = w.conn.recv()
-                if job_id == w.job:
-                    return facts
-        except (EOFError, OSError, ValueError):
-            pass
-        except Exception:  # noqa: S110 (a worker that answers garbage is treated as one that did not answer)
-            pass
-        return None
+            while w.jobs and w.conn.poll():
+                job_id, text, transient, read = w.conn.recv()
+                if job_id != w.jobs[0]:
+                    return out, True
+                w.jobs.popleft()
+                out.append((job_id, Answer(text, bool(transient), read)))
+        except Exception:  # EOF, a closed pipe, garbage: treated as a worker that did not answer
+            return out, True
+        return out, False
 
 
-def _kind(path: Path) -> str:
+class _Waiter:
+    """Waits on the workers' pipes and process sentinels with one ``poll`` object for the pool's
+    life (``multiprocessing.connection.wait`` builds a selector on every call: ~0.1 ms an
+    answer); ``connection.wait`` where there is no ``select.poll``."""
+
+    def __init__(self) -> None:
+        self.poll = select.poll() if hasattr(select, "poll") else None
+        self.watched: dict[int, _Worker] = {}
+
+    def add(self, w: _Worker) -> _Worker:
+        for fd in w.fds:
+            self.watched[fd] = w
+            if self.poll is not None:
+                self.poll.register(fd, select.POLLIN)
+        return w
+
+    def remove(self, w: _Worker) -> None:
+        for fd in w.fds:
+            if self.watched.get(fd) is w:
+                del self.watched[fd]
+                if self.poll is not None:
+                    self.poll.unregister(fd)
+
+    def wait(self, workers: list[_Worker], timeout: float) -> set[int]:
+        """The file descriptors that are ready (readable, closed, or a process that ended)."""
+        if self.poll is not None:
+            return {fd for fd, _event in self.poll.poll(max(0, int(timeout * 1000) + 1))}
+        objs = [x for w in workers if w.jobs for x in (w.conn, w.proc.sentinel)]
+        return {x if isinstance(x, int) else x.fileno() for x in wait(objs, timeout=timeout)}
+
+
+def _kind(path: Path | str) -> str:
     from duban.evidence.sniff import sniff
 
     try:

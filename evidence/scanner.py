@@ -1,12 +1,13 @@
 """Walk the shared evidence folder and map every file to (unit, task, round).
 
-The scanner reads names and ``stat`` data only — never file contents (hashing and
-inspection happen later, and only for new or changed files) — and only through
+The scanner reads names and ``stat`` data only — one ``stat`` per file, never file contents
+(hashing and inspection happen later, and only for new or changed files) — and only through
 :class:`evidence.share.Share`, so a folder or file it cannot read is a finding, never an
 exception. What it finds falls in three lists, and nothing else is dropped except Office
 lock files, system files, hidden files and ``说明.txt``:
 
-- ``files``: mapped to (unit, task, round);
+- ``files``: mapped to (unit, task, round) — a stream (:func:`walk_tree`) of compact
+  records, so a check of 100,000 files never holds them all as objects;
 - ``unrecognized``: cannot be mapped (a reason in Chinese for each);
 - ``unreadable``: could not be read (no permission, gone during the scan, a link loop, a
   name too long ...), with the unit, task and round it belongs to as far as its place in
@@ -18,8 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from duban.tasks_catalog import Catalog, ResolvedTask, Unit
 
@@ -36,18 +39,32 @@ def is_ignored(name: str) -> bool:
     return name.startswith("~$") or name.startswith(".") or low in IGNORED_NAMES or low.endswith(".tmp")
 
 
-@dataclass
-class ScannedFile:
+class ScannedFile(NamedTuple):
+    """One mapped file (a tuple: a walk makes one per file)."""
+
     rel: str  # relative to the evidence root, '/' separated, as the OS names it (surrogateescape)
-    path: Path  # absolute path to read (the link target for links that stay inside)
     unit: str
     task: str
     round: dt.date | None  # from a round folder; None = loose in the task folder
     size: int
-    mtime: float  # POSIX seconds: the submission time
     mtime_ns: int
     inode: int
     linked: bool = False  # reached through a link (the file really lies elsewhere in the unit's folder)
+
+    @property
+    def mtime(self) -> float:
+        """POSIX seconds (the submission time), as ``os.stat_result.st_mtime`` gives it."""
+        return mtime_of(self.mtime_ns)
+
+    @property
+    def signature(self) -> tuple[int, int, int]:
+        return (self.size, self.mtime_ns, self.inode)
+
+
+def mtime_of(ns: int) -> float:
+    """``st_mtime`` from ``st_mtime_ns``, computed the way the OS module does (same float)."""
+    sec, nsec = divmod(ns, 1_000_000_000)
+    return sec + nsec * 1e-9
 
 
 @dataclass
@@ -125,22 +142,32 @@ def check_root(root: Path) -> None:
 
 
 def scan_tree(root: Path, catalog: Catalog) -> Scan:
-    root = Path(root)
-    check_root(root)
-    return _Scanner(Share(root), catalog).run()
+    """The whole scan at once (``files`` as a list): for tests and small trees."""
+    scan = Scan(Path(root))
+    scan.files = list(walk_tree(scan, catalog))
+    return scan
+
+
+def walk_tree(scan: Scan, catalog: Catalog) -> Iterator[ScannedFile]:
+    """The mapped files under ``scan.root``, one at a time, in a stable order (unit, task,
+    then folder by folder, names sorted); what cannot be mapped or read goes to ``scan``'s
+    lists as the walk reaches it. Raises :class:`EvidenceRootError` before the first file
+    when the root itself cannot be read."""
+    check_root(scan.root)
+    return _Scanner(Share(scan.root), catalog, scan).run()
 
 
 class _Scanner:
-    def __init__(self, share: Share, catalog: Catalog):
+    def __init__(self, share: Share, catalog: Catalog, scan: Scan):
         self.share, self.catalog = share, catalog
-        self.scan = Scan(share.root)
+        self.scan = scan
         self.real_root = share.real(share.root) or share.root
 
-    def run(self) -> Scan:
+    def run(self) -> Iterator[ScannedFile]:
         listed = self.share.entries(self.share.root)
         if isinstance(listed, Finding):  # the root was readable a moment ago
             self.scan.cannot_read(listed)
-            return self.scan
+            return
         units = self._unit_folders(listed)
         for entry in listed:
             if is_ignored(entry.name):
@@ -164,8 +191,7 @@ class _Scanner:
             if alias:
                 self.scan.skip(rel + "/", alias)
                 continue
-            self._unit(entry, rel, unit, unit_real)
-        return self.scan
+            yield from self._unit(entry, rel, unit, unit_real)
 
     def _unit_folders(self, listed: list[Entry]) -> dict[str, Unit]:
         out = {}
@@ -214,7 +240,7 @@ class _Scanner:
                 n += 1
         return n, unreadable
 
-    def _unit(self, entry: Entry, rel: str, unit: Unit, unit_real: Path) -> None:
+    def _unit(self, entry: Entry, rel: str, unit: Unit, unit_real: Path) -> Iterator[ScannedFile]:
         listed = self.share.entries(entry.path, what="单位文件夹", rel=rel + "/")
         if isinstance(listed, Finding):
             self.scan.cannot_read(listed, unit.name)
@@ -244,7 +270,7 @@ class _Scanner:
                     f"{unit.name} 不是任务 {task.id} 的责任单位，材料不计入：请确认任务编号（可运行 duban catalog --unit {unit.name} 查看本单位任务）",
                 )
                 continue
-            _TaskWalk(self, unit, task, unit_real).run(e.path, erel)
+            yield from _TaskWalk(self, unit, task, unit_real).run(e.path, erel)
 
 
 class _TaskWalk:
@@ -254,12 +280,13 @@ class _TaskWalk:
         self.s, self.unit, self.task, self.unit_real = scanner, unit, task, unit_real
         self.share, self.scan = scanner.share, scanner.scan
         self.multi = len(task.task.rounds) > 1
+        self.unit_name, self.task_id = unit.name, task.id
         self.seen: set[tuple[int, int]] = set()  # folders read (device, inode): a link loop is read once
 
     def cannot_read(self, found: Finding, round_date: dt.date | None) -> None:
         self.scan.cannot_read(found, self.unit.name, self.task.id, round_date)
 
-    def run(self, path: str, rel: str) -> None:
+    def run(self, path: str, rel: str) -> Iterator[ScannedFile]:
         # iterative: (folder path, rel, round, depth, reached through a link)
         stack: list[tuple[str, str, dt.date | None, int, bool]] = [(path, rel, None, 0, False)]
         while stack:
@@ -277,16 +304,26 @@ class _TaskWalk:
             if isinstance(listed, Finding):
                 self.cannot_read(listed, round_date)
                 continue
-            below = []
+            below: list[tuple[str, str, dt.date | None, int, bool]] = []
             for e in listed:
-                item = self._entry(e, f"{frel}/{e.name}", round_date, depth, linked)
-                if item is not None:
-                    below.append(item)
+                if is_ignored(e.name):
+                    continue
+                erel = f"{frel}/{e.name}"
+                found: ScannedFile | tuple[str, str, dt.date | None, int, bool] | None
+                if e.error is None and not e.is_link and not e.is_dir:  # a plain file: the common case
+                    found = self._file(e, erel, round_date, linked)
+                else:
+                    found = self._entry(e, erel, round_date, depth, linked)
+                if isinstance(found, ScannedFile):
+                    yield found
+                elif found is not None:
+                    below.append(found)
             stack.extend(reversed(below))
 
-    def _entry(self, e: Entry, erel: str, round_date: dt.date | None, depth: int, linked: bool):
-        if is_ignored(e.name):
-            return None
+    def _entry(
+        self, e: Entry, erel: str, round_date: dt.date | None, depth: int, linked: bool
+    ) -> ScannedFile | tuple[str, str, dt.date | None, int, bool] | None:
+        """A folder to walk (a tuple for the stack), a file, or None (skipped or unreadable)."""
         if e.error is not None:
             self.cannot_read(self.share.finding(e.path, e.error, rel=erel), round_date)
             return None
@@ -313,30 +350,18 @@ class _TaskWalk:
                     return None
                 this_round = parsed  # None: an ordinary subfolder, its files are loose
             return (e.path, erel, this_round, depth + 1, linked or e.is_link)
-        self._file(e, erel, round_date, linked or e.is_link)
-        return None
+        return self._file(e, erel, round_date, linked or e.is_link)
 
-    def _file(self, e: Entry, erel: str, round_date: dt.date | None, linked: bool) -> None:
-        st = self.share.stat(e.path, rel=erel)  # follows links that stay inside the unit folder
+    def _file(self, e: Entry, erel: str, round_date: dt.date | None, linked: bool) -> ScannedFile | None:
+        st = self.share.stat(e.path, rel=erel)  # the one stat; follows links that stay inside the unit folder
         if isinstance(st, Finding):
             self.cannot_read(st, round_date)
-            return
+            return None
         if not stat.S_ISREG(st.st_mode):
             self.scan.skip(erel, "不是普通文件（管道、设备等），已跳过")
-            return
-        self.scan.files.append(
-            ScannedFile(
-                erel,
-                Path(e.path),
-                self.unit.name,
-                self.task.id,
-                round_date,
-                st.st_size,
-                st.st_mtime,
-                st.st_mtime_ns,
-                st.st_ino,
-                linked,
-            )
+            return None
+        return ScannedFile(
+            erel, self.unit_name, self.task_id, round_date, st.st_size, st.st_mtime_ns, st.st_ino, linked
         )
 
 

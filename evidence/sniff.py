@@ -11,6 +11,7 @@ the OLE directory: well under 2 ms for an ordinary file, whatever its size.
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import struct
 import zipfile
@@ -71,9 +72,18 @@ def sniff_detail(path: Path | str) -> Sniffed:
         return Sniffed("unknown", detail="unreadable")
 
 
-def _from_head(f, head: bytes, ext: str) -> Sniffed:
+def sniff_bytes(data: bytes, ext: str, zip_file: zipfile.ZipFile | None = None) -> Sniffed:
+    """:func:`sniff_detail` of bytes already read (``ext`` with its dot, lower case);
+    ``zip_file``: their zip directory, when the caller has already read it."""
+    head = data[:HEAD]
+    if not head:
+        return Sniffed("empty")
+    return _from_head(io.BytesIO(data), head, ext, zip_file)
+
+
+def _from_head(f, head: bytes, ext: str, zip_file: zipfile.ZipFile | None = None) -> Sniffed:
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _zip_kind(f, head, ext)
+        return _zip_kind(f, head, ext, zip_file)
     if head.startswith(OLE_MAGIC):
         return _ole_kind(f, ext)
     if b"%PDF-" in head[:1024]:
@@ -93,16 +103,17 @@ def _from_head(f, head: bytes, ext: str) -> Sniffed:
 
 
 # ---------------------------------------------------------------- zip containers
-def _zip_kind(f, head: bytes, ext: str) -> Sniffed:
+def _zip_kind(f, head: bytes, ext: str, z: zipfile.ZipFile | None = None) -> Sniffed:
     try:
-        f.seek(0)
-        with zipfile.ZipFile(f) as z:
-            names = z.namelist()
-            mimetype = b""
-            if "mimetype" in names:
-                info = z.getinfo("mimetype")
-                if info.file_size < 200:
-                    mimetype = z.read("mimetype").strip()
+        if z is None:
+            f.seek(0)
+            z = zipfile.ZipFile(f)
+        names = z.namelist()
+        mimetype = b""
+        if "mimetype" in names:
+            info = z.getinfo("mimetype")
+            if info.file_size < 200:
+                mimetype = z.read("mimetype").strip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, KeyError):
         # no readable central directory: guess from the local headers at the start
         return _truncated_zip_kind(head, ext)
@@ -274,4 +285,4 @@ def _looks_csv(text: str) -> bool:
     return False
 
 
-__all__ = ["KINDS", "Sniffed", "sniff", "sniff_detail", "decode_head"]
+__all__ = ["KINDS", "Sniffed", "sniff", "sniff_bytes", "sniff_detail", "decode_head"]

@@ -24,9 +24,18 @@ class LedgerSpec:
 class InspectSpec:
     ledgers: tuple[LedgerSpec, ...] = ()
     figures: tuple[Template, ...] = ()
+    # the task asks for links: a PDF's text (and its link annotations) is read for them. A PDF
+    # read for a task that asks for neither links nor figures is opened for its pages only
+    # (extracting text is ~70% of reading a PDF, and nothing else uses it)
+    links: bool = False
+
+    @property
+    def reads_text(self) -> bool:
+        """Whether a PDF's text matters: for links or for figures written in the text."""
+        return self.links or bool(self.figures)
 
     def fingerprint(self) -> str:
-        data = {
+        data: dict = {
             "ledgers": [
                 [
                     ls.template.model_dump(mode="json") if ls.template else None,
@@ -37,6 +46,8 @@ class InspectSpec:
             ],
             "figures": [t.model_dump(mode="json") for t in self.figures],
         }
+        if self.links:  # (absent when False: the facts cached before the flag existed stay valid)
+            data["links"] = True
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
@@ -47,7 +58,8 @@ def spec_for(task: ResolvedTask, templates: dict[str, Template]) -> InspectSpec:
             ledgers.append(_ledger_spec(item, templates))
         elif item.kind == "figures" and item.template:
             figures.append(templates[item.template])
-    return InspectSpec(tuple(ledgers), tuple(figures))
+    links = any(item.kind == "link" for item in task.task.evidence)
+    return InspectSpec(tuple(ledgers), tuple(figures), links)
 
 
 def _ledger_spec(item: EvidenceItem, templates: dict[str, Template]) -> LedgerSpec:

@@ -2,9 +2,12 @@
 every check run — so a re-check reads only new or changed files and history is kept.
 
 Tables
-- ``evidence_files``: one row per (district, root, path): the stat signature last seen and
-  its content hash. An unchanged signature (size, mtime_ns, inode) reuses the hash without
-  opening the file.
+- ``evidence_files``: one row per (district, root, path): the stat signature last seen, its
+  content hash and the spec its facts are stored under (``facts_spec``). An unchanged
+  signature (size, mtime_ns, inode) reuses the hash without opening the file, and an
+  unchanged spec the facts without asking ``inspections``. A re-check writes only the rows
+  that changed (``last_seen``: when the row was last written); a path no longer in the
+  share keeps its row (the desk still finds when a file of an older check was handed in).
 - ``evidence_contents``: one row per (district, content hash): when that district first saw it.
 - ``inspections``: facts per (content hash, inspect-spec fingerprint) — content-addressed,
   shared by every district (the same bytes read against the same spec give the same facts).
@@ -15,10 +18,9 @@ Tables
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -38,8 +40,10 @@ evidence_files = sa.Table(
     sa.Column("sha256", sa.Text, nullable=False),
     sa.Column("first_seen", sa.Text, nullable=False),
     sa.Column("last_seen", sa.Text, nullable=False),
+    sa.Column("facts_spec", sa.Text),  # inspections holds (sha256, facts_spec); None: not known
     sa.PrimaryKeyConstraint("district", "root", "path"),
 )
+FILE_LATER_COLUMNS = ("facts_spec",)
 evidence_contents = sa.Table(
     "evidence_contents",
     metadata,
@@ -79,35 +83,73 @@ check_runs = sa.Table(
 RUN_LATER_COLUMNS = ("rules_result",)
 sa.Index("check_runs_scope", check_runs.c.district, check_runs.c.campaign, check_runs.c.evidence_root)
 
-CHUNK = 1 << 20
 
-
-def _now() -> str:
+def now_text() -> str:
+    """The time rows are stamped with (local, to the second)."""
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+PART = 2000  # rows fetched at a time (fetchmany, not one call per row)
 
 
-def cached_hashes(store: Store, district: str, root: str) -> dict[str, tuple[int, int, int, str]]:
-    t = evidence_files
+class Known(NamedTuple):
+    """What the store knows of one path of a root."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    sha256: str
+    facts_spec: str | None
+    first_seen: float | None  # POSIX time the district first saw this content
+
+
+def known_files(store: Store, district: str, root: str) -> dict[str, Known]:
+    """Every path of a root the store knows (stored form) -> :class:`Known`: one query, the
+    content's first-seen time joined in."""
+    f, c = evidence_files, evidence_contents
+    store.ensure_columns(evidence_files, FILE_LATER_COLUMNS)
+    q = (
+        sa.select(f.c.path, f.c.size, f.c.mtime_ns, f.c.inode, f.c.sha256, f.c.facts_spec, c.c.first_seen)
+        .select_from(f.outerjoin(c, sa.and_(c.c.district == f.c.district, c.c.sha256 == f.c.sha256)))
+        .where(f.c.district == district, f.c.root == root)
+    )
+    seen = _Timestamps()
+    specs: dict[str, str] = {}  # one string per spec, however many rows name it
+    out: dict[str, Known] = {}
     with store.read() as conn:
-        rows = conn.execute(
-            sa.select(t.c.path, t.c.size, t.c.mtime_ns, t.c.inode, t.c.sha256).where(
-                t.c.district == district, t.c.root == root
-            )
-        )
-        return {r.path: (r.size, r.mtime_ns, r.inode, r.sha256) for r in rows}
+        for rows in conn.execute(q).partitions(PART):
+            for path, size, mtime, inode, sha, spec, first in rows:
+                out[path] = Known(size, mtime, inode, sha, specs.setdefault(spec, spec) if spec else None, seen(first))
+    return out
 
 
-def remember_hashes(store: Store, district: str, root: str, rows: list[tuple[str, int, int, int, str]]) -> None:
-    """rows: (path, size, mtime_ns, inode, sha256) for every file seen in this scan."""
-    now = _now()
+class _Timestamps:
+    """ISO text -> POSIX seconds, each distinct text parsed once (a first check stamps
+    thousands of rows with the same second)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, float] = {}
+
+    def __call__(self, text: str | None) -> float | None:
+        return None if text is None else self.of(text)
+
+    def of(self, text: str) -> float:
+        out = self.cache.get(text)
+        if out is None:
+            out = self.cache[text] = dt.datetime.fromisoformat(text).timestamp()
+        return out
+
+
+FileRow = tuple[str, int, int, int, str, str | None]  # path, size, mtime_ns, inode, sha256, facts_spec
+
+
+def write_files(
+    store: Store, district: str, root: str, rows: list[FileRow], contents: list[tuple[str, int, str]], now: str
+) -> None:
+    """Rows that are new or changed (signature, hash or facts spec), and the contents first
+    seen in this check (sha256, size, path): nothing else is written."""
+    if not rows and not contents:
+        return
     files = [
         {
             "district": district,
@@ -117,46 +159,89 @@ def remember_hashes(store: Store, district: str, root: str, rows: list[tuple[str
             "mtime_ns": m,
             "inode": i,
             "sha256": h,
+            "facts_spec": k,
             "first_seen": now,
             "last_seen": now,
         }
-        for p, s, m, i, h in rows
+        for p, s, m, i, h, k in rows
     ]
-    contents = [
-        {"district": district, "sha256": h, "size": s, "first_seen": now, "first_path": p} for p, s, m, i, h in rows
-    ]
+    new = [{"district": district, "sha256": h, "size": s, "first_seen": now, "first_path": p} for h, s, p in contents]
     with store.begin() as conn:
-        conn.execute(
-            store.upsert(
-                evidence_files, ["district", "root", "path"], ["size", "mtime_ns", "inode", "sha256", "last_seen"]
-            ),
-            files,
-        )
-        conn.execute(store.insert_ignore(evidence_contents), contents)
+        if files:
+            conn.execute(
+                store.upsert(
+                    evidence_files,
+                    ["district", "root", "path"],
+                    ["size", "mtime_ns", "inode", "sha256", "facts_spec", "last_seen"],
+                ),
+                files,
+            )
+        if new:
+            conn.execute(store.insert_ignore(evidence_contents), new)
 
 
-def cached_facts(store: Store, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Facts]:
-    out: dict[tuple[str, str], Facts] = {}
-    if not keys:
-        return out
-    t = inspections
+# one statement for every chunk: the list goes in as a parameter (not a literal coerced per value)
+_SHAS = sa.bindparam("shas", expanding=True)
+_KNOWN = sa.select(inspections.c.sha256).where(
+    inspections.c.spec == sa.bindparam("spec"), inspections.c.sha256.in_(_SHAS)
+)
+_FACTS = sa.select(inspections.c.sha256, inspections.c.facts).where(
+    inspections.c.spec == sa.bindparam("spec"), inspections.c.sha256.in_(_SHAS)
+)
+
+
+def facts_known(store: Store, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (sha256, spec) pairs among ``keys`` whose facts are stored."""
+    out: set[tuple[str, str]] = set()
     with store.read() as conn:
-        for part in chunks(sorted({k[0] for k in keys})):
-            for r in conn.execute(sa.select(t.c.sha256, t.c.spec, t.c.facts).where(t.c.sha256.in_(part))):
-                key = (r.sha256, r.spec)
-                if key in keys:
-                    out[key] = Facts.from_dict(json.loads(r.facts))
+        for spec, shas in _by_spec(keys).items():
+            for part in chunks(shas):
+                out.update((sha, spec) for (sha,) in conn.execute(_KNOWN, {"spec": spec, "shas": part}).all())
     return out
 
 
-def remember_facts(store: Store, items: list[tuple[str, str, Facts]]) -> None:
-    now = _now()
+def cached_facts(store: Store, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Facts]:
+    """The stored facts of these (sha256, spec) pairs."""
+    out: dict[tuple[str, str], Facts] = {}
+    read = Facts.from_json
+    with store.read() as conn:
+        for spec, shas in _by_spec(keys).items():
+            for part in chunks(shas):
+                for sha, text in conn.execute(_FACTS, {"spec": spec, "shas": part}).all():
+                    out[(sha, spec)] = read(text)
+    return out
+
+
+def forget_facts(store: Store, district: str, root: str, shas: set[str]) -> None:
+    """The rows of a root holding these contents no longer claim their facts are stored
+    (they went missing): the next check reads those files again."""
+    t = evidence_files
+    with store.begin() as conn:
+        for part in chunks(sorted(shas)):
+            conn.execute(
+                t.update()
+                .where(t.c.district == district, t.c.root == root, t.c.sha256.in_(part))
+                .values(facts_spec=None)
+            )
+
+
+def _by_spec(keys: set[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for sha, spec in keys:
+        out.setdefault(spec, []).append(sha)
+    return {spec: sorted(shas) for spec, shas in out.items()}
+
+
+def remember_facts(store: Store, items: Sequence[tuple[str, str, Facts | str]]) -> None:
+    """(sha256, spec, facts or their JSON) for each content read."""
+    now = now_text()
     rows = [
-        {"sha256": sha, "spec": spec, "facts": json.dumps(f.to_dict(), ensure_ascii=False), "inspected_at": now}
+        {"sha256": sha, "spec": spec, "facts": f if isinstance(f, str) else f.to_json(), "inspected_at": now}
         for sha, spec, f in items
     ]
-    with store.begin() as conn:
-        conn.execute(store.upsert(inspections, ["sha256", "spec"], ["facts", "inspected_at"]), rows)
+    if rows:
+        with store.begin() as conn:
+            conn.execute(store.upsert(inspections, ["sha256", "spec"], ["facts", "inspected_at"]), rows)
 
 
 def record_run(
@@ -225,11 +310,12 @@ def content_first_seen(store: Store, district: str, shas: set[str]) -> dict[str,
     """POSIX time this district first saw each content (whatever its path then)."""
     out: dict[str, float] = {}
     t = evidence_contents
+    seen = _Timestamps()
     with store.read() as conn:
+        q = sa.select(t.c.sha256, t.c.first_seen).where(t.c.district == district, t.c.sha256.in_(_SHAS))
         for part in chunks(sorted(shas)):
-            q = sa.select(t.c.sha256, t.c.first_seen).where(t.c.district == district, t.c.sha256.in_(part))
-            for r in conn.execute(q):
-                out[r.sha256] = dt.datetime.fromisoformat(r.first_seen).timestamp()
+            for sha, first in conn.execute(q, {"shas": part}).all():
+                out[sha] = seen.of(first)
     return out
 
 

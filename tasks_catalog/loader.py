@@ -3,31 +3,30 @@
 Every mistake becomes one :class:`CatalogError` whose message names the file, the entry
 and what to change — in Chinese, because the coordinator edits these files. Nothing
 here raises a bare traceback for a data mistake.
+
+One loader, one validation path: :func:`load_catalog` parses the YAML (libyaml) and
+validates every entry with the pydantic models, every time (~10 ms for the 2021 list once
+the models are imported; rebuilding the objects from a cache with ``model_construct`` was
+measured at ~6 ms: not worth a second way to make a catalog). What a command prints from
+the catalog can be kept, though (:func:`catalog_view`, ``catalog_cache``): importing this
+module costs no pydantic and no YAML, so ``duban catalog --json`` with an unchanged catalog
+loads neither.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from . import catalog_cache
 
-from .models import (
-    Campaign,
-    EvidenceItem,
-    ResolvedTask,
-    Task,
-    Template,
-    Unit,
-    UnitDirectory,
-)
-from .workcalendar import CALENDAR_FILE, CalendarFileError, read_calendar_file, register
-from .yamlio import load as load_yaml
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .models import Campaign, EvidenceItem, ResolvedTask, Task, Template, Unit
 
 CATALOG_DIR = Path(__file__).parent
 
@@ -56,6 +55,8 @@ def _explain(err: Any, model: type[BaseModel]) -> tuple[str, str]:
     kind, loc = err["type"], _loc(err["loc"])
     got = err.get("input")
     if kind == "extra_forbidden":
+        import difflib
+
         allowed = _allowed_fields(model, err["loc"][:-1])
         guess = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1)
         hint = f"是不是 '{guess[0]}'？" if guess else ""
@@ -83,6 +84,8 @@ def _explain(err: Any, model: type[BaseModel]) -> tuple[str, str]:
 
 
 def _allowed_fields(model: type[BaseModel], loc: tuple) -> list[str]:
+    from pydantic import BaseModel
+
     current: Any = model
     for part in loc:
         if isinstance(part, int):
@@ -99,6 +102,8 @@ def _allowed_fields(model: type[BaseModel], loc: tuple) -> list[str]:
 
 
 def _validate(model: type[BaseModel], data: Any, file: Path, entry: str | None):
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as e:
@@ -111,6 +116,10 @@ def _validate(model: type[BaseModel], data: Any, file: Path, entry: str | None):
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    from .yamlio import load as load_yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -150,6 +159,8 @@ class Catalog:
     def unit(self, name: str) -> Unit:
         u = self.find_unit(name)
         if u is None:
+            import difflib
+
             guess = difflib.get_close_matches(name, list(self._names), n=3)
             raise KeyError(f"未知单位 '{name}'" + (f"（相近：{'、'.join(guess)}）" if guess else ""))
         return u
@@ -198,13 +209,31 @@ def _norm(name: str) -> str:
     return "".join(str(name).split())
 
 
+def catalog_view(root: Path | str | None, cache: Path | None, name: str, render: Callable[[Catalog], str]) -> str:
+    """``render(catalog)`` — a text a command prints — kept in ``cache`` (a folder of the data
+    directory) while the catalog's files are unchanged: read back from there without loading
+    the catalog. A catalog with a mistake is never kept (loading it raises)."""
+    root = Path(root) if root else CATALOG_DIR
+    key = catalog_cache.fingerprint(root) if cache is not None else ""
+    if cache is not None:
+        kept = catalog_cache.read(cache, name, root, key)
+        if kept is not None:
+            return kept
+    text = render(load_catalog(root))
+    if cache is not None:
+        catalog_cache.write(cache, name, root, key, text)
+    return text
+
+
 def load_catalog(root: Path | str | None = None) -> Catalog:
     """Read every catalog file under ``root`` (default: the packaged ``tasks_catalog``)."""
+    from .models import Campaign, Task, Template, Unit, UnitDirectory
+
     root = Path(root) if root else CATALOG_DIR
     # campaign
     cpath = root / "campaign.yaml"
     campaign = _validate(Campaign, _read_yaml(cpath) or {}, cpath, None)
-    _register_calendar(root / CALENDAR_FILE)
+    _register_calendar(root)
 
     # units
     upath = root / "units.yaml"
@@ -281,9 +310,12 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
     return Catalog(root, campaign, units, group_words, templates, dict(sorted(tasks.items())), names)
 
 
-def _register_calendar(path: Path) -> None:
+def _register_calendar(root: Path) -> None:
     """The campaign's own working-day calendar (calendar.yaml), for the years the installed
     chinesecalendar does not know yet."""
+    from .workcalendar import CALENDAR_FILE, CalendarFileError, read_calendar_file, register
+
+    path = root / CALENDAR_FILE
     try:
         register(read_calendar_file(path))
     except CalendarFileError as e:
@@ -309,6 +341,8 @@ def _resolve(
                 continue
             key = names.get(_norm(w))
             if key is None:
+                import difflib
+
                 guess = difflib.get_close_matches(w, list(names) + list(group_words), n=3)
                 raise CatalogError(
                     path,
@@ -340,6 +374,8 @@ def _resolve(
             )
     for i, item in enumerate(task.evidence):
         _check_item(item, f"{task.id} evidence[{i}]", path, templates)
+    from .models import ResolvedTask
+
     return ResolvedTask(task=task, leads=tuple(leads), supports=tuple(supports))
 
 
@@ -352,6 +388,8 @@ def _check_item(item: EvidenceItem, entry: str, path: Path, templates: dict[str,
         return
     tpl = templates.get(item.template)
     if tpl is None:
+        import difflib
+
         guess = difflib.get_close_matches(item.template, list(templates), n=3)
         raise CatalogError(
             path,

@@ -280,3 +280,62 @@ def test_reading_limits_come_from_settings(tmp_path, catalog):
         [sys.executable, "-m", "duban", "check", "--evidence", str(root)], capture_output=True, text=True, env=env
     )
     assert p.returncode == 2 and "max_file_size" in p.stderr and "settings.yaml" in p.stderr
+
+
+def test_a_recheck_writes_only_the_rows_that_changed(tmp_path, tree, catalog):
+    home = Home.resolve(tmp_path / "home")
+    run_check(catalog, tree, T(6, 21), home)
+    conn = sqlite3.connect(home.db)
+    conn.execute("UPDATE evidence_files SET last_seen = 'before'")
+    conn.commit()
+    run_check(catalog, tree, T(6, 21), home)
+    assert conn.execute("SELECT count(*) FROM evidence_files WHERE last_seen != 'before'").fetchone() == (0,)
+    samples.make_pdf(tree / "工信局" / "11" / "第一轮" / "案例二.pdf", pages=3, mtime=T(6, 2, 13))
+    run_check(catalog, tree, T(6, 21), home)
+    written = conn.execute("SELECT path FROM evidence_files WHERE last_seen != 'before'").fetchall()
+    assert written == [("工信局/11/第一轮/案例二.pdf",)]
+
+
+def test_a_file_changed_while_it_was_read_counts_as_read_and_is_read_again(tmp_path, catalog, monkeypatch):
+    """The hash is taken first, the worker reads later: a file rewritten in between is judged
+    by what the worker read, and its facts are not remembered under the old hash."""
+    from duban.evidence import share
+
+    root = tmp_path / "share"
+    folder = root / "工信局" / "26"
+    t = catalog.templates["问卷回收台账"]
+    samples.make_ledger_xlsx(folder / "a.xlsx", t, 10, mtime=T(6, 14))
+    samples.make_pdf(folder / "b.pdf", mtime=T(6, 14))
+
+    def hook(path: str) -> None:  # b is hashed after a, before the workers read a
+        if path.endswith("b.pdf"):
+            samples.make_ledger_xlsx(folder / "a.xlsx", t, 50, mtime=T(6, 14, 13))
+
+    home = Home.resolve(tmp_path / "home")
+    monkeypatch.setattr(share, "before_open", hook)
+    first = run_check(catalog, root, T(6, 21), home, tasks=["D26"])
+    monkeypatch.setattr(share, "before_open", None)
+    (o,) = first.obligations
+    assert (o.unit, o.status) == ("区工信局", "ok")  # judged by the 50 rows the worker read (10 would be short)
+    conn = sqlite3.connect(home.db)
+    (old_sha,) = conn.execute("SELECT sha256 FROM evidence_files WHERE path LIKE '%a.xlsx'").fetchone()
+    assert conn.execute("SELECT count(*) FROM inspections WHERE sha256 = ?", (old_sha,)).fetchone() == (0,)
+    second = run_check(catalog, root, T(6, 21), home, tasks=["D26"])
+    assert (second.stats["hashed"], second.stats["inspected"]) == (1, 1)
+    assert [o.status for o in second.obligations] == ["ok"]
+
+
+def test_facts_gone_from_the_store_are_read_again_never_guessed(tmp_path, tree, catalog):
+    home = Home.resolve(tmp_path / "home")
+    first = run_check(catalog, tree, T(6, 21), home)
+    conn = sqlite3.connect(home.db)
+    conn.execute(
+        "DELETE FROM inspections WHERE sha256 = (SELECT sha256 FROM evidence_files WHERE path = ?)",
+        ("工信局/20/第一轮/仓储物流.xlsx",),
+    )
+    conn.commit()
+    second = run_check(catalog, tree, T(6, 21), home)
+    o = statuses(second)[("D20", "区工信局", D(6, 4))]
+    assert o.status == "unreadable" and "工信局/20/第一轮/仓储物流.xlsx" in o.problems[0]
+    third = run_check(catalog, tree, T(6, 21), home)
+    assert third.stats["inspected"] == 1 and third.to_json() == first.to_json()

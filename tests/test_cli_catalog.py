@@ -71,3 +71,32 @@ def test_templates_export_writes_blank_ledgers(tmp_path):
     assert facts.ok and facts.ledgers[0].rows == 0 and not facts.ledgers[0].missing_headers
     again = duban("templates", "export", str(tmp_path / "模板"))
     assert "已存在未覆盖" in again.stdout
+
+
+def test_catalog_json_is_kept_while_the_campaign_is_unchanged_and_never_stale(tmp_path):
+    """The printed JSON is kept in the data directory; an edit, a new task file or a mistake
+    shows at once (the mistake as the usual message, not the kept text)."""
+    import shutil
+
+    from duban.tasks_catalog import CATALOG_DIR
+
+    folder = tmp_path / "活动"
+    shutil.copytree(CATALOG_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__", "source"))
+    home = tmp_path / "var"
+    home.mkdir()
+
+    def titles() -> dict[str, str]:
+        p = duban("catalog", "--json", "--catalog", str(folder), home=home)
+        assert p.returncode == 0, p.stderr
+        return {t["id"]: t["title"] for t in json.loads(p.stdout)["tasks"]}
+
+    first = titles()
+    assert list((home / "cache").iterdir()) and titles() == first
+    d20 = folder / "tasks" / "D20.yaml"
+    d20.write_text(d20.read_text(encoding="utf-8").replace(first["D20"], "仓储物流企业台账（改）"), encoding="utf-8")
+    assert titles()["D20"] == "仓储物流企业台账（改）"
+    (folder / "tasks" / "D21.yaml").unlink()
+    assert "D21" not in titles()
+    d20.write_text(d20.read_text(encoding="utf-8").replace("id: D20", "id: D99"), encoding="utf-8")
+    p = duban("catalog", "--json", "--catalog", str(folder), home=home)
+    assert p.returncode == 2 and "D20.yaml" in p.stderr and not p.stdout

@@ -334,10 +334,25 @@ def test_pdf_pages_text_and_links(tmp_path):
         "济南市历下区信用承诺书\nsee http://www.jinan.gov.cn/a.html.",
         links=["https://www.creditchina.gov.cn/x"],
     )
-    f = inspect_file(p, InspectSpec(), L)
+    f = inspect_file(p, InspectSpec(links=True), L)
     assert (f.ok, f.kind, f.pages) == (True, "pdf", 4)
     assert f.text_chars > 20
     assert f.links == ["http://www.jinan.gov.cn/a.html", "https://www.creditchina.gov.cn/x"]
+
+
+def test_a_pdf_for_a_task_that_reads_no_pdf_text_is_opened_for_its_pages_only(tmp_path, templates):
+    """Text is read where a task uses it (links, figures); elsewhere the verdict is the same
+    without it: a PDF that opens and has pages counts, a damaged or encrypted one does not."""
+    p = S.make_pdf(tmp_path / "a.pdf", 4, "承诺书 http://www.jinan.gov.cn/a.html", links=["https://x.cn/y"])
+    plain = inspect_file(p, InspectSpec(), L)
+    assert (plain.ok, plain.kind, plain.pages, plain.text_chars, plain.links) == (True, "pdf", 4, 0, [])
+    figures = inspect_file(p, InspectSpec(figures=(templates["数据表-D25"],)), L)
+    assert figures.text_chars > 10
+    for bad, reason in (
+        (S.make_corrupt(tmp_path / "bad.pdf"), R.CORRUPT),
+        (S.make_encrypted_pdf(tmp_path / "e.pdf"), R.ENCRYPTED),
+    ):
+        assert [inspect_file(bad, spec, L).reason for spec in (InspectSpec(), InspectSpec(links=True))] == [reason] * 2
 
 
 def test_docx_text_and_links_incl_relationships(tmp_path):

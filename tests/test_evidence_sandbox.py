@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from duban.evidence.facts import Facts
 from duban.evidence.inspect import common as R
 from duban.evidence.limits import Limits
 from duban.evidence.sandbox import InspectorPool, inspect_in_process
@@ -65,7 +66,7 @@ def test_pool_results_equal_in_process_results(files, templates):
 
 def test_timeout_kills_the_worker_and_the_batch_goes_on(tmp_path, files):
     slow = S.make_slow_pdf(tmp_path / "slow.pdf", ops=60_000)  # ~2-3 s of text extraction
-    spec = InspectSpec()
+    spec = InspectSpec(links=True)  # a task that reads PDF text (for its links)
     t = time.perf_counter()
     with InspectorPool(Limits(timeout_s=0.5), workers=2) as pool:
         out = pool.inspect([(files["pdf"], spec), (slow, spec), (files["txt"], spec), (files["docx"], spec)])
@@ -119,3 +120,54 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["RAN 3"]
+
+
+def test_a_crash_blames_the_file_being_read_not_the_one_queued_behind_it(files):
+    """One worker, two jobs in flight: the job waiting in the pipe behind a file that kills the
+    worker is read by the next worker, and gets its own facts."""
+    names = ["huge", "pdf", "huge", "txt", "huge"]
+    with InspectorPool(Limits(), workers=1) as pool:
+        out = pool.inspect([(files[n], InspectSpec()) for n in names])
+        assert (pool.crashes, pool.restarts) == (3, 3)
+    assert [(f.ok, f.reason if not f.ok else None) for f in out] == [
+        (False, R.CRASH),
+        (True, None),
+        (False, R.CRASH),
+        (True, None),
+        (False, R.CRASH),
+    ]
+    assert out[1].pages == 3 and out[3].links == ["http://www.jinan.gov.cn/1", "http://www.jinan.gov.cn/2"]
+
+
+def test_a_timeout_blames_the_file_being_read_not_the_one_queued_behind_it(tmp_path, files):
+    slow = S.make_slow_pdf(tmp_path / "slow.pdf", ops=60_000)
+    spec = InspectSpec(links=True)
+    with InspectorPool(Limits(timeout_s=0.5), workers=1) as pool:
+        out = pool.inspect([(slow, spec), (files["pdf"], spec), (slow, spec), (files["docx"], spec)])
+        assert pool.crashes == 2
+    assert [f.reason for f in out] == [R.TIMEOUT.format(s="0.5"), None, R.TIMEOUT.format(s="0.5"), None]
+
+
+def test_the_pool_takes_jobs_as_workers_free_up_two_ahead_each(files):
+    """stream() pulls from a generator: before the first answer only two jobs per worker have
+    been taken; answers carry the facts as JSON and the stat signature of the bytes read."""
+    pulled: list[int] = []
+    answered: list[int] = []
+    names = ["pdf", "txt", "docx", "ledger", "pdf", "txt", "docx"]
+
+    def jobs():
+        for n in names:
+            pulled.append(len(answered))  # how many answers had come back when this job was taken
+            yield files[n], InspectSpec()
+
+    with InspectorPool(Limits(), workers=2) as pool:
+        got = {}
+        for i, answer in pool.stream(jobs()):
+            answered.append(i)
+            got[i] = answer
+    assert pulled[:4] == [0, 0, 0, 0] and pulled[4] >= 1  # 2 workers x 2 in flight, then one per answer
+    assert sorted(answered) == list(range(len(names)))
+    st = files["ledger"].stat()
+    assert got[3].read == (st.st_size, st.st_mtime_ns, st.st_ino) and not got[3].transient
+    assert got[3].facts.ledgers == [] and got[0].facts.pages == 3  # InspectSpec(): no template to match
+    assert Facts.from_json(got[0].json).kind == "pdf"

@@ -23,6 +23,7 @@ HEAVY = {
     "docx",
     "yagmail",
     "httpx",
+    "multiprocessing",  # the readers' pool: only when there is something to read
 }
 
 PROBE = """
@@ -61,3 +62,13 @@ def test_check_loads_the_store_and_the_terminal_table_only(tmp_path):
     args = ("--home", str(tmp_path / "home"), "check", "--evidence", str(share), "--as-of", "2021-06-21")
     assert loaded(tmp_path, *args) == {"sqlalchemy", "rich"}
     assert loaded(tmp_path, *args[:-2], "--as-of", "2021-06-21", "--json", "-") == {"sqlalchemy"}
+
+
+def test_a_recheck_with_nothing_changed_starts_no_reader(tmp_path):
+    from duban.testing import samples
+
+    share = tmp_path / "share"
+    samples.make_pdf(share / "工信局" / "11" / "第一轮" / "案例.pdf")
+    args = ("--home", str(tmp_path / "home"), "check", "--evidence", str(share), "--as-of", "2021-06-21", "--json", "-")
+    assert "multiprocessing" in loaded(tmp_path, *args)  # the first check reads the PDF
+    assert loaded(tmp_path, *args) == {"sqlalchemy"}

@@ -1,8 +1,9 @@
 """The check: catalog x evidence (x the coordinator's confirmations) -> one obligation per
 (task, unit, round).
 
-- :mod:`duban.check.run` — ``gather`` (scan, hash, inspect; cached in the store) and
-  ``evaluate`` (apply the rules, record the run); ``run_check`` does both;
+- :mod:`duban.check.gather` — ``gather`` (scan, hash, inspect; cached in the store);
+- :mod:`duban.check.run` — ``evaluate`` (apply the rules task by task, record the run);
+  ``run_check`` does both;
 - :mod:`duban.check.rules` — the rules themselves: plain Python, no I/O;
 - :mod:`duban.check.confirmations` — the coordinator's confirmations of platform-judged items.
 

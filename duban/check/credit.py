@@ -9,13 +9,18 @@ listed as unrecognized, each with a reason.
   a hard link) count for the unit whose own folder holds it (not reached through a link),
   else the earliest, else the first by path; each other copy is rejected with a problem that
   names where the same file also lies.
+
+Everything here works on one task's files at a time (a file counts only for obligations of
+its own task): ``check.run.evaluate`` hands the files over task by task, with their facts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from duban.evidence.facts import Facts
 from duban.results import FileIssue, Obligation
@@ -24,7 +29,7 @@ from duban.tasks_catalog import Catalog
 from .rules import Submitted, submitted_at
 
 
-@dataclass
+@dataclass(slots=True)
 class Handed:
     """One gathered file as the credit sees it."""
 
@@ -36,6 +41,7 @@ class Handed:
     facts: Facts
     sha: str
     linked: bool = False
+    order: int = 0  # where it lies in the walk of the share: lists of files keep that order
 
     @property
     def key(self) -> tuple[bool, dt.datetime, str]:
@@ -48,16 +54,18 @@ def credited_units(catalog: Catalog, task: str, unit: str) -> tuple[str, ...]:
     return (unit,) if unit in rt.leads or not rt.leads else tuple(rt.leads)
 
 
-def assign(catalog: Catalog, handed: list[Handed]) -> tuple[dict[tuple[str, str], list[Submitted]], list[FileIssue]]:
+def assign(
+    catalog: Catalog, handed: list[Handed]
+) -> tuple[dict[tuple[str, str], list[Submitted]], list[tuple[Handed, FileIssue]]]:
     """(files by (task, credited unit), rejected files with their reasons)."""
     _one_unit_per_content(catalog, handed)
     submitted: dict[tuple[str, str], list[Submitted]] = {}
-    rejected: list[FileIssue] = []
+    rejected: list[tuple[Handed, FileIssue]] = []
     for h in handed:
         for unit in credited_units(catalog, h.task, h.unit):
             submitted.setdefault((h.task, unit), []).append(Submitted(h.rel, h.round, h.at, h.facts, h.sha))
         if not h.facts.ok:
-            rejected.append(FileIssue(h.rel, h.facts.reason or "无法读取"))
+            rejected.append((h, FileIssue(h.rel, h.facts.reason or "无法读取")))
     return submitted, rejected
 
 
@@ -88,11 +96,11 @@ def unaccounted(
     listed: set[str],
     units: set[str] | None = None,
     tasks: set[str] | None = None,
-) -> list[FileIssue]:
+) -> list[tuple[Handed, FileIssue]]:
     """Files that no obligation lists and that were neither rejected nor listed otherwise,
     each with the reason it does not count (an extra copy, an empty table, not what the task asks)."""
     shown = {f for o in obligations for f in o.files} | listed
-    out: list[FileIssue] = []
+    out: list[tuple[Handed, FileIssue]] = []
     by_sha: dict[tuple[str, str, str], str] = {}
     for h in handed:
         if h.rel in shown and h.sha:
@@ -107,27 +115,20 @@ def unaccounted(
             reason = h.facts.blank
         else:
             reason = f"已收到，但不是任务 {h.task} 要求的材料，未计入：请对照说明.txt 报送"
-        out.append(FileIssue(h.rel, reason))
+        out.append((h, FileIssue(h.rel, reason)))
     return out
 
 
-def handed_files(gathered_files, as_of: dt.datetime) -> list[Handed]:
-    """The gathered files that existed at the as-of time."""
+def handed_files(gathered: Iterable[tuple[int, Any]], as_of: dt.datetime, facts: Mapping[int, Facts]) -> list[Handed]:
+    """The gathered files (with their place in the walk) that existed at the as-of time;
+    ``facts`` by that place (files without facts are left out: the caller said why)."""
     out = []
-    for g in gathered_files:
-        at = submitted_at(g.submitted)
-        if at > as_of:
+    times: dict[float, dt.datetime] = {}  # many files of a folder share a modification time
+    for order, g in gathered:
+        at = times.get(g.submitted)
+        if at is None:
+            at = times[g.submitted] = submitted_at(g.submitted)
+        if at > as_of or order not in facts:
             continue  # not handed in yet at this as-of time
-        out.append(
-            Handed(
-                g.rel,
-                g.unit,
-                g.task,
-                dt.date.fromisoformat(g.round) if g.round else None,
-                at,
-                Facts.from_dict(g.facts),
-                g.sha,
-                g.linked,
-            )
-        )
+        out.append(Handed(g.rel, g.unit, g.task, g.round, at, facts[order], g.sha, g.linked, order))
     return out

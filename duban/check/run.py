@@ -2,11 +2,12 @@
 
 Two phases, so the flows can run and log them separately (and the CLI can run both):
 
-- :func:`gather` walks the folder (names and stat only), hashes files whose stat
-  signature changed since the last scan, and inspects contents not yet inspected for
-  their task's spec — in sandboxed worker processes. Everything is cached in the store,
+- :func:`gather` (``check.gather``) walks the folder (names and stat only), hashes files
+  whose stat signature changed since the last scan, and inspects contents not yet inspected
+  for their task's spec — in sandboxed worker processes. Everything is cached in the store,
   so a re-check with nothing changed opens no file.
-- :func:`evaluate` turns the gathered facts into obligations and stores the run.
+- :func:`evaluate` turns the gathered files into obligations, one task at a time (each
+  task's facts read from the store, judged, then let go), and stores the run.
 
 No Prefect here: this is the library core the CLI, the flows and the tests share.
 """
@@ -14,205 +15,30 @@ No Prefect here: this is the library core the CLI, the flows and the tests share
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
 from duban.evidence import store as evstore
-from duban.evidence.facts import FACTS_VERSION, Facts
-from duban.evidence.inspect.common import too_big
+from duban.evidence.facts import Facts
 from duban.evidence.limits import Limits
-from duban.evidence.scanner import EvidenceRootError, Scan, ScannedFile, Unreadable, scan_tree
-from duban.evidence.share import Finding, Share, shown, stored
-from duban.evidence.skeleton import Placed, misplaced_reason, placed_forms, task_templates
-from duban.evidence.spec import spec_for
+from duban.evidence.scanner import EvidenceRootError, Unreadable
+from duban.evidence.share import stored
 from duban.home import Home
-from duban.results import CheckResult, FileIssue
+from duban.results import CheckResult, FileIssue, Obligation
 from duban.store import Store, scope_of
 from duban.tasks_catalog import Catalog
 from duban.timeutil import TZ
 
 from . import confirmations, credit, decisions
+from .gather import Gathered, GatheredFile, Progress, gather, limits_from_settings
 from .rules import evaluate as evaluate_rules
 from .rules import hold_unreadable
 
-Progress = Callable[[int, int], None]
+__all__ = ["EvidenceRootError", "Gathered", "GatheredFile", "gather", "evaluate", "run_check", "limits_from_settings"]
 
-__all__ = ["EvidenceRootError", "Gathered", "GatheredFile", "gather", "evaluate", "run_check"]
-
-
-@dataclass
-class GatheredFile:
-    """One evidence file: where it lies, whose and for what, and what it holds."""
-
-    rel: str  # relative to the evidence root, '/', undecodable bytes shown as \xNN
-    unit: str  # the unit whose folder holds it
-    task: str
-    round: str | None  # ISO date of its round folder; None = loose in the task folder
-    # Submitted (POSIX) = the file's modification time, or when duban first saw its content if
-    # that is earlier (a clerk's clock set in the future must not hide a real upload).
-    submitted: float
-    facts: dict
-    sha: str  # "" when not hashed (over the size limit)
-    linked: bool = False  # reached through a link inside the unit's folder
-
-
-@dataclass
-class Gathered:
-    root: str
-    files: list[GatheredFile]
-    unrecognized: list[tuple[str, str]]
-    stats: dict = field(default_factory=dict)
-    unreadable: list[Unreadable] = field(default_factory=list)  # folders and files that could not be read
-
-
-def gather(
-    catalog: Catalog,
-    evidence_root: Path | str,
-    home: Home,
-    *,
-    limits: Limits | None = None,
-    workers: int | None = None,
-    progress: Progress | None = None,
-) -> Gathered:
-    t0 = time.perf_counter()
-    limits = limits or limits_from_settings(home)
-    root = Path(evidence_root).resolve()
-    scan: Scan = scan_tree(root, catalog)
-    share = Share(root)
-    scope = scope_of(catalog, home)
-    store = Store.open(home, scope)
-    key = stored(str(root))
-    placed = placed_forms(store, catalog)  # the blank forms init-folders places, by hash
-    cache = evstore.cached_hashes(store, scope.district, key)
-    rows, hashed = [], 0
-    kept: list[tuple[ScannedFile, str]] = []
-    for f in scan.files:
-        if f.size > limits.max_file_bytes:  # decided from the size alone: never opened, never hashed
-            kept.append((f, ""))
-            continue
-        sig = cache.get(stored(f.rel))
-        if sig and sig[:3] == (f.size, f.mtime_ns, f.inode):
-            sha = sig[3]
-        else:
-            got = share.hash(f.path, rel=f.rel)
-            if isinstance(got, Finding):  # gone or unreadable since the scan: this file only
-                scan.cannot_read(got, f.unit, f.task, f.round)
-                continue
-            sha, hashed = got.sha256, hashed + 1
-            if (got.size, got.mtime_ns, got.inode) != (f.size, f.mtime_ns, f.inode):  # changed since the scan
-                f.size, f.mtime_ns, f.inode, f.mtime = got.size, got.mtime_ns, got.inode, got.mtime_ns / 1e9
-        rows.append((stored(f.rel), f.size, f.mtime_ns, f.inode, sha))
-        kept.append((f, sha))
-    if rows:
-        evstore.remember_hashes(store, scope.district, key, rows)
-    evidence = [(f, sha) for f, sha in kept if not _skeleton(catalog, placed, f, sha)]
-    seen = evstore.content_first_seen(store, scope.district, {sha for _, sha in evidence if sha})
-
-    # facts are cached per (content, what it is read against, reading bounds, inspector version):
-    # editing a template, raising a limit or a new inspector makes duban read the affected files again
-    specs = {tid: spec_for(rt, catalog.templates) for tid, rt in catalog.tasks.items()}
-    bounds = hashlib.sha256(
-        json.dumps({**limits.to_dict(), "facts": FACTS_VERSION}, sort_keys=True).encode()
-    ).hexdigest()[:8]
-    spec_key = {tid: f"{spec.fingerprint()}.{bounds}" for tid, spec in specs.items()}
-    wanted = {(sha, spec_key[f.task]) for f, sha in evidence if sha}
-    facts = evstore.cached_facts(store, wanted)
-    todo: dict[tuple[str, str], ScannedFile] = {}
-    for f, sha in evidence:
-        k = (sha, spec_key[f.task])
-        if sha and k not in facts and k not in todo:
-            todo[k] = f
-    if todo:
-        facts.update(_inspect(store, share, todo, specs, limits, workers, progress))
-    files = []
-    for f, sha in evidence:
-        fa = _facts_of(f, sha, facts.get((sha, spec_key[f.task])), placed, limits)
-        if fa.transient:  # could not be read by the inspector: unreadable, not rejected
-            scan.cannot_read(Finding(shown(f.rel), fa.reason or "无法读取"), f.unit, f.task, f.round)
-            continue
-        files.append(
-            GatheredFile(
-                shown(f.rel),
-                f.unit,
-                f.task,
-                f.round.isoformat() if f.round else None,
-                min(f.mtime, seen.get(sha, f.mtime)),
-                fa.to_dict(),
-                sha,
-                f.linked,
-            )
-        )
-    return Gathered(
-        str(root),
-        files,
-        [(u.rel, u.reason) for u in scan.unrecognized],
-        {
-            "files": len(files),
-            "mapped": len(scan.files),
-            "skeleton": len(kept) - len(evidence),
-            "hashed": hashed,
-            "inspected": len(todo),
-            "unrecognized": len(scan.unrecognized),
-            "unreadable": len(scan.unreadable),
-            "gather_seconds": round(time.perf_counter() - t0, 3),
-        },
-        scan.unreadable,
-    )
-
-
-def _skeleton(catalog: Catalog, placed: dict[str, Placed], f: ScannedFile, sha: str) -> bool:
-    """A blank form duban placed, where it placed it (a task that uses that template)."""
-    return sha in placed and placed[sha].template in task_templates(catalog, f.task)
-
-
-def _facts_of(f: ScannedFile, sha: str, facts: Facts | None, placed: dict[str, Placed], limits: Limits) -> Facts:
-    if not sha:
-        return Facts.rejected("unknown", too_big(limits.max_file_bytes))
-    if sha in placed:  # a blank form outside the folders it was placed in: handed in by a unit
-        return Facts.rejected("xlsx", misplaced_reason(placed[sha]))
-    assert facts is not None
-    return facts
-
-
-def _inspect(
-    store: Store,
-    share: Share,
-    todo: dict[tuple[str, str], ScannedFile],
-    specs: dict,
-    limits: Limits,
-    workers: int | None,
-    progress: Progress | None,
-) -> dict[tuple[str, str], Facts]:
-    """Inspect in the sandboxed pool; remember facts that hold (a file that changed or could
-    not be read while being inspected is read again next time)."""
-    from duban.evidence.sandbox import InspectorPool
-
-    keys = list(todo)
-    results: list[Facts] = []
-    with InspectorPool(limits, workers=workers or 2) as pool:
-        batch = 64
-        for i in range(0, len(keys), batch):
-            part = keys[i : i + batch]
-            results += pool.inspect([(todo[k].path, specs[todo[k].task]) for k in part])
-            if progress:
-                progress(min(i + batch, len(keys)), len(keys))
-    keep = []
-    for k, fa in zip(keys, results):
-        f = todo[k]
-        st = share.stat(f.path, rel=f.rel)
-        steady = not isinstance(st, Finding) and (st.st_size, st.st_mtime_ns, st.st_ino) == (
-            f.size,
-            f.mtime_ns,
-            f.inode,
-        )
-        if not fa.transient and steady:
-            keep.append((k[0], k[1], fa))
-    evstore.remember_facts(store, keep)
-    return dict(zip(keys, results))
+MISSING_FACTS = "读取记录不完整（检查数据库中缺少该文件的读取结果），本次未判定：请重新检查"
 
 
 def evaluate(
@@ -226,8 +52,6 @@ def evaluate(
     record: bool = True,
 ) -> CheckResult:
     t0 = time.perf_counter()
-    handed = credit.handed_files(gathered.files, as_of)
-    submitted, rejected = credit.assign(catalog, handed)
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
     # confirmations recorded before decisions existed (duban confirm now records an accept)
@@ -235,24 +59,38 @@ def evaluate(
     standing = decisions.standing(store, scope, as_of)
     unit_names = {catalog.unit(u).name for u in units} if units else None
     task_ids = {catalog.task(t).id for t in tasks} if tasks else None
-    obligations = evaluate_rules(
-        catalog,
-        submitted,
-        as_of,
-        confirmed,
-        units=unit_names,
-        tasks=task_ids,
-        extended=decisions.extensions(standing),
-    )
+    extended = decisions.extensions(standing)
+    judged = _Judged()
+    for task, files in _by_task(catalog, gathered, task_ids):
+        handed = credit.handed_files(files, as_of, _facts(store, scope.district, gathered, files, judged))
+        submitted, refused = credit.assign(catalog, handed)
+        obligations = evaluate_rules(
+            catalog,
+            submitted,
+            as_of,
+            confirmed,
+            units=unit_names,
+            tasks={task},
+            extended=extended,
+        )
+        judged.ruled += obligations
+        judged.rejected += [(h.order, issue) for h, issue in refused if not unit_names or h.unit in unit_names]
+        listed = {issue.path for _, issue in refused} | judged.elsewhere(gathered)
+        judged.unaccounted += [
+            (h.order, issue) for h, issue in credit.unaccounted(handed, obligations, listed, unit_names, task_ids)
+        ]
+        if any(d.task == task for d in standing):  # when this task's files came in: what its decisions need
+            judged.times.update({s.rel: s.at for files in submitted.values() for s in files})
     # the rules judge first; the coordinator's decisions in force at as_of override, and say so
-    times = {s.rel: s.at for files in submitted.values() for s in files}
-    ruled = obligations
+    times = judged.times
+    ruled = judged.ruled
     obligations = decisions.apply(ruled, standing, as_of, due_at=catalog.due_at, submitted=times)
-    hold_unreadable(catalog, obligations, gathered.unreadable)
-    unreadable = [FileIssue(u.rel, u.reason) for u in gathered.unreadable]
+    unreadable_now = gathered.unreadable + judged.unreadable
+    hold_unreadable(catalog, obligations, unreadable_now)
+    unreadable = [FileIssue(u.rel, u.reason) for u in unreadable_now]
     unrecognized = [FileIssue(r, why) for r, why in gathered.unrecognized]
-    listed = {f.path for f in rejected + unrecognized + unreadable}
-    unrecognized += credit.unaccounted(handed, obligations, listed, unit_names, task_ids)
+    unrecognized += [issue for _, issue in sorted(judged.unaccounted, key=lambda x: x[0])]
+    rejected = [issue for _, issue in sorted(judged.rejected, key=lambda x: x[0])]
     result = CheckResult(
         as_of=as_of,
         evidence_root=gathered.root,
@@ -260,15 +98,8 @@ def evaluate(
         unrecognized=unrecognized + unreadable,
         rejected=rejected,
     )
-    if unit_names or task_ids:  # a partial re-check lists only what concerns its scope
-        owner = {g.rel: (g.unit, g.task) for g in gathered.files}
-        result.rejected = [
-            r
-            for r in rejected
-            if (not unit_names or owner[r.path][0] in unit_names) and (not task_ids or owner[r.path][1] in task_ids)
-        ]
-        if unit_names:
-            result.unrecognized = [u for u in result.unrecognized if _unit_of(u.path, catalog) in unit_names]
+    if unit_names:  # a partial re-check lists only what concerns its scope
+        result.unrecognized = [u for u in result.unrecognized if _unit_of(u.path, catalog) in unit_names]
     result.stats = dict(gathered.stats, evaluate_seconds=round(time.perf_counter() - t0, 3))
     if record:
         result.run_id = evstore.record_run(
@@ -283,7 +114,7 @@ def evaluate(
             hashed=gathered.stats.get("hashed", 0),
             inspected=gathered.stats.get("inspected", 0),
             seconds=gathered.stats.get("gather_seconds", 0) + result.stats["evaluate_seconds"],
-            result_json=result.dumps(),
+            result_json=json.dumps(result.to_json(), ensure_ascii=False),
             rules_json=json.dumps([o.to_json() for o in ruled], ensure_ascii=False) if standing else None,
         )
     return result
@@ -292,6 +123,59 @@ def evaluate(
 def _unit_of(rel: str, catalog: Catalog) -> str | None:
     unit = catalog.find_unit(rel.split("/", 1)[0])
     return unit.name if unit else None
+
+
+class _Judged:
+    """What the task-by-task judging collects (files by their place in the walk of the share)."""
+
+    def __init__(self) -> None:
+        self.ruled: list[Obligation] = []
+        self.rejected: list[tuple[int, FileIssue]] = []
+        self.unaccounted: list[tuple[int, FileIssue]] = []
+        self.times: dict[str, dt.datetime] = {}
+        self.unreadable: list = []  # files whose stored facts went missing
+        self._elsewhere: set[str] | None = None
+
+    def elsewhere(self, gathered: Gathered) -> set[str]:
+        """Paths listed as unrecognized or unreadable by the scan."""
+        if self._elsewhere is None:
+            self._elsewhere = {r for r, _ in gathered.unrecognized} | {u.rel for u in gathered.unreadable}
+        return self._elsewhere
+
+
+def _by_task(
+    catalog: Catalog, gathered: Gathered, task_ids: set[str] | None
+) -> Iterable[tuple[str, list[tuple[int, GatheredFile]]]]:
+    """Every task of the catalog (of a partial re-check's tasks) with its files, in catalog order."""
+    files: dict[str, list[tuple[int, GatheredFile]]] = {}
+    for order, g in enumerate(gathered.files):
+        if not task_ids or g.task in task_ids:
+            files.setdefault(g.task, []).append((order, g))
+    for task in catalog.tasks:
+        if not task_ids or task in task_ids:
+            yield task, files.pop(task, [])
+
+
+def _facts(
+    store: Store, district: str, gathered: Gathered, files: list[tuple[int, GatheredFile]], judged: _Judged
+) -> dict[int, Facts]:
+    """The facts of one task's files, by their place in the walk: read from the store (or
+    carried by the file). A file whose stored facts went missing is unreadable this time, and
+    the store forgets it knew them, so the next check reads it again."""
+    keys = {k for _, g in files if (k := gathered.facts_key(g)) is not None}
+    have = evstore.cached_facts(store, keys) if keys else {}
+    out: dict[int, Facts] = {}
+    lost: set[str] = set()
+    for order, g in files:
+        facts = g.facts if g.facts is not None else have.get((g.sha, gathered.spec_keys[g.task]))
+        if facts is None:
+            lost.add(g.sha)
+            judged.unreadable.append(Unreadable(g.rel, MISSING_FACTS, g.unit, g.task, g.round))
+            continue
+        out[order] = facts
+    if lost:
+        evstore.forget_facts(store, district, stored(gathered.root), lost)
+    return out
 
 
 def run_check(
@@ -309,9 +193,3 @@ def run_check(
     """Scan, inspect and judge: the whole check in one call."""
     gathered = gather(catalog, evidence_root, home, limits=limits, workers=workers, progress=progress)
     return evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks)
-
-
-def limits_from_settings(home: Home) -> Limits:
-    """Reading bounds: the ``limits:`` section of ``settings.yaml`` over the defaults
-    (``evidence/limits.py``), e.g. ``limits: {max_file_bytes: 524288000, timeout_s: 120}``."""
-    return Limits.from_settings(home.settings)

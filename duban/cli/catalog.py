@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import UserError, catalog_option, home_of, load_catalog_or_fail
+from .common import UserError, catalog_option, catalog_view_or_fail, home_of, load_catalog_or_fail
 
 
 @click.command("catalog")
@@ -31,8 +31,9 @@ def command(
     catalog_dir: str | None,
 ) -> None:
     """任务清单：每项任务的责任单位、截止轮次和佐证要求。"""
-    from duban.tasks_catalog.views import deadline_text, evidence_text, task_row, units_text
-
+    if as_json and not unit_name and not check_only:  # kept as printed while the catalog is unchanged
+        click.echo(catalog_view_or_fail(catalog_dir, "catalog-json", lambda catalog: _json(catalog, None)))
+        return
     catalog = load_catalog_or_fail(catalog_dir)
     if check_only:
         _check(ctx, catalog, evidence)
@@ -48,18 +49,12 @@ def command(
         pairs = catalog.tasks_for(unit.name)
 
     if as_json:
-        rows = []
-        for rt, role in pairs:
-            row = task_row(rt, catalog)
-            if unit:
-                row["role"] = role
-            rows.append(row)
-        payload = {"campaign": catalog.campaign.name, "unit": unit.name if unit else None, "tasks": rows}
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        click.echo(_json(catalog, unit))
         return
-
     from rich.console import Console  # the table only: --json and --check need no rich
     from rich.table import Table
+
+    from duban.tasks_catalog.views import deadline_text, evidence_text, units_text
 
     console = Console(soft_wrap=False, width=None if Console().is_terminal else 160)
     title = f"{catalog.campaign.name}（{catalog.campaign.district}）"
@@ -83,6 +78,21 @@ def command(
     if not unit:
         dates = "、".join(d.strftime("%m-%d") for d in catalog.round_dates())
         console.print(f"截止日期：{dates}。看一个单位：duban catalog --unit 区工信局")
+
+
+def _json(catalog, unit) -> str:
+    """The task list as JSON: every task, or one unit's with its role."""
+    from duban.tasks_catalog.views import task_row
+
+    pairs = catalog.tasks_for(unit.name) if unit else [(rt, "lead") for rt in catalog.tasks.values()]
+    rows = []
+    for rt, role in pairs:
+        row = task_row(rt, catalog)
+        if unit:
+            row["role"] = role
+        rows.append(row)
+    payload = {"campaign": catalog.campaign.name, "unit": unit.name if unit else None, "tasks": rows}
+    return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
 def _check(ctx: click.Context, catalog, evidence: Path | None) -> None:

@@ -44,12 +44,37 @@ def load_catalog_or_fail(path: str | None = None):
     from duban.tasks_catalog import CatalogError
     from duban.tasks_catalog.campaigns import load_campaign
 
-    ctx = click.get_current_context(silent=True)
-    home = (ctx.find_root().obj or {}).get("home") if ctx else None
     try:
-        return load_campaign(path, home)
+        return load_campaign(path, _home_option())
     except (CatalogError, SettingsError) as e:
         raise UserError(str(e)) from None
+
+
+def catalog_view_or_fail(path: str | None, name: str, render) -> str:
+    """``render(catalog)`` for the catalog in use, kept in the data directory's cache while the
+    catalog's files are unchanged (read back without loading the catalog at all)."""
+    from duban.settings import SettingsError
+    from duban.tasks_catalog.campaigns import campaign_root
+    from duban.tasks_catalog.loader import CatalogError, catalog_view
+
+    try:
+        return catalog_view(campaign_root(path, _home_option()), cache_dir(), name, render)
+    except (CatalogError, SettingsError) as e:
+        raise UserError(str(e)) from None
+
+
+def cache_dir():
+    """``<data directory>/cache``: what commands derive from the catalog. None while the data
+    directory does not exist (a command that only reads never creates ./var)."""
+    from duban.tasks_catalog.campaigns import settings_path
+
+    folder = settings_path(_home_option()).parent
+    return folder / "cache" if folder.is_dir() else None
+
+
+def _home_option() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return (ctx.find_root().obj or {}).get("home") if ctx else None
 
 
 def parse_round_date(value: str, catalog, hint: str = ""):

@@ -2,9 +2,11 @@
 
 A pure function meant to run inside a sandboxed worker (``evidence.sandbox``). Order:
 
-1. ``stat``: empty or over ``max_file_bytes`` -> rejected without opening; a file that is
+1. the file is opened once (``inspect.content``): not a regular file, empty or over
+   ``max_file_bytes`` (from ``fstat``) -> rejected before a byte is read; a file that is
    gone or unreadable -> rejected as ``transient`` (not cached: read again next time);
-2. :func:`evidence.sniff.sniff_detail`: the real kind from the content;
+   every step below works on the bytes read;
+2. :func:`evidence.sniff.sniff_bytes`: the real kind from the content;
 3. archives, encrypted Office files (OLE ``EncryptionInfo``; msoffcrypto for .xls/.doc)
    and files whose content contradicts their extension are rejected;
 4. zip-based Office: the central directory is checked against the limits (entries,
@@ -20,20 +22,18 @@ the fix; exceptions never escape for a bad file.
 from __future__ import annotations
 
 import logging
-import os
-import stat
 import time
-import zipfile
 from pathlib import Path
 
 from duban.evidence.facts import Facts
 from duban.evidence.limits import Limits, MiB
 from duban.evidence.share import reason_for
-from duban.evidence.sniff import Sniffed, sniff_detail
+from duban.evidence.sniff import Sniffed, sniff_bytes
 from duban.evidence.spec import InspectSpec
 
 from . import common
 from .common import InspectError, disguised
+from .content import Content, Rejected, read_content
 
 __all__ = ["inspect_file", "InspectError", "EXT_FAMILY"]
 log = logging.getLogger(__name__)
@@ -62,13 +62,21 @@ FAMILY_KINDS = {
 
 
 def inspect_file(path: Path, spec: InspectSpec, limits: Limits) -> Facts:
+    return inspect_read(path, spec, limits)[0]
+
+
+def inspect_read(path: Path, spec: InspectSpec, limits: Limits) -> tuple[Facts, tuple[int, int, int] | None]:
+    """The facts, and the ``(size, mtime_ns, inode)`` of the bytes they come from (None when
+    nothing could be read): the file is opened once and every step works on what was read."""
     t0 = time.perf_counter()
-    path = Path(path)
     kind = "unknown"
+    read: tuple[int, int, int] | None = None
     try:
-        sn = _precheck(path, limits)
+        content = read_content(Path(path), limits)
+        read = content.signature
+        sn = _precheck(content, limits)
         kind = sn.kind
-        facts = _dispatch(path, sn, spec, limits)
+        facts = _dispatch(content, sn, spec, limits)
     except common.Unreadable as e:
         facts = Facts.rejected(kind, e.reason)
         facts.transient = True
@@ -85,52 +93,29 @@ def inspect_file(path: Path, spec: InspectSpec, limits: Limits) -> Facts:
         log.warning("inspecting %s failed", path, exc_info=True)
         facts = Facts.rejected(kind, common.CORRUPT)
     facts.seconds = round(time.perf_counter() - t0, 6)
-    return facts
+    return facts, read
 
 
 # ---------------------------------------------------------------- pre-checks
-def _precheck(path: Path, limits: Limits) -> Sniffed:
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        raise common.Unreadable(reason_for(e)[1]) from e
-    if not stat.S_ISREG(st.st_mode):
-        raise InspectError("不是普通文件（管道、设备或文件夹），不计入佐证")
-    size = st.st_size
-    if size == 0:
-        raise _Reject("empty", common.EMPTY)
-    if size > limits.max_file_bytes:
-        raise _Reject("unknown", common.too_big(limits.max_file_bytes))
-    sn = sniff_detail(path)
-    if sn.detail == "unreadable":  # stat worked, open did not: no permission, or gone since
-        try:
-            with open(path, "rb"):
-                pass
-        except OSError as e:
-            raise common.Unreadable(reason_for(e)[1]) from e
-    ext = path.suffix.lower()
+def _precheck(content: Content, limits: Limits) -> Sniffed:
+    sn = sniff_bytes(content.data, content.ext, content.zip if content.data[:2] == b"PK" else None)
+    ext = content.ext
     family = EXT_FAMILY.get(ext)
     if sn.kind == "empty":
-        raise _Reject("empty", common.EMPTY)
+        raise Rejected("empty", common.EMPTY)
     if sn.kind == "zip" or family == "archive":
         if family in ("sheet", "word"):  # an Office name over a zip that holds no Office document
-            raise _Reject(sn.kind, common.CORRUPT)
-        raise _Reject(sn.kind, common.ARCHIVE)
+            raise Rejected(sn.kind, common.CORRUPT)
+        raise Rejected(sn.kind, common.ARCHIVE)
     if sn.kind == "encrypted-office":
-        raise _Reject(sn.kind, common.ENCRYPTED)
+        raise Rejected(sn.kind, common.ENCRYPTED)
     if family is not None and sn.kind not in FAMILY_KINDS[family] and not (family == "word" and sn.detail == "rtf"):
-        raise _Reject(sn.kind, _mismatch(ext, family, sn))
+        raise Rejected(sn.kind, _mismatch(ext, family, sn))
     if sn.container == "zip" and sn.kind in SHEET_KINDS | WORD_KINDS:
-        _check_zip(path, sn, limits)
-    if sn.container == "ole" and sn.kind in {"xls", "et", "doc", "wps"} and _msoffcrypto_encrypted(path):
-        raise _Reject("encrypted-office", common.ENCRYPTED)
+        _check_zip(content, sn, limits)
+    if sn.container == "ole" and sn.kind in {"xls", "et", "doc", "wps"} and _msoffcrypto_encrypted(content):
+        raise Rejected("encrypted-office", common.ENCRYPTED)
     return sn
-
-
-class _Reject(InspectError):
-    def __init__(self, kind: str, reason: str):
-        super().__init__(reason)
-        self.kind = kind
 
 
 def _mismatch(ext: str, family: str, sn: Sniffed) -> str:
@@ -158,88 +143,86 @@ _DOC_DETAIL = {
 }
 
 
-def _check_zip(path: Path, sn: Sniffed, limits: Limits) -> None:
+def _check_zip(content: Content, sn: Sniffed, limits: Limits) -> None:
     """Caps from the central directory, before any parser decompresses anything."""
     bomb = common.BOMB_SHEET if sn.kind in SHEET_KINDS else common.BOMB_DOC
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
-        raise _Reject(sn.kind, common.CORRUPT) from e
+    if content.zip is None:
+        raise Rejected(sn.kind, common.CORRUPT)
+    infos = content.zip.infolist()
     if len(infos) > limits.max_entries:
-        raise _Reject(sn.kind, common.TOO_MANY_ENTRIES.format(n=len(infos), limit=limits.max_entries))
+        raise Rejected(sn.kind, common.TOO_MANY_ENTRIES.format(n=len(infos), limit=limits.max_entries))
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > limits.max_part_bytes or total > limits.max_uncompressed_bytes:
-            raise _Reject(sn.kind, bomb)
+            raise Rejected(sn.kind, bomb)
         if info.file_size > MiB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise _Reject(sn.kind, bomb)
+            raise Rejected(sn.kind, bomb)
 
 
-def _msoffcrypto_encrypted(path: Path) -> bool:
+def _msoffcrypto_encrypted(content: Content) -> bool:
     """msoffcrypto's verdict on an OLE .xls/.doc (stream names alone miss RC4/XOR encryption)."""
     import msoffcrypto
 
     try:
-        with open(path, "rb") as f:
-            return bool(msoffcrypto.OfficeFile(f).is_encrypted())
+        return bool(msoffcrypto.OfficeFile(content.stream()).is_encrypted())
     except Exception:
         return False
 
 
 # ---------------------------------------------------------------- dispatch
-def _dispatch(path: Path, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Facts:
+def _dispatch(content: Content, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Facts:
     kind = sn.kind
     if kind in SHEET_KINDS:
-        return _sheet(path, sn, spec, limits)
+        return _sheet(content, sn, spec, limits)
     if kind in ("docx", "wps") and sn.container == "zip":
         from .word import inspect_docx
 
-        return inspect_docx(path, kind, spec, limits)
+        return inspect_docx(content, kind, spec, limits)
     if kind in ("doc", "wps"):
         from .word import inspect_doc
 
-        return inspect_doc(path, kind, spec, limits)
+        return inspect_doc(content, kind, spec, limits)
     if kind == "pdf":
         from .pdf import inspect_pdf
 
-        return inspect_pdf(path, spec, limits)
+        return inspect_pdf(content, spec, limits)
     if kind in ("txt", "csv", "html"):
-        return _text(path, kind, spec, limits)
+        return _text(content, kind, spec, limits)
     if kind == "image":
         from .image import inspect_image
 
-        return inspect_image(path)
+        return inspect_image(content.data)
     if kind == "unknown" and sn.detail in _DOC_DETAIL:
         # documents duban cannot read inside but that are documents (pptx, ofd, rtf ...)
         return Facts(kind="unknown", ok=True)
     raise InspectError(common.UNKNOWN)
 
 
-def _sheet(path: Path, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Facts:
+def _sheet(content: Content, sn: Sniffed, spec: InspectSpec, limits: Limits) -> Facts:
     from .sheet import inspect_sheets, read_workbook, sheet_blank, xlsx_hyperlinks
 
-    sheets = read_workbook(path, limits)
+    sheets = read_workbook(content, limits)
     ledgers, links, figures = inspect_sheets(sheets, spec, limits)
     if sn.container == "zip" and sn.kind in ("xlsx", "et"):
         from .links import dedup
 
-        links = dedup(links + xlsx_hyperlinks(path, limits))
+        links = dedup(links + xlsx_hyperlinks(content.zip, limits))
     blank = None if (links or figures) else sheet_blank(sheets, limits)
     return Facts(kind=sn.kind, ok=True, ledgers=ledgers, links=links, figures=figures, blank=blank)
 
 
-def _text(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
+def _text(content: Content, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
     from .figures import figures_from_text
     from .links import dedup, find_links, url_shortcut
-    from .text import csv_rows, html_text, read_text, text_chars
+    from .text import MAX_TEXT_BYTES, csv_rows, decode, html_text, text_chars
 
-    raw = read_text(path)
+    raw = decode(content.data[:MAX_TEXT_BYTES])
+    path = content.path
     text, extra = raw, list[str]()
     if kind == "html":
         text, extra = html_text(raw)
-    elif path.suffix.lower() == ".url":
+    elif content.ext == ".url":
         extra = url_shortcut(raw)
     chars = text_chars(text)
     if chars == 0:

@@ -10,7 +10,6 @@ icon, a 1×1 placeholder) shows no document. Formats whose header duban does not
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 from duban.evidence.facts import Facts
 
@@ -89,9 +88,8 @@ def _parsed(head: bytes) -> bool:
     return head.startswith((b"\x89PNG", b"GIF8", b"BM", b"\xff\xd8")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-def inspect_image(path: Path) -> Facts:
-    with open(path, "rb") as f:
-        head = f.read(HEAD)
+def inspect_image(data: bytes) -> Facts:
+    head = data[:HEAD]
     if not _parsed(head):
         return Facts(kind="image", ok=True)
     try:

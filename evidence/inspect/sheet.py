@@ -18,8 +18,7 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from duban.evidence.facts import LedgerFacts
 from duban.evidence.limits import Limits
@@ -32,6 +31,9 @@ from .common import InspectError, loose_label, norm_label
 from .figures import figures_from_rows
 from .links import dedup, external_hyperlinks, find_links
 
+if TYPE_CHECKING:
+    from .content import Content
+
 HEADER_SCAN = 30  # rows searched for the header
 MAX_DETAILS = 20  # entries listed in LedgerFacts detail lists
 SEQ_NAMES = {"序号", "编号", "序列号", "行号", "顺序号", "no", "no.", "NO", "NO.", "No", "No."}
@@ -39,8 +41,8 @@ Rows = list[list[object]]
 
 
 # ---------------------------------------------------------------- reading
-def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
-    """[(sheet name, rows from A1, last used 0-based row)] with python-calamine.
+def read_workbook(content: Content, limits: Limits) -> list[tuple[str, Rows, int]]:
+    """[(sheet name, rows from A1, last used 0-based row)] with python-calamine, from the bytes read.
 
     ``skip_empty_area=False`` keeps exact Excel row numbers; at most
     ``max_rows + HEADER_SCAN + 2`` rows are converted per sheet.
@@ -49,7 +51,7 @@ def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
 
     out = []
     try:
-        with open(path, "rb") as f:
+        with content.stream() as f:
             wb = pc.CalamineWorkbook.from_filelike(f)
             try:
                 metas = {m.name: m for m in wb.sheets_metadata}
@@ -80,19 +82,17 @@ def read_workbook(path: Path, limits: Limits) -> list[tuple[str, Rows, int]]:
     return out
 
 
-def xlsx_hyperlinks(path: Path, limits: Limits) -> list[str]:
-    """External hyperlink targets of an xlsx's worksheets (links not written in the cell text)."""
+def xlsx_hyperlinks(z: zipfile.ZipFile | None, limits: Limits) -> list[str]:
+    """External hyperlink targets of an xlsx's worksheets (links not written in the cell text),
+    from its zip directory as already read."""
     out: list[str] = []
+    if z is None:
+        return out
     try:
-        with zipfile.ZipFile(path) as z:
-            for info in z.infolist():
-                n = info.filename
-                if (
-                    n.startswith("xl/worksheets/_rels/")
-                    and n.endswith(".rels")
-                    and info.file_size < limits.max_part_bytes
-                ):
-                    out += external_hyperlinks(z.read(info).decode("utf-8", "replace"))
+        for info in z.infolist():
+            n = info.filename
+            if n.startswith("xl/worksheets/_rels/") and n.endswith(".rels") and info.file_size < limits.max_part_bytes:
+                out += external_hyperlinks(z.read(info).decode("utf-8", "replace"))
     except (zipfile.BadZipFile, zlib.error, OSError, KeyError, ValueError, EOFError):
         return []
     return out
@@ -203,8 +203,18 @@ class _Matcher:
 
 
 # ---------------------------------------------------------------- data rows
-def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_row: int, header: Sequence[object] = ()):
-    """([(0-based index, row)] of the rows that hold data, truncated).
+def _iter_data(
+    rows: Rows,
+    start: int,
+    seq_pos: set[int],
+    limits: Limits,
+    end_row: int,
+    header: Sequence[object] = (),
+    *,
+    first_only: bool = False,
+):
+    """([(0-based index, row)] of the rows that hold data, truncated); ``first_only``: stop at
+    the first such row (whether a table holds anything at all).
 
     A row holds data when a cell outside the 序号-like columns is filled (a pre-numbered
     blank template has none); a 合计/总计 row ends the table; footer lines
@@ -243,6 +253,8 @@ def _iter_data(rows: Rows, start: int, seq_pos: set[int], limits: Limits, end_ro
         ):
             continue
         out.append((i, row))
+        if first_only:
+            return out, False
     truncated = end_row >= cap or any(not all(_blank(v) for v in r) for r in rows[cap:])
     return out, truncated
 
@@ -460,8 +472,9 @@ def _cell_text(row: Sequence[object], p: int) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(v)).split())
 
 
-def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits) -> LedgerFacts | None:
-    """A table with no template: header = first row with >= 2 filled cells."""
+def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits, *, keyed: bool = True) -> LedgerFacts | None:
+    """A table with no template: header = first row with >= 2 filled cells. ``keyed=False``:
+    only whether it holds a data row (``rows`` 0 or 1, no row keys) — what a document needs."""
     header = None
     for i, row in enumerate(rows):
         filled = [v for v in row if not _blank(v)]
@@ -476,12 +489,16 @@ def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits) -> Ledger
         lines = [r for r in rows[: limits.max_rows] if any(not _blank(v) for v in r)]
         if not lines:
             return None
+        if not keyed:
+            return LedgerFacts(sheet=name, template=None, header_row=0, rows=1)
         keys = [row_key("r", *(_cell_text(r, p) for p in range(len(r)))) for r in lines]
         return LedgerFacts(
             sheet=name, template=None, header_row=0, rows=len(keys), row_keys=keys, row_yes="-" * len(keys)
         )
     seq = {p for p, v in enumerate(rows[header]) if norm_label(v) in SEQ_NAMES}
-    data, truncated = _iter_data(rows, header + 1, seq, limits, end_row)
+    data, truncated = _iter_data(rows, header + 1, seq, limits, end_row, first_only=not keyed)
+    if not keyed:
+        return LedgerFacts(sheet=name, template=None, header_row=header + 1, rows=len(data))
     width = max((len(r) for _, r in data), default=0)
     keep = [p for p in range(width) if p not in seq]
     keys = [row_key("r", *(_cell_text(r, p) for p in keep)) for _, r in data]
@@ -561,7 +578,7 @@ def sheet_blank(sheets: list[tuple[str, Rows, int]], limits: Limits) -> str | No
     """Why a workbook holds nothing to read as a document (no data under any header), or None."""
     filled = False
     for name, rows, end in sheets:
-        lf = analyse_plain(name, rows, end, limits)
+        lf = analyse_plain(name, rows, end, limits, keyed=False)
         if lf is None:
             continue
         filled = True

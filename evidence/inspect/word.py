@@ -14,7 +14,7 @@ import re
 import struct
 import zipfile
 import zlib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from duban.evidence.facts import Facts
 from duban.evidence.limits import Limits
@@ -25,6 +25,9 @@ from .common import InspectError
 from .figures import figures_from_text
 from .links import dedup, external_hyperlinks, find_links
 from .text import text_chars
+
+if TYPE_CHECKING:
+    from .content import Content
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HYPERLINK_FIELD = re.compile(r'HYPERLINK\s+"([^"]+)"')
@@ -87,15 +90,17 @@ def _rels_links(z: zipfile.ZipFile) -> list[str]:
     return external_hyperlinks(xml)
 
 
-def inspect_docx(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
+def inspect_docx(content: Content, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
+    z = content.zip
+    if z is None:
+        raise InspectError(common.CORRUPT)
     try:
-        with zipfile.ZipFile(path) as z:
-            try:
-                xml = z.read("word/document.xml")
-            except KeyError as e:
-                raise InspectError(common.CORRUPT) from e
-            rel_links = _rels_links(z)
-            has_media = any(n.startswith("word/media/") for n in z.namelist())
+        try:
+            xml = z.read("word/document.xml")
+        except KeyError as e:
+            raise InspectError(common.CORRUPT) from e
+        rel_links = _rels_links(z)
+        has_media = any(n.startswith("word/media/") for n in z.namelist())
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as e:  # CRC: BadZipFile
         raise InspectError(common.CORRUPT) from e
     text, field_links, pictures = docx_text(xml)
@@ -113,11 +118,11 @@ _U16_URL = re.compile(rb"(?:h\x00t\x00t\x00p\x00(?:s\x00)?:\x00/\x00/\x00|w\x00w
 _A8_URL = re.compile(rb"(?:https?://|www\.)[\x21-\x7e]+")
 
 
-def inspect_doc(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
+def inspect_doc(content: Content, kind: str, spec: InspectSpec, limits: Limits) -> Facts:
     import olefile
 
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(content.stream()) as ole:
             if not ole.exists("WordDocument"):
                 raise InspectError(common.CORRUPT)
             size = ole.get_size("WordDocument")
@@ -138,7 +143,7 @@ def inspect_doc(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Fac
     lw = 0x22 + csw * 2 + 2  # FibRgLw97 after FibRgW97 and cslw
     if lw + 16 <= len(data):
         chars = max(0, struct.unpack_from("<i", data, lw + 12)[0])  # ccpText
-    main = _doc_main_text(path, data, chars, limits)
+    main = _doc_main_text(content, data, chars, limits)
     if main is not None:  # the real text: whitespace, field codes and zero-width characters are not content
         chars = text_chars(main)
     if chars == 0:
@@ -152,7 +157,7 @@ def inspect_doc(path: Path, kind: str, spec: InspectSpec, limits: Limits) -> Fac
     return facts
 
 
-def _doc_main_text(path: Path, data: bytes, ccp_text: int, limits: Limits) -> str | None:
+def _doc_main_text(content: Content, data: bytes, ccp_text: int, limits: Limits) -> str | None:
     """The main document text of a Word 97+ file, read through its piece table (the Clx in the
     table stream, [MS-DOC] 2.9.38), or None when the file has none duban can follow."""
     import olefile
@@ -171,7 +176,7 @@ def _doc_main_text(path: Path, data: bytes, ccp_text: int, limits: Limits) -> st
         if not lcb_clx or lcb_clx > limits.max_part_bytes:
             return None
         table_name = "1Table" if flags & 0x0200 else "0Table"  # fWhichTblStm
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(content.stream()) as ole:
             if not ole.exists(table_name):
                 return None
             clx = ole.openstream(table_name).read()[fc_clx : fc_clx + lcb_clx]
