@@ -181,7 +181,7 @@ def write_files(
 
 
 # one statement for every chunk: the list goes in as a parameter (not a literal coerced per value)
-_SHAS = sa.bindparam("shas", expanding=True)
+_SHAS: sa.BindParameter[list[str]] = sa.bindparam("shas", expanding=True)
 _KNOWN = sa.select(inspections.c.sha256).where(
     inspections.c.spec == sa.bindparam("spec"), inspections.c.sha256.in_(_SHAS)
 )
