@@ -170,32 +170,49 @@ def send_receipt(
     last, seen = _previous(store, scope, name)
     today = today or dt.datetime.now(TZ).date()
     if digest in seen:
-        return ReminderRecord(name, "receipt", [], [], "", "duplicate", error="这组文件已发过回执", day=today)
+        return _duplicate(name, today)
     received = sorted(p for p, v in now_files.items() if last is None or last.get(p) != v)
+    # the set is claimed before anything is mailed: a second recheck racing on the same upload,
+    # or a run after a crash between the send and its record, finds the row and sends nothing
+    row_id = _claim(store, scope, name, digest, now_files, "sending" if received else "nothing-new")
+    if row_id is None:
+        return _duplicate(name, today)
     if not received:
-        rec = ReminderRecord(name, "receipt", [], [], "", "skipped", error="没有新收到的文件", day=today)
-    else:
-        context = receipt_context(catalog, home, result, name, received, today, link)
-        rec = send_to_unit(
-            catalog,
-            home,
-            name,
-            "receipt",
-            context,
-            dedupe=f"receipt|{digest}",
-            today=today,
-            items=len(received),
-            transport=transport,
-        )
+        return ReminderRecord(name, "receipt", [], [], "", "skipped", error="没有新收到的文件", day=today)
+    context = receipt_context(catalog, home, result, name, received, today, link)
+    rec = send_to_unit(
+        catalog,
+        home,
+        name,
+        "receipt",
+        context,
+        dedupe=f"receipt|{digest}",
+        today=today,
+        items=len(received),
+        transport=transport,
+    )
     with store.begin() as conn:
-        conn.execute(
-            store.insert_ignore(receipts).values(
+        conn.execute(sa.update(receipts).where(receipts.c.id == row_id).values(status=rec.status))
+    return rec
+
+
+def _duplicate(unit: str, today: dt.date) -> ReminderRecord:
+    return ReminderRecord(unit, "receipt", [], [], "", "duplicate", error="这组文件已发过回执", day=today)
+
+
+def _claim(store: Store, scope: Any, unit: str, digest: str, files: Mapping[str, str], status: str) -> int | None:
+    """Insert the unit's row for this set of files; its id, or None when another run has it."""
+    with store.begin() as conn:
+        row = conn.execute(
+            store.insert_ignore(receipts)
+            .values(
                 **scope.values(),
-                unit=name,
+                unit=unit,
                 fileset=digest,
-                files=json.dumps(now_files, ensure_ascii=False),
-                status=rec.status if received else "nothing-new",
+                files=json.dumps(dict(files), ensure_ascii=False),
+                status=status,
                 created_at=dt.datetime.now(TZ).replace(microsecond=0).isoformat(),
             )
-        )
-    return rec
+            .returning(receipts.c.id)
+        ).first()
+    return None if row is None else row[0]

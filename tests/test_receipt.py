@@ -3,7 +3,12 @@ for or why not, and what is still open — once per set of files (``notification
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
+import subprocess
+import sys
+import threading
+import time
 
 from duban.check import evaluate, gather
 from duban.home import Home
@@ -69,3 +74,74 @@ def test_a_unit_gets_one_receipt_per_set_of_files(tmp_path, catalog, smtp_server
         and "扫描件.xlsx" not in second.text
         and "1. 20/第三轮/仓储物流台账-补充.xlsx" in second.text.replace("\r\n", "\n")
     )
+
+
+def test_two_rechecks_of_one_upload_send_one_receipt(tmp_path, catalog, smtp_server):
+    """The watch can fire twice for one upload (two events, two served runs at once): the set of
+    files is claimed in the store before the mail goes out, so one receipt is sent."""
+    home = Home.resolve(tmp_path / "home")
+    home.settings_file.write_text(
+        f"smtp:\n  host: 127.0.0.1\n  port: {smtp_server.port}\n  security: plain\n", encoding="utf-8"
+    )
+    root = tmp_path / "share"
+    samples.make_ledger_xlsx(
+        root / GX / "20" / "第二轮" / "仓储物流台账.xlsx", catalog.templates["附件7"], 210, mtime=T(11)
+    )
+    result, files = check_unit(catalog, root, home, T(11, 12))
+    send_receipt(catalog, result, home, GX, files={}, today=dt.date(2021, 6, 11))  # the store exists
+
+    start = threading.Barrier(2)
+
+    def one() -> str:
+        start.wait()
+        return send_receipt(catalog, result, home, GX, files=files, today=dt.date(2021, 6, 11)).status
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(lambda _i: one(), range(2)))
+    assert statuses == ["duplicate", "sent"]
+    assert len(smtp_server.messages) == 1
+
+
+SEND_ONE_RECEIPT = """
+import datetime as dt, sys
+from duban.check import evaluate, gather
+from duban.home import Home
+from duban.notifications.receipt import send_receipt
+from duban.tasks_catalog import load_catalog
+from duban.timeutil import TZ
+catalog, home, root = load_catalog(), Home.resolve(sys.argv[1]), sys.argv[2]
+gathered = gather(catalog, root, home)
+result = evaluate(catalog, gathered, dt.datetime(2021, 6, 11, 12, tzinfo=TZ), home, units=["区工信局"])
+files = {g.rel: g.sha for g in gathered.files if g.unit == "区工信局"}
+send_receipt(catalog, result, home, "区工信局", files=files, today=dt.date(2021, 6, 11))
+"""
+
+
+def test_a_run_killed_while_its_receipt_goes_out_is_not_followed_by_a_second(tmp_path, catalog, smtp_server):
+    """kill -9 while the server holds the receipt's content (the reply not yet given): the next
+    day's recheck of the same files sends nothing — the set was claimed before the send."""
+    home = Home.resolve(tmp_path / "home")
+    home.settings_file.write_text(
+        f"smtp:\n  host: 127.0.0.1\n  port: {smtp_server.port}\n  security: plain\n", encoding="utf-8"
+    )
+    root = tmp_path / "share"
+    samples.make_ledger_xlsx(
+        root / GX / "20" / "第二轮" / "仓储物流台账.xlsx", catalog.templates["附件7"], 210, mtime=T(11)
+    )
+    for address in catalog.unit(GX).emails:
+        smtp_server.recorder.slow_for[address] = 60.0
+    proc = subprocess.Popen([sys.executable, "-c", SEND_ONE_RECEIPT, str(home.root), str(root)])
+    try:
+        deadline = time.monotonic() + 120
+        while not smtp_server.messages and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert smtp_server.messages, "the receipt never reached the server"
+    finally:
+        proc.kill()
+        proc.wait()
+    smtp_server.recorder.slow_for.clear()
+
+    result, files = check_unit(catalog, root, home, T(12, 12))
+    rec = send_receipt(catalog, result, home, GX, files=files, today=dt.date(2021, 6, 12))
+    assert rec.status == "duplicate" and rec.error == "这组文件已发过回执"
+    assert len(smtp_server.messages) == 1
