@@ -51,6 +51,24 @@ def test_pages_need_a_login_and_a_wrong_password_gets_none(desk, desk_home):
     assert failed.who == COORDINATOR and "登录失败" in failed.text
 
 
+def test_guessing_passwords_locks_the_name_for_a_while(desk, desk_home):
+    """Five wrong passwords in 15 minutes: the sixth try is refused even with the right
+    password, the page says why, the audit log shows it; other names are not locked."""
+    with httpx.Client(base_url=desk, timeout=30, follow_redirects=True) as c:
+        for _ in range(5):
+            page = c.get("/login")
+            c.post("/login", data={"csrf": csrf_of(page.text), "name": COORDINATOR, "password": "guess"})
+        page = c.get("/login")
+        r = c.post("/login", data={"csrf": csrf_of(page.text), "name": COORDINATOR, "password": PASSWORD})
+        assert "督办总览" not in r.text and "密码输错次数过多，请 15 分钟后再试" in r.text
+        assert c.get("/", follow_redirects=False).status_code == 303
+        page = c.get("/login")
+        other = c.post("/login", data={"csrf": csrf_of(page.text), "name": "另一位", "password": "x"})
+        assert "用户名或密码不对" in other.text  # judged, not locked
+    texts = [e.text for e in audit.entries(desk_home.store, desk_home.scope, kind="login")]
+    assert sum("登录失败" in t for t in texts) == 6 and sum("登录暂停（密码输错过多）" in t for t in texts) == 1
+
+
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(desk, desk_home):
     with logged_in(desk) as c:
         form = {"task": "D20", "round": "2021-06-12", "kind": "waive", "note": "伪造的请求"}

@@ -151,13 +151,31 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
+# guessing passwords: after this many failures in LOCKOUT_MINUTES an account name (or, at the
+# higher count, a client address trying many names) is refused without checking the password
+LOCKOUT_MINUTES = 15
+FAILURES_PER_NAME = 5
+FAILURES_PER_HOST = 20
+
+
+def _locked_out(desk: Desk, who: str, host: str) -> bool:
+    window = dt.timedelta(minutes=LOCKOUT_MINUTES)
+    return (
+        audit.failed_logins(desk.store, desk.scope, within=window, who=who) >= FAILURES_PER_NAME
+        or audit.failed_logins(desk.store, desk.scope, within=window, host=host) >= FAILURES_PER_HOST
+    )
+
+
 async def _login(desk: Desk, request: Request, form: Any) -> Response:
     name, password = str(form.get("name") or "").strip(), str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or "/"))
+    who, host = name or "（空）", request.client.host if request.client else ""
+    if _locked_out(desk, who, host):  # the password is not even tried
+        audit.record(desk.store, desk.scope, who, "login_locked", host)
+        _flash(request, f"密码输错次数过多，请 {LOCKOUT_MINUTES} 分钟后再试", "bad")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     if not access.authenticate(desk.store, desk.scope, name, password):
-        audit.record(
-            desk.store, desk.scope, name or "（空）", "login_failed", request.client.host if request.client else ""
-        )
+        audit.record(desk.store, desk.scope, who, "login_failed", host)
         _flash(request, "用户名或密码不对", "bad")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     request.session.clear()  # a fresh session (and CSRF token) after login

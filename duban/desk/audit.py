@@ -29,16 +29,19 @@ desk_events = sa.Table(
     *scope_columns(),
     sa.Column("at", sa.Text, nullable=False),
     sa.Column("who", sa.Text, nullable=False),
-    sa.Column("event", sa.Text, nullable=False),  # login | login_failed | logout | recheck | token | user
+    sa.Column(
+        "event", sa.Text, nullable=False
+    ),  # login | login_failed | login_locked | logout | recheck | token | user
     sa.Column("unit", sa.Text),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
 )
 
 KINDS: dict[str, str] = {"check": "检查", "email": "邮件", "decision": "决定", "login": "登录", "desk": "工作台"}
-EVENT_KIND = {"login": "login", "login_failed": "login", "logout": "login"}
+EVENT_KIND = {"login": "login", "login_failed": "login", "login_locked": "login", "logout": "login"}
 EVENT_LABELS = {
     "login": "登录",
     "login_failed": "登录失败",
+    "login_locked": "登录暂停（密码输错过多）",
     "logout": "退出",
     "recheck": "重新检查",
     "token": "单位链接",
@@ -59,6 +62,21 @@ def record(store: Store, scope: Scope, who: str, event: str, detail: str = "", u
                 detail=detail,
             )
         )
+
+
+def failed_logins(
+    store: Store, scope: Scope, *, within: dt.timedelta, who: str | None = None, host: str | None = None
+) -> int:
+    """Failed logins in the last ``within`` (of one account name, or from one client address)."""
+    t = desk_events
+    since = (dt.datetime.now(TZ) - within).replace(microsecond=0).isoformat()
+    q = sa.select(sa.func.count()).select_from(t).where(scope.where(t), t.c.event == "login_failed", t.c.at >= since)
+    if who is not None:
+        q = q.where(t.c.who == who)
+    if host is not None:
+        q = q.where(t.c.detail == host)
+    with store.read() as conn:
+        return int(conn.execute(q).scalar_one())
 
 
 @dataclass(frozen=True)
