@@ -146,3 +146,39 @@ def test_the_recheck_button_runs_a_real_check_in_the_background(catalog, desk_ho
     assert "上次重新检查完成于" in page and "（2 个文件）" in page
     assert state.load_now(catalog, desk_home.home, desk_home.store, desk_home.scope).run_id > before
     assert any("重新检查：完成，2 个文件" in e.text for e in audit.entries(desk_home.store, desk_home.scope))
+
+
+def test_an_extension_and_its_withdrawal_are_judged_again_at_once(catalog, desk_home):
+    """Extending a due date (or withdrawing the extension) starts a check judged as of the
+    desk's now: after the withdrawal the unit's page shows the old date and 未报送 again, not
+    the dates the previous check was judged with."""
+    import time
+
+    with desk_home.home.settings_file.open("a", encoding="utf-8") as f:
+        f.write(f"evidence_root: {desk_home.share}\n")
+
+    def card(page: str) -> str:
+        return page.split('id="ob-D26-2021-06-15"', 1)[1].split('<div class="card', 1)[0]
+
+    def settled(c: httpx.Client, finished_before: int) -> str:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            page = c.get(f"/unit/{GX}").text
+            done = [e for e in audit.entries(desk_home.store, desk_home.scope, kind="desk") if "完成" in e.text]
+            if len(done) > finished_before and "正在检查" not in page:
+                return page
+            time.sleep(0.3)
+        raise AssertionError("the check did not finish")
+
+    with running_desk(catalog, desk_home.home, now=DESK_NOW) as url, logged_in(url) as c:
+        assert "未报送" in card(c.get(f"/unit/{GX}").text)
+        form = {"task": "D26", "round": "2021-06-15", "kind": "extend", "note": "平台故障", "until": "2021-06-25"}
+        r = c.post(f"/unit/{GX}/decide", data={**form, "csrf": csrf_of(c.get("/").text)})
+        assert "截止日期已变更：已开始重新检查" in r.text
+        page = settled(c, 0)
+        assert "未到期" in card(page) and "6月25日前（原 6月15日）" in card(page)
+
+        r = c.post("/decision/1/withdraw", data={"csrf": csrf_of(page), "note": "平台已恢复", "next": f"/unit/{GX}"})
+        assert "已撤销决定 #1" in r.text and "截止日期已变更：已开始重新检查" in r.text
+        page = settled(c, 1)
+        assert "未报送" in card(page) and "6月25日" not in card(page)

@@ -56,6 +56,7 @@ def _record(ctx, kind, task, unit, round_text, note, until_text, files, by, mail
     click.echo(f"已记录决定 #{d.id}：{d.what} {where}，{d.by} 于 {d.at:%Y-%m-%d %H:%M}；理由：{d.note}")
     if kind == "reject" and mail:
         _mail_rejection(catalog, home, scope, store, d)
+    _say_when_dates_move(d)
 
 
 def _mail_rejection(catalog, home, scope, store, d) -> None:
@@ -151,3 +152,13 @@ def withdraw_command(ctx, decision_id, note, by, catalog_dir) -> None:
     except decisions.DecisionError as e:
         raise UserError(str(e)) from None
     click.echo(f"已撤销决定 #{d.id}（{d.what} {d.task} {d.unit or '全部责任单位'}），{d.withdrawn_by}；理由：{note}")
+    _say_when_dates_move(d)
+
+
+def _say_when_dates_move(d) -> None:
+    """An extension moves a date the rules judge by: the stored check keeps the old dates until
+    the next one (the desk checks again by itself)."""
+    if d.kind == "extend":
+        click.echo(
+            "截止日期已变更：工作台和报告在下次检查后按新日期判定（立即生效请运行 duban check 或 duban recheck）"
+        )

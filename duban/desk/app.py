@@ -30,6 +30,7 @@ from starlette.routing import Route
 from duban import access
 from duban.check import decisions
 from duban.reports import list_reports
+from duban.settings import SettingsError
 from duban.statuses import STATUS_LABELS
 from duban.store import Store, scope_of
 
@@ -60,7 +61,7 @@ class Desk:
         self.scope = scope_of(catalog, home)
         self.store = Store.open(home, self.scope)
         self.settings = access.desk_settings(home)
-        self.rechecker = Rechecker(catalog, home, on_done=self._recheck_done)
+        self.rechecker = Rechecker(catalog, home, on_done=self._recheck_done, clock=clock)
         self.env = Environment(
             loader=FileSystemLoader(str(TEMPLATES)),
             autoescape=True,
@@ -322,7 +323,26 @@ async def _decide(desk: Desk, request: Request, form: Any) -> Response:
     _flash(request, f"已记录决定 #{d.id}：{d.what} {d.task}（{d.unit}）")
     if d.kind == "reject":
         _flash(request, *_mail_rejection(desk, d))
+    _recheck_after_extension(desk, request, d)
     return back
+
+
+def _recheck_after_extension(desk: Desk, request: Request, d: decisions.Decision) -> None:
+    """An extension (or its withdrawal) moves a due date the rules judge by, so the stored
+    check is judged again at once — not left with yesterday's dates until the next run."""
+    if d.kind != "extend":
+        return
+    try:
+        desk.home.evidence_root()
+    except SettingsError:
+        _flash(request, "截止日期已变更：下次检查后按新日期判定（未设置共享文件夹，无法立即重新检查）", "bad")
+        return
+    who = _user(request) or ""
+    if desk.rechecker.start(who):
+        audit.record(desk.store, desk.scope, who, "recheck", "开始（截止日期变更）")
+        _flash(request, "截止日期已变更：已开始重新检查，完成后本页自动更新")
+    else:
+        _flash(request, "截止日期已变更：正在进行的检查结束后，请再按一次“立即重新检查”", "bad")
 
 
 def _form_date(value: Any, what: str) -> dt.date | None:
@@ -357,6 +377,8 @@ async def _withdraw(desk: Desk, request: Request, form: Any) -> Response:
         _flash(request, f"已撤销决定 #{d.id}：{d.what} {d.task}（{d.unit or '全部责任单位'}）")
     except decisions.DecisionError as e:
         _flash(request, f"未撤销：{e}", "bad")
+    else:
+        _recheck_after_extension(desk, request, d)
     return RedirectResponse(_safe_next(str(form.get("next") or "/")), status_code=303)
 
 
