@@ -75,6 +75,8 @@ def _one_unit_per_content(catalog: Catalog, handed: list[Handed]) -> None:
         if h.facts.ok and h.sha:
             groups[(h.task, h.sha)].append(h)
     for group in groups.values():
+        if len(group) < 2:
+            continue  # the usual case: a content only one file has
         credited = {credited_units(catalog, h.task, h.unit) for h in group}
         if len(credited) < 2:
             continue  # one unit's copies: counted once by the rules
