@@ -132,8 +132,10 @@ def test_each_district_gets_its_own_deployments_environment_queue_schedules_and_
     assert lc["work_pool"] == {
         "name": "duban",
         "work_queue_name": "licheng",
-        "job_variables": {"env": city.districts[1].environment(city.env)},
-    }
+        "job_variables": {
+            "env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30", **city.districts[1].environment(city.env)}
+        },
+    }  # heartbeats every 30 s: a run whose worker is lost is marked Crashed (deploy.ensure_zombie_automation)
     assert lc["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
     assert deps[f"sweep-{LC}"]["concurrency_limit"]["limit"] == 1 and "concurrency_limit" not in deps[f"recheck-{LC}"]
     from duban.flows.deployments import schedule_dates

@@ -7,8 +7,9 @@ SMTP server on loopback.
 Each district's runs read only its own share and mail only its own units; a district's run
 moved to the other worker re-reads nothing and sends nothing twice; the city flow's report
 holds both districts; stopping one worker in the middle of a run leaves the other district's
-run untouched (and the stopped district's run, moved to the remaining worker, still sends
-nothing twice). Every process started here is stopped and checked gone with ``ps``.
+run untouched, the stopped run is marked Crashed by the automation ``duban city deploy`` made
+(its heartbeats stopped), and the district's round, run again on the remaining worker, sends
+nothing twice. Every process started here is stopped and checked gone with ``ps``.
 """
 
 from __future__ import annotations
@@ -123,6 +124,25 @@ def wait(c, run_id: str, types=FINAL, timeout: float = 240) -> dict:
     pytest.fail(f"flow run {run_id} not in {types} after {timeout} s: {run.get('state')}\n{logs}")
 
 
+def heartbeat(c, run_id: str, timeout: float = 60) -> dict:
+    """The run's first ``prefect.flow-run.heartbeat`` event as the server recorded it."""
+    query = {
+        "filter": {
+            "event": {"name": ["prefect.flow-run.heartbeat"]},
+            "resource": {"id": [f"prefect.flow-run.{run_id}"]},
+            "occurred": {"since": "2000-01-01T00:00:00Z"},
+        },
+        "limit": 1,
+    }
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = api(c.api, "/events/filter", query)["events"]
+        if events:
+            return events[0]
+        time.sleep(0.3)
+    pytest.fail(f"no heartbeat from flow run {run_id} in {timeout} s")
+
+
 def mails_to(c, domain: str) -> list:
     return [m for m in c.smtp.messages if any(a.endswith("@" + domain) for a in m.to + m.cc)]
 
@@ -165,8 +185,17 @@ def test_the_deployments_are_the_districts_own(city):
             env = dep["job_variables"]["env"]
             assert env["DUBAN_DISTRICT"] == district and env["DUBAN_EVIDENCE"] == str(city.shares[district])
             assert "DUBAN_DATABASE_URL" not in env  # the workers' own environment holds it
+            assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
         assert deployment(city, "round", f"round-{district}")["global_concurrency_limit"]["limit"] == 1
     assert deployment(city, "city", "city")["parameters"]["districts"][1]["deployment"] == f"recheck/recheck-{LC}"
+    # the one automation that marks a lost run Crashed (runs tagged duban only)
+    (zombie,) = [a for a in api(city.api, "/automations/filter", {}) if a["name"] == "duban：失联的运行标记为崩溃"]
+    assert zombie["enabled"] and zombie["trigger"]["posture"] == "Proactive"
+    assert zombie["trigger"]["match_related"] == {
+        "prefect.resource.role": "tag",
+        "prefect.resource.id": "prefect.tag.duban",
+    }
+    assert zombie["actions"][0]["type"] == "change-flow-run-state" and zombie["actions"][0]["state"] == "CRASHED"
 
 
 def test_each_district_reads_only_its_share_and_mails_only_its_units(city):
@@ -280,6 +309,7 @@ def test_stopping_one_worker_mid_run_leaves_the_other_district_unaffected(city):
     params = {"round_date": "2021-06-20", "as_of": "2021-06-21T09:00:00+08:00"}  # Monday's reminders
     runs = {d: start_run(city, "round", f"round-{d}", params) for d in (LX, LC)}
     wait(city, runs[LX], types=("RUNNING",), timeout=120)
+    heartbeat(city, runs[LX])  # the server has heard from the run: it is "in the middle"
     worker = city.workers[LX]
     worker.stop()  # its whole process group: the worker and the run it was executing
     assert not worker.alive() and worker.group_members() == []
@@ -289,11 +319,11 @@ def test_stopping_one_worker_mid_run_leaves_the_other_district_unaffected(city):
     lx = api(city.api, f"/flow_runs/{runs[LX]}")
     assert lx["state"]["type"] == "RUNNING"  # stopped in the middle: it never finishes
 
-    # the lost run holds its district's round slot (concurrency 1) until it is marked crashed
-    # (by hand, or Prefect's zombie detection); then the round, run again on the remaining
-    # worker, sends nothing the stopped run had sent
-    crash = {"state": {"type": "CRASHED", "name": "Crashed", "message": "worker w1 stopped"}}
-    assert api(city.api, f"/flow_runs/{runs[LX]}/set_state", crash)["status"] == "ACCEPT"
+    # its heartbeats stopped with it: the automation `duban city deploy` made marks it Crashed
+    # (90 s without a heartbeat), which frees the district's round slot (concurrency 1); the
+    # round, run again on the remaining worker, sends nothing the stopped run had sent
+    crashed = wait(city, runs[LX], types=("CRASHED",), timeout=240)
+    assert "没有心跳" in crashed["state"]["message"], crashed["state"]
     again = wait(city, start_run(city, "round", f"round-{LX}", params, queue="licheng"))
     assert again["state"]["type"] == "COMPLETED", again["state"]
     after = sent(city)
