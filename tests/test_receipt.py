@@ -31,11 +31,26 @@ def check_unit(catalog, root, home, as_of):
     return result, files
 
 
-def test_a_unit_gets_one_receipt_per_set_of_files(tmp_path, catalog, smtp_server):
+def mailing_home(tmp_path, smtp_server) -> Home:
+    """A data directory whose mail goes to the loopback SMTP server."""
     home = Home.resolve(tmp_path / "home")
     home.settings_file.write_text(
         f"smtp:\n  host: 127.0.0.1\n  port: {smtp_server.port}\n  security: plain\n", encoding="utf-8"
     )
+    return home
+
+
+def one_ledger_share(tmp_path, catalog):
+    """A share where 区工信局 handed in round 2's D20 ledger (210 rows) on 6-11."""
+    root = tmp_path / "share"
+    samples.make_ledger_xlsx(
+        root / GX / "20" / "第二轮" / "仓储物流台账.xlsx", catalog.templates["附件7"], 210, mtime=T(11)
+    )
+    return root
+
+
+def test_a_unit_gets_one_receipt_per_set_of_files(tmp_path, catalog, smtp_server):
+    home = mailing_home(tmp_path, smtp_server)
     root = tmp_path / "share"
     gx = root / GX
     t7 = catalog.templates["附件7"]
@@ -79,14 +94,8 @@ def test_a_unit_gets_one_receipt_per_set_of_files(tmp_path, catalog, smtp_server
 def test_two_rechecks_of_one_upload_send_one_receipt(tmp_path, catalog, smtp_server):
     """The watch can fire twice for one upload (two events, two served runs at once): the set of
     files is claimed in the store before the mail goes out, so one receipt is sent."""
-    home = Home.resolve(tmp_path / "home")
-    home.settings_file.write_text(
-        f"smtp:\n  host: 127.0.0.1\n  port: {smtp_server.port}\n  security: plain\n", encoding="utf-8"
-    )
-    root = tmp_path / "share"
-    samples.make_ledger_xlsx(
-        root / GX / "20" / "第二轮" / "仓储物流台账.xlsx", catalog.templates["附件7"], 210, mtime=T(11)
-    )
+    home = mailing_home(tmp_path, smtp_server)
+    root = one_ledger_share(tmp_path, catalog)
     result, files = check_unit(catalog, root, home, T(11, 12))
     send_receipt(catalog, result, home, GX, files={}, today=dt.date(2021, 6, 11))  # the store exists
 
@@ -120,14 +129,8 @@ send_receipt(catalog, result, home, "区工信局", files=files, today=dt.date(2
 def test_a_run_killed_while_its_receipt_goes_out_is_not_followed_by_a_second(tmp_path, catalog, smtp_server):
     """kill -9 while the server holds the receipt's content (the reply not yet given): the next
     day's recheck of the same files sends nothing — the set was claimed before the send."""
-    home = Home.resolve(tmp_path / "home")
-    home.settings_file.write_text(
-        f"smtp:\n  host: 127.0.0.1\n  port: {smtp_server.port}\n  security: plain\n", encoding="utf-8"
-    )
-    root = tmp_path / "share"
-    samples.make_ledger_xlsx(
-        root / GX / "20" / "第二轮" / "仓储物流台账.xlsx", catalog.templates["附件7"], 210, mtime=T(11)
-    )
+    home = mailing_home(tmp_path, smtp_server)
+    root = one_ledger_share(tmp_path, catalog)
     for address in catalog.unit(GX).emails:
         smtp_server.recorder.slow_for[address] = 60.0
     proc = subprocess.Popen([sys.executable, "-c", SEND_ONE_RECEIPT, str(home.root), str(root)])

@@ -281,13 +281,20 @@ async def _report_file(desk: Desk, request: Request) -> Response:
 
 # ---------------------------------------------------------------- actions
 async def _recheck(desk: Desk, request: Request, form: Any) -> Response:
-    who = _user(request) or ""
-    if desk.rechecker.start(who):
-        audit.record(desk.store, desk.scope, who, "recheck", "开始")
+    if _start_recheck(desk, request, "开始"):
         _flash(request, "已开始重新检查，完成后本页自动更新")
     else:
         _flash(request, "检查正在进行，请稍候", "bad")
     return RedirectResponse(_safe_next(str(form.get("next") or "/")), status_code=303)
+
+
+def _start_recheck(desk: Desk, request: Request, note: str) -> bool:
+    """Start the background check for the logged-in coordinator (False: one is running)."""
+    who = _user(request) or ""
+    started = desk.rechecker.start(who)
+    if started:
+        audit.record(desk.store, desk.scope, who, "recheck", note)
+    return started
 
 
 async def _decide(desk: Desk, request: Request, form: Any) -> Response:
@@ -337,9 +344,7 @@ def _recheck_after_extension(desk: Desk, request: Request, d: decisions.Decision
     except SettingsError:
         _flash(request, "截止日期已变更：下次检查后按新日期判定（未设置共享文件夹，无法立即重新检查）", "bad")
         return
-    who = _user(request) or ""
-    if desk.rechecker.start(who):
-        audit.record(desk.store, desk.scope, who, "recheck", "开始（截止日期变更）")
+    if _start_recheck(desk, request, "开始（截止日期变更）"):
         _flash(request, "截止日期已变更：已开始重新检查，完成后本页自动更新")
     else:
         _flash(request, "截止日期已变更：正在进行的检查结束后，请再按一次“立即重新检查”", "bad")
