@@ -79,7 +79,7 @@ def inspect_in_process(path: Path | str, spec: InspectSpec, limits: Limits | Non
 
 
 # ---------------------------------------------------------------- the worker side
-def _worker_main(conn: Connection, memory_mb: int, limits: Limits) -> None:
+def _worker_main(conn: Connection, limits: Limits) -> None:
     os.environ["RUST_BACKTRACE"] = "0"
     if not os.environ.get("DUBAN_INSPECTOR_STDERR"):
         # a calamine abort prints "memory allocation of … failed" from Rust: the pool reports
@@ -90,7 +90,7 @@ def _worker_main(conn: Connection, memory_mb: int, limits: Limits) -> None:
     try:
         import resource
 
-        limit = memory_mb * 1024 * 1024
+        limit = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):  # pragma: no cover - non-Linux
         pass
@@ -178,9 +178,7 @@ def _main_hidden():
 class _Worker:
     def __init__(self, ctx: Any, limits: Limits):  # a forkserver or spawn context
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(
-            target=_worker_main, args=(child, limits.memory_mb, limits), daemon=True, name="duban-inspector"
-        )
+        self.proc = ctx.Process(target=_worker_main, args=(child, limits), daemon=True, name="duban-inspector")
         with _main_hidden():
             self.proc.start()
         child.close()

@@ -137,15 +137,14 @@ def receipt_context(
     }
 
 
-def _previous(store: Store, scope: Any, unit: str) -> tuple[dict[str, str] | None, set[str]]:
-    """The files of the unit's last receipt, and every set that already had one."""
+def _last_files(store: Store, scope: Any, unit: str) -> dict[str, str] | None:
+    """The files of the unit's last receipt (None: it never had one)."""
     t = receipts
     with store.read() as conn:
-        rows = conn.execute(
-            sa.select(t.c.fileset, t.c.files).where(scope.where(t), t.c.unit == unit).order_by(t.c.id)
-        ).all()
-    last = json.loads(rows[-1].files) if rows else None
-    return last, {r.fileset for r in rows}
+        row = conn.execute(
+            sa.select(t.c.files).where(scope.where(t), t.c.unit == unit).order_by(t.c.id.desc()).limit(1)
+        ).first()
+    return json.loads(row.files) if row else None
 
 
 def send_receipt(
@@ -167,16 +166,15 @@ def send_receipt(
     digest = fileset_digest(now_files)
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
-    last, seen = _previous(store, scope, name)
+    last = _last_files(store, scope, name)
     today = today or dt.datetime.now(TZ).date()
-    if digest in seen:
-        return _duplicate(name, today)
     received = sorted(p for p, v in now_files.items() if last is None or last.get(p) != v)
-    # the set is claimed before anything is mailed: a second recheck racing on the same upload,
-    # or a run after a crash between the send and its record, finds the row and sends nothing
+    # the set is claimed before anything is mailed: a set that had its receipt, a second recheck
+    # racing on the same upload, or a run after a crash between the send and its record finds
+    # the row and sends nothing
     row_id = _claim(store, scope, name, digest, now_files, "sending" if received else "nothing-new")
     if row_id is None:
-        return _duplicate(name, today)
+        return ReminderRecord(name, "receipt", [], [], "", "duplicate", error="这组文件已发过回执", day=today)
     if not received:
         return ReminderRecord(name, "receipt", [], [], "", "skipped", error="没有新收到的文件", day=today)
     context = receipt_context(catalog, home, result, name, received, today, link)
@@ -194,10 +192,6 @@ def send_receipt(
     with store.begin() as conn:
         conn.execute(sa.update(receipts).where(receipts.c.id == row_id).values(status=rec.status))
     return rec
-
-
-def _duplicate(unit: str, today: dt.date) -> ReminderRecord:
-    return ReminderRecord(unit, "receipt", [], [], "", "duplicate", error="这组文件已发过回执", day=today)
 
 
 def _claim(store: Store, scope: Any, unit: str, digest: str, files: Mapping[str, str], status: str) -> int | None:

@@ -110,10 +110,6 @@ class Claim:
 LATER_COLUMNS = ("transport", "pending_rcpts", "source")
 
 
-def _ensure_columns(store: Store) -> None:
-    store.ensure_columns(reminder_log, LATER_COLUMNS)
-
-
 def delivered_by(row: Row) -> str | None:
     """The transport that delivered a sent row: its record, or the .eml the file outbox left."""
     return row["transport"] or ("outbox" if row["eml_path"] else None)
@@ -128,7 +124,7 @@ class SentLog:
         self.store, self.scope = store, scope
         self.t = reminder_log
         self.transport = transport
-        _ensure_columns(store)
+        store.ensure_columns(reminder_log, LATER_COLUMNS)
 
     def close(self) -> None:  # connections are pooled by the store
         pass

@@ -167,7 +167,8 @@ def _facts(
     out: dict[int, Facts] = {}
     lost: set[str] = set()
     for order, g in files:
-        facts = g.facts if g.facts is not None else have.get((g.sha, gathered.spec_keys[g.task]))
+        key = gathered.facts_key(g)
+        facts = g.facts if key is None else have.get(key)
         if facts is None:
             lost.add(g.sha)
             judged.unreadable.append(Unreadable(g.rel, MISSING_FACTS, g.unit, g.task, g.round))

@@ -29,9 +29,8 @@ desk_events = sa.Table(
     *scope_columns(),
     sa.Column("at", sa.Text, nullable=False),
     sa.Column("who", sa.Text, nullable=False),
-    sa.Column(
-        "event", sa.Text, nullable=False
-    ),  # login | login_failed | login_locked | logout | recheck | token | user
+    # login | login_failed | login_locked | logout | recheck | token | user
+    sa.Column("event", sa.Text, nullable=False),
     sa.Column("unit", sa.Text),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
 )

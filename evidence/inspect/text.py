@@ -8,7 +8,6 @@ import html as htmllib
 import io
 import re
 import unicodedata
-from pathlib import Path
 
 from duban.evidence.limits import Limits
 
@@ -30,11 +29,6 @@ def decode(data: bytes) -> str:
             if len(data) >= MAX_TEXT_BYTES and e.start >= len(data) - 4:  # cut inside a character
                 return data[: e.start].decode(enc, errors="replace")
     raise InspectError(common.BAD_ENCODING)
-
-
-def read_text(path: Path) -> str:
-    with open(path, "rb") as f:
-        return decode(f.read(MAX_TEXT_BYTES))
 
 
 # not text a reader sees: whitespace, zero-width and format characters (U+200B, U+FEFF ...),
