@@ -172,3 +172,50 @@ def test_serve_registers_deployments_and_answers_a_recheck(tmp_path):
     finally:
         db.close()
     assert not (home / "prefect" / "serve.json").exists()
+
+
+def test_an_office_named_by_its_district_runs_its_own_sweep_through_serve(tmp_path):
+    """With ``DUBAN_DISTRICT`` (or settings.yaml ``district:``) serve names its deployments
+    ``sweep-历下区`` …; ``duban sweep`` finds that one, not a ``sweep/sweep`` the server lacks."""
+    cat = load_catalog()
+    root, home = tmp_path / "share", tmp_path / "home"
+    init_folders(root, cat, units=["区工信局"])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DUBAN_"))}
+    env["DUBAN_DISTRICT"] = "历下区"
+    out, err = tmp_path / "serve.out", tmp_path / "serve.err"
+    with open(out, "wb") as fo, open(err, "wb") as fe:
+        proc = subprocess.Popen(
+            [str(DUBAN), "--home", str(home), "serve", "--port", str(port), "--evidence", str(root)],
+            cwd=tmp_path,
+            env=env,
+            stdout=fo,
+            stderr=fe,
+        )
+    try:
+        names = wait_for(
+            lambda: {d["name"] for d in api(f"{base}/deployments/filter", "POST", {})} or None,
+            150,
+            "the deployments",
+            proc,
+            err,
+        )
+        assert names == {"round-历下区", "sweep-历下区", "recheck-历下区"}
+        cli = subprocess.run(
+            [str(DUBAN), "--home", str(home), "sweep", "--date", "2021-06-05", "--dry-run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert cli.returncode == 0, cli.stdout + cli.stderr
+        assert "sweep/sweep-历下区" in cli.stderr and "2021-06-05 是周末，不发提醒" in cli.stdout
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -205,6 +205,28 @@ def run_on_server(deployment: str, params: dict, timeout: int) -> None:
         raise MailFailed(state.get("message") or "")
 
 
+def own_district(home, given: str | None = None) -> str | None:
+    """The district this office names its deployments by: ``given`` (``--district``), else
+    ``DUBAN_DISTRICT``, else settings.yaml ``district:``; None for a single office."""
+    from duban.settings import SettingsError
+    from duban.store import DISTRICT_ENV
+
+    if given:
+        return given.strip() or None
+    try:
+        value = os.environ.get(DISTRICT_ENV) or home.settings.value("district")
+    except SettingsError as e:
+        raise UserError(str(e)) from None
+    return str(value).strip() if value else None
+
+
+def own_deployment(flow: str, home, campaign: str) -> str:
+    """This office's served deployment of ``flow``: ``round/round``, or the district's own
+    (``round/round-历下区``) when the office names its deployments by its district."""
+    district = own_district(home)
+    return find_deployment(flow, district, campaign) if district else f"{flow}/{flow}"
+
+
 def find_deployment(flow: str, district: str | None = None, campaign: str | None = None) -> str:
     """The server's deployment of ``flow`` for a district: ``recheck/recheck-历下区-<campaign>``
     (a district running several campaigns), else ``recheck/recheck-历下区``; ``recheck/recheck``

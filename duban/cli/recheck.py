@@ -22,6 +22,7 @@ from .flowrun import (
     evidence_root,
     find_deployment,
     finish,
+    own_district,
     prepare,
     run_flow,
     run_on_server,
@@ -91,7 +92,7 @@ def command(
             "--district 运行服务器上该区的部署：先设置 PREFECT_API_URL（城市的 Prefect 服务器），不要加 --local"
         )
     if use_server(local):
-        name = find_deployment(FLOW, district or _own_district(home), catalog.campaign.key)
+        name = find_deployment(FLOW, own_district(home, district), catalog.campaign.key)
         sent = server_params(ctx, home, evidence, params, as_of=when)
         if district:  # the district's deployment has its own data directory: this one stays here
             sent.pop("home", None)
@@ -104,13 +105,3 @@ def command(
     summary = run_flow(recheck_flow, home=str(home.root), as_of=when, **params)
     echo_summary(summary, catalog, details=details)
     finish(summary)
-
-
-def _own_district(home) -> str | None:
-    """This office's district when it names its deployments by it (settings.yaml ``district:``)."""
-    import os
-
-    from duban.store import DISTRICT_ENV
-
-    value = os.environ.get(DISTRICT_ENV) or home.settings.value("district")
-    return str(value).strip() if value else None

@@ -18,6 +18,7 @@ from .flowrun import (
     echo_summary,
     evidence_root,
     finish,
+    own_deployment,
     prepare,
     run_flow,
     run_on_server,
@@ -25,8 +26,6 @@ from .flowrun import (
     use_server,
     where_prefect,
 )
-
-DEPLOYMENT = "round/round"
 
 
 @click.command("run-round")
@@ -74,7 +73,11 @@ def command(
     home = prepare(ctx, catalog_dir=catalog_dir, evidence=evidence)
     if use_server(local):
         params = {"round_date": round_date, "notify": notify, "dry_run": dry_run, "force": force}
-        run_on_server(DEPLOYMENT, server_params(ctx, home, evidence, params, as_of=when), timeout)
+        run_on_server(
+            own_deployment("round", home, catalog.campaign.key),
+            server_params(ctx, home, evidence, params, as_of=when),
+            timeout,
+        )
         return
     evidence_root(home)
     click.echo(f"运行 {round_date.isoformat()} 这一轮（{where_prefect()}，数据目录 {home.root}）……", err=True)

@@ -41,7 +41,7 @@ from typing import Any
 import click
 
 from .common import UserError, catalog_option, load_catalog_or_fail
-from .flowrun import prepare
+from .flowrun import own_district, prepare
 
 STARTUP_TIMEOUT = 180  # first start: database migrations and the UI files
 
@@ -182,7 +182,7 @@ def command(
     catalog = load_catalog_or_fail(catalog_dir)
     signal.signal(signal.SIGTERM, _interrupt)
     home = prepare(ctx, quiet=False, catalog_dir=catalog_dir, evidence=evidence, use_local_server=False)
-    district = _district(home, district)
+    district = own_district(home, district)
     if district:
         os.environ[DISTRICT_ENV] = district  # the served runs, the desk and the watch work for it
     server: LocalServer | None = None
@@ -221,19 +221,6 @@ def command(
             server.stop()
             prefect_env.clear_serve_file(home, os.getpid())
     click.echo("duban serve 已停止（计划保持启用，下次启动继续）。")
-
-
-def _district(home, given: str | None) -> str | None:
-    from duban.settings import SettingsError
-    from duban.store import DISTRICT_ENV
-
-    if given:
-        return given.strip() or None
-    try:
-        value = os.environ.get(DISTRICT_ENV) or home.settings.value("district")
-    except SettingsError as e:
-        raise UserError(str(e)) from None
-    return str(value).strip() if value else None
 
 
 # ---------------------------------------------------------------- who owns a deployment name

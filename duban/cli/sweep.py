@@ -15,6 +15,7 @@ from .flowrun import (
     echo_summary,
     evidence_root,
     finish,
+    own_deployment,
     prepare,
     run_flow,
     run_on_server,
@@ -22,8 +23,6 @@ from .flowrun import (
     use_server,
     where_prefect,
 )
-
-DEPLOYMENT = "sweep/sweep"
 
 
 @click.command("sweep")
@@ -51,7 +50,9 @@ def command(
     home = prepare(ctx, catalog_dir=catalog_dir, evidence=evidence)
     if use_server(local):
         params = {"day": the_day, "dry_run": dry_run, "force": force}
-        run_on_server(DEPLOYMENT, server_params(ctx, home, evidence, params), timeout)
+        run_on_server(
+            own_deployment("sweep", home, catalog.campaign.key), server_params(ctx, home, evidence, params), timeout
+        )
         return
     evidence_root(home)
     click.echo(f"每日提醒（{where_prefect()}，数据目录 {home.root}）……", err=True)
