@@ -195,7 +195,9 @@ def test_an_office_named_by_its_district_runs_its_own_sweep_through_serve(tmp_pa
         )
     try:
         names = wait_for(
-            lambda: {d["name"] for d in api(f"{base}/deployments/filter", "POST", {})} or None,
+            lambda: (
+                names if len(names := {d["name"] for d in api(f"{base}/deployments/filter", "POST", {})}) == 3 else None
+            ),
             150,
             "the deployments",
             proc,
