@@ -13,7 +13,7 @@ import pytest
 from duban.check import decisions
 from duban.desk import state
 from duban.notifications import send_reminders
-from duban.testing.desk import DESK_NOW, chromium, chromium_missing, login, running_desk
+from duban.testing.desk import DESK_NOW, chromium, chromium_missing, login, running_desk, wait_replaced
 
 pytestmark = pytest.mark.browser
 
@@ -51,13 +51,10 @@ def decide(browser, task: str, rnd: str, kind: str, note: str, *, until: str | N
 def submit(browser, button) -> None:
     """Click a form's submit button and wait until the answer page has replaced this one."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(browser, 60).until(ec.staleness_of(page))
-    WebDriverWait(browser, 60).until(lambda b: b.execute_script("return document.readyState") == "complete")
+    wait_replaced(browser, page)
 
 
 def flashes(browser) -> str:

@@ -112,12 +112,27 @@ def login(browser: Any, url: str, name: str = COORDINATOR, password: str = PASSW
     browser.get(url + "/login")
     browser.find_element(By.NAME, "name").send_keys(name)
     browser.find_element(By.NAME, "password").send_keys(password)
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(browser, 60).until(ec.staleness_of(page))  # the answer page replaced the login form
+    wait_replaced(browser, page)  # the answer page replaced the login form
+
+
+def wait_replaced(browser: Any, page: Any, timeout: float = 60) -> None:
+    """Wait until ``page`` (the old ``<html>`` element) has left the document and the new page has
+    loaded. chromedriver may answer "Node ... does not belong to the document" instead of a stale
+    element while the old page goes: that is gone too."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def gone(_browser: Any) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException included
+            return True
+        return False
+
+    WebDriverWait(browser, timeout).until(gone)
+    WebDriverWait(browser, timeout).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def full_page_png(browser: Any, path: Path, width: int) -> Path:
