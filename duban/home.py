@@ -19,6 +19,7 @@ from duban.settings import Settings, SettingsError
 from duban.settings import load as load_settings
 
 EVIDENCE_ENV = "DUBAN_EVIDENCE"
+DATABASE_ENV = "DUBAN_DATABASE_URL"
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,13 @@ class Home:
         p = self.root / name
         p.mkdir(parents=True, exist_ok=True)
         return p
+
+
+def database_url(home: Home) -> str:
+    """``DUBAN_DATABASE_URL``, else the SQLite file under the data directory."""
+    url = os.environ.get(DATABASE_ENV, "").strip()
+    if url:
+        if url.startswith("postgresql://"):  # the plain form people copy: use the installed sync driver
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+    return f"sqlite:///{Path(home.db)}"

@@ -70,6 +70,9 @@ class CheckResult:
     rejected: list[FileIssue] = field(default_factory=list)
     run_id: int | None = None  # the check run's id in the store, when stored
     stats: dict[str, Any] = field(default_factory=dict)  # files scanned, opened, seconds ...
+    # the as-of times this answer holds for (duban.replay.Window; not part of the JSON)
+    window: Any = field(default=None, repr=False, compare=False)
+    basis: str | None = field(default=None, repr=False, compare=False)  # digest of the decisions it applied
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -24,14 +24,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-DATABASE_ENV = "DUBAN_DATABASE_URL"
+from duban.home import DATABASE_ENV as DATABASE_ENV  # the store's settings live with the data directory
+from duban.home import database_url as database_url
+
 DISTRICT_ENV = "DUBAN_DISTRICT"  # set per district by a city's deployments (duban city deploy)
 
 metadata = sa.MetaData()
@@ -70,16 +71,6 @@ class StoreError(RuntimeError):
     """The store cannot be used; ``str()`` is the whole message, in Chinese."""
 
 
-def database_url(home: Any) -> str:
-    """``DUBAN_DATABASE_URL``, else the SQLite file under the data directory."""
-    url = os.environ.get(DATABASE_ENV, "").strip()
-    if url:
-        if url.startswith("postgresql://"):  # the plain form people copy: use the installed sync driver
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        return url
-    return f"sqlite:///{Path(home.db)}"
-
-
 def shown_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     try:
@@ -106,6 +97,13 @@ def _engine(url: str) -> Engine:
             _ENGINES[url] = engine
             _CREATED[url] = set()
         return engine
+
+
+def close_all() -> None:
+    """Close every pooled connection of this process (SQLite then folds its WAL into the file)."""
+    with _LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
 
 
 def _sqlite_setup(dbapi_conn: Any, _record: Any) -> None:

@@ -39,8 +39,9 @@ with open(os.environ["PROBE_OUT"], "w") as f:
 """
 
 
-def loaded(tmp_path, *args: str) -> set[str]:
-    """The heavy top-level packages a ``duban`` command imported, run in a fresh interpreter."""
+def loaded(tmp_path, *args: str, with_light: bool = False) -> set[str]:
+    """The heavy top-level packages a ``duban`` command imported, run in a fresh interpreter
+    (``with_light``: click and the catalog's pydantic count as heavy too)."""
     out = tmp_path / "modules.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DUBAN_", "PREFECT_"))}
     env.update(PROBE_ARGS=json.dumps(list(args)), PROBE_OUT=str(out))
@@ -48,7 +49,7 @@ def loaded(tmp_path, *args: str) -> set[str]:
         [sys.executable, "-c", PROBE], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert out.exists(), p.stdout[-2000:] + p.stderr[-2000:]
-    return set(json.loads(out.read_text())) & HEAVY
+    return set(json.loads(out.read_text())) & (HEAVY | ({"click", "pydantic", "yaml"} if with_light else set()))
 
 
 @pytest.mark.parametrize("args", [("--help",), ("catalog", "--json"), ("catalog", "--check")])
@@ -71,4 +72,41 @@ def test_a_recheck_with_nothing_changed_starts_no_reader(tmp_path):
     samples.make_pdf(share / "工信局" / "11" / "第一轮" / "案例.pdf")
     args = ("--home", str(tmp_path / "home"), "check", "--evidence", str(share), "--as-of", "2021-06-21", "--json", "-")
     assert "multiprocessing" in loaded(tmp_path, *args)  # the first check reads the PDF
-    assert loaded(tmp_path, *args) == {"sqlalchemy"}
+    assert loaded(tmp_path, *args, "--full") == {"sqlalchemy"}  # judged again: the store, no reader
+
+
+def test_a_recheck_answered_from_the_last_one_loads_neither_click_nor_the_store(tmp_path):
+    """duban.cli.quick: the kept answer is found and printed before the command line reaches click."""
+    share = tmp_path / "share"
+    share.mkdir()
+    args = ("--home", str(tmp_path / "home"), "check", "--evidence", str(share), "--as-of", "2021-06-21")
+    assert loaded(tmp_path, *args) == {"sqlalchemy", "rich"}
+    assert loaded(tmp_path, *args, with_light=True) == set()
+
+
+def test_what_the_quick_reader_leaves_to_click(tmp_path):
+    """Any other form of the command line is click's: the quick reader answers none of these."""
+    from duban.cli.quick import _parse
+
+    assert _parse(["check", "--evidence", "s", "--as-of=2021-06-21", "--unit", "工信局", "--no-details"]) == {
+        "home": None,
+        "evidence": "s",
+        "as_of": "2021-06-21",
+        "json": None,
+        "catalog": None,
+        "units": ["工信局"],
+        "tasks": [],
+        "details": False,
+    }
+    for argv in (
+        ["check", "--full"],
+        ["check", "--help"],
+        ["check", "-h"],
+        ["check", "--evidence"],
+        ["check", "--bogus", "1"],
+        ["--home", "h", "catalog", "--json"],
+        ["-v", "check"],
+        ["checks"],
+        [],
+    ):
+        assert _parse(argv) is None, argv

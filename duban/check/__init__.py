@@ -5,11 +5,13 @@
 - :mod:`duban.check.run` — ``evaluate`` (apply the rules task by task, record the run);
   ``run_check`` does both;
 - :mod:`duban.check.rules` — the rules themselves: plain Python, no I/O;
-- :mod:`duban.check.confirmations` — the coordinator's confirmations of platform-judged items.
+- :mod:`duban.check.confirmations` — the coordinator's confirmations of platform-judged items;
+- :mod:`duban.replay` — when a re-check can be answered from the last one (the window of as-of
+  times an answer holds for is computed here, in ``run.evaluate``).
 
 No Prefect here: this is the library core the CLI, the flows and the tests share.
 """
 
-from .run import EvidenceRootError, Gathered, evaluate, gather, run_check
+from .run import EvidenceRootError, Gathered, basis, evaluate, gather, run_check
 
-__all__ = ["EvidenceRootError", "Gathered", "gather", "evaluate", "run_check"]
+__all__ = ["EvidenceRootError", "Gathered", "basis", "gather", "evaluate", "run_check"]

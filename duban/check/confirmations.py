@@ -91,9 +91,26 @@ def current(
     return out
 
 
+def rows(store: Store, scope: Scope) -> list[tuple]:
+    """Every confirmation and withdrawal, oldest first (as stored)."""
+    t = confirmations
+    with store.read() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(t).where(scope.where(t)).order_by(t.c.id))]
+
+
+def instants(made: list[tuple]) -> list[dt.datetime]:
+    """When each of these ``rows`` was made: what ``current(as_of=...)`` compares with."""
+    col = list(confirmations.c.keys()).index("confirmed_at")
+    return [_aware(r[col]) for r in made]
+
+
+def _aware(text: str) -> dt.datetime:
+    made = dt.datetime.fromisoformat(text)
+    return made if made.tzinfo else made.replace(tzinfo=TZ)
+
+
 def _made_after(confirmed_at: str, as_of: dt.datetime) -> bool:
-    made = dt.datetime.fromisoformat(confirmed_at)
-    return (made if made.tzinfo else made.replace(tzinfo=TZ)) > as_of
+    return _aware(confirmed_at) > as_of
 
 
 def is_confirmed(

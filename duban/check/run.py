@@ -15,11 +15,13 @@ No Prefect here: this is the library core the CLI, the flows and the tests share
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from duban import replay
 from duban.evidence import store as evstore
 from duban.evidence.facts import Facts
 from duban.evidence.limits import Limits
@@ -34,9 +36,18 @@ from duban.timeutil import TZ
 from . import confirmations, credit, decisions
 from .gather import Gathered, GatheredFile, Progress, gather, limits_from_settings
 from .rules import evaluate as evaluate_rules
-from .rules import hold_unreadable
+from .rules import hold_unreadable, submitted_at
 
-__all__ = ["EvidenceRootError", "Gathered", "GatheredFile", "gather", "evaluate", "run_check", "limits_from_settings"]
+__all__ = [
+    "EvidenceRootError",
+    "Gathered",
+    "GatheredFile",
+    "basis",
+    "gather",
+    "evaluate",
+    "run_check",
+    "limits_from_settings",
+]
 
 MISSING_FACTS = "读取记录不完整（检查数据库中缺少该文件的读取结果），本次未判定：请重新检查"
 
@@ -56,7 +67,8 @@ def evaluate(
     store = Store.open(home, scope)
     # confirmations recorded before decisions existed (duban confirm now records an accept)
     confirmed = confirmations.current(store, scope, as_of=as_of)
-    standing = decisions.standing(store, scope, as_of)
+    history = decisions.history(store, scope)
+    standing = [d for d in history if d.in_force(as_of)]
     unit_names = {catalog.unit(u).name for u in units} if units else None
     task_ids = {catalog.task(t).id for t in tasks} if tasks else None
     extended = decisions.extensions(standing)
@@ -98,6 +110,11 @@ def evaluate(
         unrecognized=unrecognized + unreadable,
         rejected=rejected,
     )
+    confirmation_rows = confirmations.rows(store, scope)
+    result.window = replay.window(
+        as_of, _instants(catalog, gathered, history, confirmations.instants(confirmation_rows))
+    )
+    result.basis = _basis(history, confirmation_rows)
     if unit_names:  # a partial re-check lists only what concerns its scope
         result.unrecognized = [u for u in result.unrecognized if _unit_of(u.path, catalog) in unit_names]
     result.stats = dict(gathered.stats, evaluate_seconds=round(time.perf_counter() - t0, 3))
@@ -118,6 +135,34 @@ def evaluate(
             rules_json=json.dumps([o.to_json() for o in ruled], ensure_ascii=False) if standing else None,
         )
     return result
+
+
+def basis(catalog: Catalog, home: Home) -> str:
+    """What a check's answer takes from the store besides the files' facts: a digest of every
+    decision and confirmation (a kept answer holds only while this is unchanged)."""
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    return _basis(decisions.history(store, scope), confirmations.rows(store, scope))
+
+
+def _basis(history: list[decisions.Decision], confirmation_rows: list[tuple]) -> str:
+    return hashlib.sha256(repr((history, confirmation_rows)).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _instants(
+    catalog: Catalog, gathered: Gathered, history: list[decisions.Decision], confirmed: list[dt.datetime]
+) -> Iterable[dt.datetime | None]:
+    """Every instant the rules and decisions compare the as-of time with: when each file came
+    in, every due time (extensions' too), when each decision and confirmation was made or
+    withdrawn. Between two of them the answer does not change (``replay.window``)."""
+    yield from {submitted_at(s) for s in {g.submitted for g in gathered.files}}
+    yield from (catalog.due_at(day) for day in catalog.round_dates())
+    for d in history:
+        yield d.at
+        yield d.withdrawn_at
+        if d.until is not None:
+            yield catalog.due_at(d.until)
+    yield from confirmed
 
 
 def _unit_of(rel: str, catalog: Catalog) -> str | None:

@@ -1,66 +1,30 @@
-"""The ``duban`` command: a thin shell over the library, one module per command.
+"""The ``duban`` command: a thin shell over the library, one module per command
+(:mod:`duban.cli.group` lists them; each is imported only when used).
 
-Commands are imported only when used, so ``duban catalog`` does not pay for Prefect.
+A re-check with nothing changed is answered before click is imported
+(:mod:`duban.cli.quick`); every other command line goes to the click group.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
-
-import click
-
-# command name -> module under duban.cli that defines a click command called `command`
-COMMANDS = {
-    "catalog": "catalog",
-    "templates": "templates",
-    "init-folders": "init_folders",
-    "check": "check",
-    "confirm": "confirm",
-    "decide": "decide",
-    "remind": "remind",
-    "report": "report",
-    "run-round": "run_round",
-    "recheck": "recheck",
-    "sweep": "sweep",
-    "serve": "serve",
-    "desk": "desk",
-    "watch": "watch",
-    "schedule": "schedule",
-    "demo": "demo",
-    "campaign": "campaign",
-    "city": "city",
-}
-
-
-class LazyGroup(click.Group):
-    def list_commands(self, ctx):
-        return list(COMMANDS)
-
-    def get_command(self, ctx, name):
-        module = COMMANDS.get(name)
-        if module is None:
-            return None
-        return importlib.import_module(f"duban.cli.{module}").command
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--home",
-    envvar="DUBAN_HOME",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="数据目录（库、发件箱、报告），默认 ./var；也可用环境变量 DUBAN_HOME",
-)
-@click.version_option(package_name="duban")
-@click.pass_context
-def cli(ctx: click.Context, home: str | None) -> None:
-    """duban（督办）：任务清单督办——目录、佐证检查、催报提醒、轮次报告。"""
-    ctx.ensure_object(dict)
-    ctx.obj["home"] = home
+from typing import Any
 
 
 def main() -> None:
+    from .quick import answer
+
+    if answer(sys.argv[1:]):
+        sys.exit(0)
     from .common import run_cli
+    from .group import cli
 
     sys.exit(run_cli(cli))
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("cli", "COMMANDS", "LazyGroup"):
+        from . import group
+
+        return getattr(group, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

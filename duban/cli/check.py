@@ -1,7 +1,15 @@
-"""``duban check --evidence ROOT --as-of DATETIME [--json FILE]``."""
+"""``duban check --evidence ROOT --as-of DATETIME [--json FILE] [--full]``.
+
+A re-check that finds nothing changed since the last identical one prints that one's answer
+under the new as-of time (``duban.replay``: the share's listing, the inputs and the
+store compared, no file opened, nothing heavy imported); ``--full`` judges again regardless.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import time
 from pathlib import Path
 
 import click
@@ -28,6 +36,7 @@ from .common import UserError, catalog_option, evidence_option, home_of, load_ca
 @click.option("--unit", "units", multiple=True, help="只看某些单位（可重复）")
 @click.option("--task", "tasks", multiple=True, help="只看某些任务（可重复）")
 @click.option("--details/--no-details", default=True, help="列出每个单位未完成的事项")
+@click.option("--full", is_flag=True, help="重新判定一遍，即使共享文件夹和设置与上次检查相比都没有变化")
 @catalog_option
 @click.pass_context
 def command(
@@ -38,14 +47,17 @@ def command(
     units,
     tasks,
     details: bool,
+    full: bool,
     catalog_dir: str | None,
 ) -> None:
     """检查共享文件夹中的佐证材料，给出每个单位、任务、轮次的状态。"""
-    from duban.check import EvidenceRootError, run_check
-    from duban.store import StoreError
+    from duban import replay
     from duban.timeutil import parse_as_of
 
-    catalog = load_catalog_or_fail(catalog_dir)
+    from .quick import request as request_for
+    from .quick import show
+
+    t0 = time.perf_counter()
     try:
         when = parse_as_of(as_of)
     except ValueError as e:
@@ -55,10 +67,44 @@ def command(
         root = Path(home.evidence_root(root))
     except ValueError as e:
         raise UserError(str(e)) from None
+    options = {"units": units, "tasks": tasks, "details": details, "catalog": catalog_dir, "json": json_path}
+    request, store = request_for(home, root, when, options)
+    kept = None if full else replay.find(request, store)
+    if kept is not None:
+        show(kept, when, time.perf_counter() - t0)
+        return
+    replay.forget(request)  # an answer that no longer holds is never shown, even if this run fails
+    _check(request, store, when)
+
+
+def _check(request, store: Path | None, when: dt.datetime) -> None:
+    """The whole check; its answer is kept for the next identical request."""
+    from duban import replay
+    from duban.check import EvidenceRootError, basis, run_check
+    from duban.home import Home
+    from duban.store import StoreError, close_all
+
+    from .summary import heading, render_body, stats_line
+
+    warned = _Warnings()
+    logging.getLogger().addHandler(warned)
+    home = Home(request.home)
+    opts = request.options
+    json_to = opts["json"]
     try:
+        catalog = load_catalog_or_fail(opts["catalog"])
+        # what the answer is made from, taken before the check reads it: a change meanwhile shows next time
+        share = replay.share_digest(request.root) if store else None
+        inputs = replay.inputs_digest(request, str(catalog.root), store, replay.terminal()) if store else ""
         with _progress() as progress:
             result = run_check(
-                catalog, root, when, home, units=list(units) or None, tasks=list(tasks) or None, progress=progress
+                catalog,
+                request.root,
+                when,
+                home,
+                units=opts["units"] or None,
+                tasks=opts["tasks"] or None,
+                progress=progress,
             )
     except (EvidenceRootError, StoreError) as e:  # StoreError: a damaged, full or unreachable store
         raise UserError(str(e)) from None
@@ -66,15 +112,60 @@ def command(
         raise UserError(str(e.args[0])) from None
     except ValueError as e:  # a settings mistake (limits), named with its file
         raise UserError(str(e)) from None
-    if json_path and str(json_path) == "-":
+    finally:
+        logging.getLogger().removeHandler(warned)
+    out: list[tuple[str, str]] = [("err", w) for w in warned.lines]
+    if json_to == "-":
         click.echo(result.dumps())
+        out.append(("json", "-"))
+    else:
+        click.echo(heading(result.as_of))
+        body = render_body(catalog, result, details=opts["details"])
+        click.echo(body, nl=False)
+        line = stats_line(result.stats)
+        if line:
+            click.secho(line, dim=True)
+        out += [("heading", ""), ("out", body), ("stats", "")]
+        if json_to:
+            result.write_json(json_to)
+            click.echo(f"JSON 结果已写入 {json_to}")
+            out.append(("json", json_to))
+    if not (store and share and result.window and result.basis):
         return
-    from .summary import print_summary  # the terminal table (rich): not for --json -
+    # the store as this run left it, and nobody else's decision or confirmation since it read them
+    close_all()
+    left = replay.store_state(store)
+    same = basis(catalog, home) == result.basis
+    close_all()
+    if not same or replay.store_state(store) != left:
+        return
+    answer = replay.Answer(
+        made_at=dt.datetime.now(when.tzinfo).isoformat(timespec="seconds"),
+        as_of=when.isoformat(),
+        window=result.window,
+        inputs=inputs,
+        share=share,
+        store=left,
+        catalog=str(catalog.root),
+        files=int(result.stats.get("files", 0)),
+        out=out,
+        result=result.to_json() if json_to else None,
+    )
+    replay.keep(request, answer)
 
-    print_summary(catalog, result, details=details)
-    if json_path:
-        result.write_json(json_path)
-        click.echo(f"JSON 结果已写入 {json_path}")
+
+class _Warnings(logging.Handler):
+    """Warnings logged while the check runs (an unknown year of the work calendar ...): shown
+    on the terminal as Python would, and again whenever the answer is."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        self.lines.append(line)
+        click.echo(line, err=True)
 
 
 class _progress:

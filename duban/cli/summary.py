@@ -6,14 +6,16 @@ the terminal) and, where rich markup is on, with the markup escaped too."""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
-from duban.escape import visible
-from duban.results import CheckResult
 from duban.statuses import STATUS_LABELS
-from duban.tasks_catalog import Catalog
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from duban.results import CheckResult
+    from duban.tasks_catalog import Catalog
 
 COLUMNS = ("ok", "late", "partial", "missing", "pending", "confirm")
 STYLE = {
@@ -30,11 +32,62 @@ def unit_counts(catalog: Catalog, result: CheckResult) -> list[tuple[str, dict[s
     return result.unit_counts(catalog.units, COLUMNS)
 
 
+def heading(as_of: dt.datetime) -> str:
+    return f"佐证检查（截至 {as_of:%Y-%m-%d %H:%M}）"
+
+
+def stats_line(stats: dict[str, Any]) -> str | None:
+    """What the check read and how long it took."""
+    if not stats:
+        return None
+    seconds = stats.get("gather_seconds", 0) + stats.get("evaluate_seconds", 0)
+    return f"扫描 {stats.get('files', 0)} 个文件，新读取 {stats.get('inspected', 0)} 个，用时 {seconds:.1f} 秒"
+
+
+def replayed_line(files: int, made_at: str, seconds: float) -> str:
+    """The stats line of an answer kept from an earlier check (``duban.replay``)."""
+    made = made_at.replace("T", " ")[:16]
+    return (
+        f"扫描 {files} 个文件，与 {made} 的检查相比均未变化，沿用其判定（duban check --full 可重新判定），"
+        f"用时 {seconds:.1f} 秒"
+    )
+
+
+def make_console() -> Console:
+    from rich.console import Console
+
+    return Console(width=None if Console().is_terminal else 140)
+
+
 def print_summary(
     catalog: Catalog, result: CheckResult, *, details: bool = True, console: Console | None = None
 ) -> None:
-    console = console or Console(width=None if Console().is_terminal else 140)
-    table = Table(title=f"佐证检查（截至 {result.as_of:%Y-%m-%d %H:%M}）", show_lines=False)
+    """Heading, the per-unit table and the open items, and what the check read."""
+    from rich.markup import escape
+
+    console = console or make_console()
+    console.print(heading(result.as_of), highlight=False, markup=False)
+    print_body(catalog, result, details=details, console=console)
+    line = stats_line(result.stats)
+    if line:
+        console.print(f"[dim]{escape(line)}[/]")
+
+
+def render_body(catalog: Catalog, result: CheckResult, *, details: bool = True) -> str:
+    """The body as the terminal would show it (with its colours when it is a terminal)."""
+    c = make_console()
+    with c.capture() as captured:
+        print_body(catalog, result, details=details, console=c)
+    return captured.get()
+
+
+def print_body(catalog: Catalog, result: CheckResult, *, details: bool, console: Console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from duban.escape import visible
+
+    table = Table(show_lines=False)
     table.add_column("单位", no_wrap=True)
     for s in COLUMNS:
         table.add_column(STATUS_LABELS[s], justify="right", style=STYLE[s])
@@ -60,9 +113,3 @@ def print_summary(
         console.print(f"[red]被拒绝的文件 {len(result.rejected)} 个：[/]")
         for f in result.rejected[:30]:
             console.print(f"  {visible(f.path)}：{visible(f.reason)}", highlight=False, markup=False)
-    stats = result.stats
-    if stats:
-        console.print(
-            f"[dim]扫描 {stats.get('files', 0)} 个文件，新读取 {stats.get('inspected', 0)} 个，"
-            f"用时 {stats.get('gather_seconds', 0) + stats.get('evaluate_seconds', 0):.1f} 秒[/]"
-        )
