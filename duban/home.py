@@ -83,3 +83,18 @@ def database_url(home: Home) -> str:
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         return url
     return f"sqlite:///{Path(home.db)}"
+
+
+def keep_file(path: Path, text: str) -> None:
+    """Write a cache file of the data directory atomically (a reader never sees half of it);
+    a cache that cannot be written is no error, so this never raises."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass

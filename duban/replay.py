@@ -23,7 +23,8 @@ made the answer). Anything else, and the whole check runs and keeps its answer a
 ``duban check --full`` always runs the whole check. A store on PostgreSQL is never answered
 from here: its state cannot be seen without a connection.
 
-Imports nothing heavy (stdlib and ``duban.timeutil``): this is the start of every ``duban check``.
+Imports nothing heavy (the stdlib, ``duban.home``, ``duban.timeutil``): this is the start of every
+``duban check``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
+
+from duban.home import keep_file
 
 VERSION = 1
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -267,8 +270,6 @@ def sqlite_path(url: str) -> Path | None:
 
 def keep(req: Request, answer: Answer) -> None:
     """Keep an answer for the next identical request (atomically; never fails the check)."""
-    path = req.path()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
     d = {
         "version": VERSION,
         "made_at": answer.made_at,
@@ -282,15 +283,7 @@ def keep(req: Request, answer: Answer) -> None:
         "out": answer.out,
         "result": answer.result,
     }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    keep_file(req.path(), json.dumps(d, ensure_ascii=False))
 
 
 def forget(req: Request) -> None:

@@ -17,6 +17,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from duban.home import keep_file
+
 HERE = Path(__file__).parent
 
 
@@ -71,14 +73,4 @@ def read(cache: Path, name: str, root: Path, key: str) -> str | None:
 
 def write(cache: Path, name: str, root: Path, key: str, text: str) -> None:
     """Keep ``text`` (atomically: a reader never sees half of it); never fails the command."""
-    path = _file(cache, name, root)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(f"{key}\n{text}", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    keep_file(_file(cache, name, root), f"{key}\n{text}")
