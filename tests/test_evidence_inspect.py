@@ -582,3 +582,15 @@ def test_chinese_punctuation_around_links_is_not_part_of_them():
         "http://www.x.cn/a",
         "http://c.cn/q",
     ]
+
+
+def test_a_header_repeated_in_half_its_cells_is_skipped_and_less_is_data(tmp_path):
+    """A page's repeated header counts when at least half its labels recur (spaces, full-width
+    and ``*`` aside); a row sharing fewer is a data row like any other."""
+    cat, spec = _d23_spec()
+    half = ["序 号", "企业名称*", "统一社会信用代码：", "推荐月份", None, None, None]  # 4 of 7
+    fewer = ["1", "企业名称", "91370102MA3C4E5X8Y", "推荐月份", 10, "否", None]  # 2 labels: data
+    rows = [HEAD8] + _d23_rows(2) + [half] + _d23_rows(2, 2) + [fewer]
+    p = S.make_table_xlsx(tmp_path / "名单.xlsx", {"Sheet1": rows})
+    (lf,) = [lf for lf in inspect_file(p, spec, Limits()).ledgers if lf.template == "附件8"]
+    assert lf.rows == 5

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, cast
 from duban.evidence.facts import LedgerFacts
 from duban.evidence.limits import Limits
 from duban.evidence.spec import InspectSpec, LedgerSpec
-from duban.evidence.uscc import normalize_uscc, uscc_problem
+from duban.evidence.uscc import normalize_uscc, normalized_problem
 from duban.tasks_catalog.models import Template
 
 from . import common
@@ -224,11 +224,11 @@ def _iter_data(
     cap = start + limits.max_rows
     out: list[tuple[int, list[object]]] = []
     heads = {p: norm_label(v) for p, v in enumerate(header) if isinstance(v, str) and norm_label(v)}
+    spare = len(heads) - (len(heads) + 1) // 2  # cells that may differ in a repeated header (half match)
+    label = _Labels()
     for i in range(start, min(len(rows), cap)):
         row = rows[i]
-        if heads and sum(
-            1 for p, lab in heads.items() if p < len(row) and isinstance(row[p], str) and norm_label(row[p]) == lab
-        ) * 2 >= len(heads):
+        if heads and _repeats(row, heads, spare, label):
             continue  # the header again (a printed table repeats it on every page)
         first = lead = None  # the first filled cell; the first outside the 序号 columns
         for p, v in enumerate(row):
@@ -239,24 +239,51 @@ def _iter_data(
                     lead = v
                     break
         if lead is None:
-            if isinstance(first, str) and _TOTAL.match(norm_label(first)):
+            if isinstance(first, str) and _TOTAL.match(label(first)):
                 return out, False
             continue
         for v in (first, lead):
-            if isinstance(v, str) and _TOTAL.match(norm_label(v)):
+            if isinstance(v, str) and _TOTAL.match(label(v)):
                 return out, False
         if isinstance(lead, str) and _FOOTER.match(unicodedata.normalize("NFKC", lead).strip()):
             continue
-        if any(
-            isinstance(v, str) and (_SUBTOTAL.match(norm_label(v)) or _EXAMPLE.search(norm_label(v)))
-            for v in (first, lead)
-        ):
+        if any(isinstance(v, str) and (_SUBTOTAL.match(label(v)) or _EXAMPLE.search(label(v))) for v in (first, lead)):
             continue
         out.append((i, row))
         if first_only:
             return out, False
     truncated = end_row >= cap or any(not all(_blank(v) for v in r) for r in rows[cap:])
     return out, truncated
+
+
+class _Labels:
+    """``norm_label`` of a sheet's cell texts, each distinct text normalised once (a column's
+    repeated values: 是/否, a district, a category); bounded, so a huge sheet cannot grow it without end."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+
+    def __call__(self, v: str) -> str:
+        lab = self.known.get(v)
+        if lab is None:
+            lab = norm_label(v)
+            if len(self.known) < self.LIMIT:
+                self.known[v] = lab
+        return lab
+
+
+def _repeats(row: Sequence[object], heads: dict[int, str], spare: int, label: _Labels) -> bool:
+    """Does ``row`` repeat the header (at least half of its labels, in their places)?"""
+    misses = 0
+    for p, lab in heads.items():
+        v = row[p] if p < len(row) else None
+        if not (isinstance(v, str) and label(v) == lab):
+            misses += 1
+            if misses > spare:
+                return False
+    return True
 
 
 # ---------------------------------------------------------------- dates and yes/no
@@ -388,7 +415,7 @@ def analyse_template(
             for p in uscc_pos:
                 v = row[p] if p < len(row) else None
                 code = normalize_uscc(v if not isinstance(v, float) else (int(v) if v.is_integer() else v))
-                problem = uscc_problem(code)
+                problem = normalized_problem(code)
                 if problem:
                     lf.invalid_uscc_count += 1
                     usable.pop(i, None)
