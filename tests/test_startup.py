@@ -84,6 +84,18 @@ def test_a_recheck_answered_from_the_last_one_loads_neither_click_nor_the_store(
     assert loaded(tmp_path, *args, with_light=True) == set()
 
 
+def test_catalog_json_kept_in_the_data_directory_loads_not_even_click(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    args = ("--home", str(home), "catalog", "--json")
+    first = subprocess.run([sys.executable, "-m", "duban", *args], capture_output=True, text=True, timeout=120)
+    assert loaded(tmp_path, *args, with_light=True) == set()  # read back from <home>/cache
+    again = subprocess.run([sys.executable, "-m", "duban", *args], capture_output=True, text=True, timeout=120)
+    assert first.returncode == again.returncode == 0 and again.stdout == first.stdout
+    assert [t["id"] for t in json.loads(again.stdout)["tasks"]][:2] == ["D01", "D02"]
+    assert loaded(tmp_path, "--home", str(home), "catalog", "--json", "--unit", "区工信局", with_light=True) >= {"click"}
+
+
 def test_what_the_quick_reader_leaves_to_click(tmp_path):
     """Any other form of the command line is click's: the quick reader answers none of these."""
     from duban.cli.quick import _parse

@@ -1,16 +1,16 @@
-"""``duban check`` answered from the last identical check when nothing changed, before click
-(or anything heavy) is imported — see :mod:`duban.replay` for what "nothing changed" means.
+"""Two commands people repeat, answered from what the data directory kept, before click (or
+anything heavy) is imported:
 
-:func:`answer` reads one plain form of the command line::
+- ``duban [--home DIR] check [--evidence DIR] [--as-of TIME] [--json FILE] [--unit U]...
+  [--task T]... [--details | --no-details] [--catalog DIR]``: the last identical check's
+  answer when nothing changed (:mod:`duban.replay` says what "nothing changed" means);
+- ``duban [--home DIR] catalog --json [--catalog DIR]``: the JSON kept while the catalog's
+  files are unchanged (``tasks_catalog.catalog_cache``).
 
-    duban [--home DIR] check [--evidence DIR] [--as-of TIME] [--json FILE] [--unit U]...
-          [--task T]... [--details | --no-details] [--catalog DIR]
-
-(each option as ``--name value`` or ``--name=value``) and answers only when a kept answer
-still holds. Anything else — another command, ``--help``, ``--full``, an option it does not
-know, a time it cannot read, a terminal that is not UTF-8, no kept answer — returns False and
-the command line goes to click as usual. The click command (:mod:`duban.cli.check`) makes
-the same :func:`request` and prints a kept answer with the same :func:`show`.
+Each option as ``--name value`` or ``--name=value``. Anything else — another command or form,
+``--help``, ``--full``, an option it does not know, a time it cannot read, a terminal that is
+not UTF-8, nothing kept — returns False and the command line goes to click as usual. The
+click commands make the same :func:`request` and print a kept check with the same :func:`show`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from duban import replay
-from duban.home import Home, database_url
+if TYPE_CHECKING:
+    from duban import replay
+    from duban.home import Home
 
 _VALUED = {"--evidence": "evidence", "--as-of": "as_of", "--json": "json", "--catalog": "catalog"}
 _MANY = {"--unit": "units", "--task": "tasks"}
@@ -32,10 +33,54 @@ _MANY = {"--unit": "units", "--task": "tasks"}
 
 def answer(argv: list[str]) -> bool:
     """Print the kept answer to this command line and return True, or return False (click decides)."""
+    if not (_utf8(sys.stdout) and _utf8(sys.stderr)):
+        return False
+    if _catalog_json(argv):
+        return True
+    return _check(argv)
+
+
+def _catalog_json(argv: list[str]) -> bool:
+    """``duban catalog --json`` from the data directory's cache."""
+    split = _command(argv, "catalog")
+    if split is None:
+        return False
+    home, rest = split
+    catalog = None
+    flags = 0
+    while rest:
+        if rest[0] == "--json":
+            rest, flags = rest[1:], flags + 1
+            continue
+        name, value, rest = _option(rest)
+        if name != "--catalog" or value is None or not os.path.isdir(value):
+            return False
+        catalog = value
+    if flags != 1:
+        return False
+    from duban.tasks_catalog.campaigns import campaign_root, settings_path
+    from duban.tasks_catalog.loader import kept_view
+
+    folder = settings_path(home).parent
+    try:
+        text = kept_view(campaign_root(catalog, home), folder / "cache", "catalog-json") if folder.is_dir() else None
+    except Exception:  # a settings or catalog mistake: the click command says what it is
+        return False
+    if text is None:
+        return False
+    _write(text)
+    return True
+
+
+def _check(argv: list[str]) -> bool:
+    """``duban check`` from the last identical check's kept answer."""
     t0 = time.perf_counter()
     args = _parse(argv)
-    if args is None or not (_utf8(sys.stdout) and _utf8(sys.stderr)):
+    if args is None:
         return False
+    from duban import replay
+    from duban.home import Home
+
     folder = Path(args["home"] or os.environ.get("DUBAN_HOME") or "var").expanduser().resolve()
     if not folder.is_dir() or (args["catalog"] and not os.path.isdir(args["catalog"])):
         return False
@@ -58,6 +103,9 @@ def answer(argv: list[str]) -> bool:
 
 def request(home: Home, root: Path, when: dt.datetime, options: dict[str, Any]) -> tuple[replay.Request, Path | None]:
     """The request a check's answer is kept under, and the SQLite store it depends on (None: not SQLite)."""
+    from duban import replay
+    from duban.home import database_url
+
     opts = {
         "units": list(options["units"]),
         "tasks": list(options["tasks"]),
@@ -92,19 +140,26 @@ def show(kept: replay.Answer, when: dt.datetime, seconds: float) -> None:
             _write(f"JSON 结果已写入 {text}")
 
 
-def _parse(argv: list[str]) -> dict[str, Any] | None:
-    """The options of the plain form above, or None for any other command line."""
-    out: dict[str, Any] = {"home": None, "evidence": None, "as_of": "now", "json": None, "catalog": None}
-    out.update(units=[], tasks=[], details=True)
+def _command(argv: list[str], command: str) -> tuple[str | None, list[str]] | None:
+    """(``--home`` value, the command's own arguments) when ``argv`` runs ``command``."""
+    home = None
     rest = list(argv)
-    while rest and rest[0] != "check":  # the group's own option
+    while rest and rest[0] != command:  # the group's own option
         name, value, rest = _option(rest)
         if name != "--home" or value is None:
             return None
-        out["home"] = value
-    if not rest:
+        home = value
+    return (home, rest[1:]) if rest else None
+
+
+def _parse(argv: list[str]) -> dict[str, Any] | None:
+    """The options of the plain ``check`` form above, or None for any other command line."""
+    split = _command(argv, "check")
+    if split is None:
         return None
-    rest = rest[1:]
+    out: dict[str, Any] = {"home": split[0], "evidence": None, "as_of": "now", "json": None, "catalog": None}
+    out.update(units=[], tasks=[], details=True)
+    rest = split[1]
     while rest:
         if rest[0] in ("--details", "--no-details"):
             out["details"] = rest.pop(0) == "--details"
