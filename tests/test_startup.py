@@ -93,7 +93,9 @@ def test_catalog_json_kept_in_the_data_directory_loads_not_even_click(tmp_path):
     again = subprocess.run([sys.executable, "-m", "duban", *args], capture_output=True, text=True, timeout=120)
     assert first.returncode == again.returncode == 0 and again.stdout == first.stdout
     assert [t["id"] for t in json.loads(again.stdout)["tasks"]][:2] == ["D01", "D02"]
-    assert loaded(tmp_path, "--home", str(home), "catalog", "--json", "--unit", "区工信局", with_light=True) >= {"click"}
+    assert loaded(tmp_path, "--home", str(home), "catalog", "--json", "--unit", "区工信局", with_light=True) >= {
+        "click"
+    }
 
 
 def test_what_the_quick_reader_leaves_to_click(tmp_path):
