@@ -316,7 +316,7 @@ def test_stopping_one_worker_mid_run_leaves_the_other_district_unaffected(city):
         wait(city, runs[LX], types=("RUNNING",), timeout=120)
         heartbeat(city, runs[LX])  # the server has heard from the run: it is "in the middle"
         worker = city.workers[LX]
-        worker.stop()  # its whole process group: the worker and the run it was executing
+        worker.lose()  # its host is gone: the worker and the run it was executing, killed, no word to the server
     finally:
         city.smtp.recorder.slow_for.clear()
     assert not worker.alive() and worker.group_members() == []
