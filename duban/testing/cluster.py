@@ -56,12 +56,8 @@ class Proc:
         out = subprocess.run(["ps", "-e", "-o", "pid=,pgid="], capture_output=True, text=True, check=True).stdout
         return [int(p) for p, g in (line.split() for line in out.splitlines() if line.strip()) if int(g) == self.pgid]
 
-    def lose(self) -> None:
-        """The host is gone: the whole group killed at once (SIGKILL), nothing gets to report."""
-        self.stop(signals=(signal.SIGKILL,))
-
-    def stop(self, timeout: float = 20, signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGKILL)) -> None:
-        for sig in signals:
+    def stop(self, timeout: float = 20) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(self.pgid, sig)
             except ProcessLookupError:
