@@ -28,9 +28,15 @@ class Home:
 
     @classmethod
     def resolve(cls, home: str | Path | None = None) -> Home:
-        root = Path(home or os.environ.get("DUBAN_HOME") or "var").expanduser().resolve()
-        root.mkdir(parents=True, exist_ok=True)
-        return cls(root)
+        """The data directory, created when absent."""
+        found = cls.located(home)
+        found.root.mkdir(parents=True, exist_ok=True)
+        return found
+
+    @classmethod
+    def located(cls, home: str | Path | None = None) -> Home:
+        """Where the data directory is (``--home``, else ``DUBAN_HOME``, else ``./var``), not created."""
+        return cls(Path(home or os.environ.get("DUBAN_HOME") or "var").expanduser().resolve())
 
     @property
     def db(self) -> Path:

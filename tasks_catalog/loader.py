@@ -213,11 +213,12 @@ def catalog_view(root: Path | str | None, cache: Path | None, name: str, render:
     """``render(catalog)`` — a text a command prints — kept in ``cache`` (a folder of the data
     directory) while the catalog's files are unchanged: read back from there without loading
     the catalog. A catalog with a mistake is never kept (loading it raises)."""
-    kept = kept_view(root, cache, name)
-    if kept is not None:
-        return kept
     root = Path(root) if root else CATALOG_DIR
     key = catalog_cache.fingerprint(root) if cache is not None else ""
+    if cache is not None:
+        kept = catalog_cache.read(cache, name, root, key)
+        if kept is not None:
+            return kept
     text = render(load_catalog(root))
     if cache is not None:
         catalog_cache.write(cache, name, root, key, text)

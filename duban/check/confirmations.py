@@ -70,38 +70,35 @@ def add(
 
 
 def current(
-    store: Store, scope: Scope, *, as_of: dt.datetime | None = None
+    store: Store, scope: Scope, *, as_of: dt.datetime | None = None, made: list | None = None
 ) -> dict[tuple[str, str | None], Confirmation]:
     """The standing confirmations: (task, unit or None) -> the latest one not withdrawn.
 
     ``as_of``: as they stood at that time — confirmations and withdrawals made later do not
     exist yet (a check dated June 20 run in July shows what the coordinator had confirmed by
-    June 20)."""
+    June 20). ``made``: the :func:`rows` already read (else they are read here)."""
     out: dict[tuple[str, str | None], Confirmation] = {}
-    t = confirmations
-    with store.read() as conn:
-        for r in conn.execute(sa.select(t).where(scope.where(t)).order_by(t.c.id)):
-            if as_of is not None and _made_after(r.confirmed_at, as_of):
-                continue
-            key = (r.task, r.unit)
-            if r.withdrawn:
-                out.pop(key, None)
-            else:
-                out[key] = Confirmation(r.task, r.unit, r.confirmed_by, r.confirmed_at, r.note)
+    for r in rows(store, scope) if made is None else made:
+        if as_of is not None and _made_after(r.confirmed_at, as_of):
+            continue
+        key = (r.task, r.unit)
+        if r.withdrawn:
+            out.pop(key, None)
+        else:
+            out[key] = Confirmation(r.task, r.unit, r.confirmed_by, r.confirmed_at, r.note)
     return out
 
 
-def rows(store: Store, scope: Scope) -> list[tuple]:
+def rows(store: Store, scope: Scope) -> list:
     """Every confirmation and withdrawal, oldest first (as stored)."""
     t = confirmations
     with store.read() as conn:
-        return [tuple(r) for r in conn.execute(sa.select(t).where(scope.where(t)).order_by(t.c.id))]
+        return list(conn.execute(sa.select(t).where(scope.where(t)).order_by(t.c.id)))
 
 
-def instants(made: list[tuple]) -> list[dt.datetime]:
+def instants(made: list) -> list[dt.datetime]:
     """When each of these ``rows`` was made: what ``current(as_of=...)`` compares with."""
-    col = list(confirmations.c.keys()).index("confirmed_at")
-    return [_aware(r[col]) for r in made]
+    return [_aware(r.confirmed_at) for r in made]
 
 
 def _aware(text: str) -> dt.datetime:

@@ -66,7 +66,8 @@ def evaluate(
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
     # confirmations recorded before decisions existed (duban confirm now records an accept)
-    confirmed = confirmations.current(store, scope, as_of=as_of)
+    confirmation_rows = confirmations.rows(store, scope)
+    confirmed = confirmations.current(store, scope, as_of=as_of, made=confirmation_rows)
     history = decisions.history(store, scope)
     standing = [d for d in history if d.in_force(as_of)]
     unit_names = {catalog.unit(u).name for u in units} if units else None
@@ -110,7 +111,6 @@ def evaluate(
         unrecognized=unrecognized + unreadable,
         rejected=rejected,
     )
-    confirmation_rows = confirmations.rows(store, scope)
     result.window = replay.window(
         as_of, _instants(catalog, gathered, history, confirmations.instants(confirmation_rows))
     )
@@ -145,8 +145,10 @@ def basis(catalog: Catalog, home: Home) -> str:
     return _basis(decisions.history(store, scope), confirmations.rows(store, scope))
 
 
-def _basis(history: list[decisions.Decision], confirmation_rows: list[tuple]) -> str:
-    return hashlib.sha256(repr((history, confirmation_rows)).encode("utf-8", "surrogateescape")).hexdigest()
+def _basis(history: list[decisions.Decision], confirmation_rows: list) -> str:
+    return hashlib.sha256(
+        repr((history, [tuple(r) for r in confirmation_rows])).encode("utf-8", "surrogateescape")
+    ).hexdigest()
 
 
 def _instants(

@@ -81,10 +81,9 @@ def _check(argv: list[str]) -> bool:
     from duban import replay
     from duban.home import Home
 
-    folder = Path(args["home"] or os.environ.get("DUBAN_HOME") or "var").expanduser().resolve()
-    if not folder.is_dir() or (args["catalog"] and not os.path.isdir(args["catalog"])):
+    home = Home.located(args["home"])
+    if not home.root.is_dir() or (args["catalog"] and not os.path.isdir(args["catalog"])):
         return False
-    home = Home(folder)
     try:
         from duban.timeutil import parse_as_of
 
