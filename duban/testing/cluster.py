@@ -53,8 +53,15 @@ class Proc:
 
     def group_members(self) -> list[int]:
         """PIDs still in this process group (``ps``: what a test must leave behind is nothing)."""
-        out = subprocess.run(["ps", "-e", "-o", "pid=,pgid="], capture_output=True, text=True, check=True).stdout
-        return [int(p) for p, g in (line.split() for line in out.splitlines() if line.strip()) if int(g) == self.pgid]
+        return group_members(self.pgid)
+
+    def kill(self, timeout: float = 20) -> None:
+        """SIGKILL the whole group at once, as when the machine is lost: nothing in it can report."""
+        try:
+            os.killpg(self.pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.stop(timeout)  # reaps it
 
     def stop(self, timeout: float = 20) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -75,6 +82,24 @@ class Proc:
         except subprocess.TimeoutExpired:
             pass
         self._out.close()
+
+
+def group_members(pgid: int) -> list[int]:
+    """PIDs in process group ``pgid`` (``ps``)."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,pgid="], capture_output=True, text=True, check=True).stdout
+    return [int(p) for p, g in (line.split() for line in out.splitlines() if line.strip()) if int(g) == pgid]
+
+
+def kill_group(pgid: int, timeout: float = 20) -> None:
+    """SIGKILL process group ``pgid`` (not one of ours: e.g. a flow run a worker started in its
+    own session) and wait until ``ps`` shows none of it."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and group_members(pgid):
+        time.sleep(0.1)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
