@@ -31,13 +31,18 @@ def placed_templates(catalog: Catalog, known: dict[str, tuple[str, int]] | None 
     """sha256 -> the blank template duban writes for it, for every template a task fills in.
 
     ``known``: (sha256, size) by :func:`fingerprint`, remembered from earlier runs (writing the
-    forms takes openpyxl ~0.5 s); new entries are added to it."""
+    forms takes importing openpyxl and ~0.1 s a form); new entries are added to it. The forms of
+    the shipped catalog's templates are known from ``blank_forms.json`` (:data:`SHIPPED`)."""
     out: dict[str, Placed] = {}
     for tpl in catalog.templates.values():
         if tpl.kind in ("ledger", "figures"):
             key = fingerprint(tpl)
             if known is not None and key in known:
                 sha, size = known[key]
+            elif key in shipped_forms():
+                sha, size = shipped_forms()[key]
+                if known is not None:
+                    known[key] = (sha, size)
             else:
                 sha, size = _hash_of(tpl.model_dump_json())
                 if known is not None:
@@ -59,10 +64,43 @@ def placed_forms(store: Any, catalog: Catalog) -> dict[str, Placed]:
 
 def fingerprint(tpl: Template) -> str:
     """What the blank form's bytes depend on: the template and the openpyxl that writes it."""
+    text = tpl.model_dump_json() + "|openpyxl " + _openpyxl_version()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=1)
+def _openpyxl_version() -> str:
     from importlib.metadata import version
 
-    text = tpl.model_dump_json() + "|openpyxl " + version("openpyxl")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return version("openpyxl")
+
+
+SHIPPED = Path(__file__).with_name("blank_forms.json")
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_forms() -> dict[str, tuple[str, int]]:
+    """(sha256, size) of the blank forms of the shipped catalog's templates by :func:`fingerprint`,
+    as ``scripts/blank_forms.py`` wrote them: a new data directory's first check needs neither
+    openpyxl nor writing the forms. An edited template or another openpyxl version has another
+    fingerprint, so an entry can only be used for the very form it was made from."""
+    import json
+
+    try:
+        data = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: (v[0], int(v[1])) for k, v in data.get("forms", {}).items()}
+
+
+def shipped_table(catalog: Catalog) -> dict:
+    """What ``blank_forms.json`` holds for ``catalog`` with the installed openpyxl (written by
+    ``scripts/blank_forms.py``; ``tests/test_skeleton.py`` checks it against the forms)."""
+    forms = {}
+    for tpl in sorted(catalog.templates.values(), key=lambda t: t.id):
+        if tpl.kind in ("ledger", "figures"):
+            forms[fingerprint(tpl)] = list(_hash_of(tpl.model_dump_json()))
+    return {"openpyxl": _openpyxl_version(), "forms": forms}
 
 
 @functools.lru_cache(maxsize=256)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -77,8 +78,22 @@ def command(
     _check(request, store, when)
 
 
+def _has_entries(root: str | Path) -> bool:
+    try:
+        with os.scandir(root) as it:
+            return any(True for _ in it)
+    except OSError:
+        return False
+
+
 def _check(request, store: Path | None, when: dt.datetime) -> None:
     """The whole check; its answer is kept for the next identical request."""
+    if store is not None and not store.exists() and _has_entries(request.root):
+        # a new data directory and a share with something in it: every file will be read; the
+        # readers' imports (in their own process) overlap this process's
+        from duban.evidence.sandbox import warm_up
+
+        warm_up()
     from duban import replay
     from duban.check import EvidenceRootError, basis, run_check
     from duban.home import Home
