@@ -275,11 +275,23 @@ class _Labels:
 
 
 def _repeats(row: Sequence[object], heads: dict[int, str], spare: int, label: _Labels) -> bool:
-    """Does ``row`` repeat the header (at least half of its labels, in their places)?"""
+    """Does ``row`` repeat the header (at least half of its labels, in their places)?
+
+    Cells that cannot be a label are counted out first, without normalising them: a number or
+    date, and a text of ASCII only where the label is not (NFKC keeps ASCII ASCII) — so a data
+    row is told apart from the header without normalising its names."""
     misses = 0
+    texts = []
     for p, lab in heads.items():
         v = row[p] if p < len(row) else None
-        if not (isinstance(v, str) and label(v) == lab):
+        if not isinstance(v, str) or (v.isascii() and not lab.isascii()):
+            misses += 1
+            if misses > spare:
+                return False
+        else:
+            texts.append((v, lab))
+    for v, lab in texts:
+        if label(v) != lab:
             misses += 1
             if misses > spare:
                 return False
