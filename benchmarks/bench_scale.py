@@ -380,13 +380,17 @@ def goals(sizes: list[int], per: dict[int, dict[str, M.Figure]], startup: dict |
             s = startup[name]["figure"].seconds
             rows.append((f"start-up: duban {name} under 0.15 s", [("", f"{s:.3f} s", s < 0.15)]))
     if flows and per:
-        warm = per[sizes[0]].get("warm")
+        # the served flow judges again from the stored facts (it is not answered from a kept
+        # check as `duban check` is): "the check" is `duban check --full` on the same tree
+        check = per[sizes[0]].get("full") or per[sizes[0]].get("warm")
         for name in ("recheck via serve", "run-round via serve"):
-            if name in flows and warm:
+            if name in flows and check:
                 t = flows[name]["figure"].seconds
-                extra = t - warm.seconds
+                extra = t - check.seconds
                 ok = extra <= 5 and flows[name]["through_server"]
-                rows.append((f"{name}: within 5 s plus the check", [("", f"{t:.1f} s = check + {extra:.1f} s", ok)]))
+                rows.append(
+                    (f"{name}: within 5 s plus the check (--full)", [("", f"{t:.1f} s = check + {extra:.1f} s", ok)])
+                )
         for name in ("run-round, fresh data dir", "recheck, no server"):
             if name in flows:
                 f = flows[name]
