@@ -324,7 +324,9 @@ def test_stopping_one_worker_mid_run_leaves_the_other_district_unaffected(city):
             time.sleep(0.2)
         # the machine is lost: the run (its own session, started by the worker) is frozen first so
         # that it cannot notice its worker going and report a crash itself, then both are killed
-        worker, run_pid = city.workers[LX], int(api(city.api, f"/flow_runs/{runs[LX]}")["infrastructure_pid"])
+        worker = city.workers[LX]
+        infrastructure = str(api(city.api, f"/flow_runs/{runs[LX]}")["infrastructure_pid"])  # "[host:]pid"
+        run_pid = int(infrastructure.rsplit(":", 1)[-1])
         os.killpg(run_pid, signal.SIGSTOP)
         worker.kill()
         kill_group(run_pid)
