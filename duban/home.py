@@ -18,6 +18,7 @@ from pathlib import Path
 from duban.settings import Settings, SettingsError
 from duban.settings import load as load_settings
 
+HOME_ENV = "DUBAN_HOME"  # the data directory when --home is not given
 EVIDENCE_ENV = "DUBAN_EVIDENCE"
 DATABASE_ENV = "DUBAN_DATABASE_URL"
 
@@ -36,7 +37,7 @@ class Home:
     @classmethod
     def located(cls, home: str | Path | None = None) -> Home:
         """Where the data directory is (``--home``, else ``DUBAN_HOME``, else ``./var``), not created."""
-        return cls(Path(home or os.environ.get("DUBAN_HOME") or "var").expanduser().resolve())
+        return cls(Path(home or os.environ.get(HOME_ENV) or "var").expanduser().resolve())
 
     @property
     def db(self) -> Path:

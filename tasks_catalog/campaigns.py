@@ -17,20 +17,20 @@ import re
 from pathlib import Path
 from typing import Any
 
+from duban.home import Home
 from duban.settings import load as load_settings
 
 from .loader import CATALOG_DIR, Catalog, CatalogError, load_catalog
 
 CATALOG_ENV = "DUBAN_CATALOG"
-HOME_ENV = "DUBAN_HOME"
 
 
 def settings_path(home: Any = None) -> Path:
     """``<home>/settings.yaml`` for a Home, a data-directory path, or None (``DUBAN_HOME``,
-    else ``./var``) — without creating the data directory."""
+    else ``./var``: ``Home.located``) — without creating the data directory."""
     if home is not None and hasattr(home, "settings_file"):
         return Path(home.settings_file)
-    return Path(home or os.environ.get(HOME_ENV) or "var").expanduser() / "settings.yaml"
+    return Home.located(home).settings_file
 
 
 def campaign_root(explicit: str | Path | None = None, home: Any = None) -> Path | None:

@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from duban.home import HOME_ENV
 from duban.settings import SettingsError, read_yaml
 from duban.store import DISTRICT_ENV, Scope
 from duban.tasks_catalog import Catalog, CatalogError, load_catalog
-from duban.tasks_catalog.campaigns import CATALOG_ENV, HOME_ENV
+from duban.tasks_catalog.campaigns import CATALOG_ENV
 from duban.tasks_catalog.models import _email as check_email
 
 EVIDENCE_ENV = "DUBAN_EVIDENCE"
