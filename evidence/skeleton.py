@@ -37,16 +37,9 @@ def placed_templates(catalog: Catalog, known: dict[str, tuple[str, int]] | None 
     for tpl in catalog.templates.values():
         if tpl.kind in ("ledger", "figures"):
             key = fingerprint(tpl)
-            if known is not None and key in known:
-                sha, size = known[key]
-            elif key in shipped_forms():
-                sha, size = shipped_forms()[key]
-                if known is not None:
-                    known[key] = (sha, size)
-            else:
-                sha, size = _hash_of(tpl.model_dump_json())
-                if known is not None:
-                    known[key] = (sha, size)
+            sha, size = (known or {}).get(key) or shipped_forms().get(key) or _hash_of(tpl.model_dump_json())
+            if known is not None:
+                known[key] = (sha, size)
             out[sha] = Placed(tpl.id, tpl.title, size)
     return out
 

@@ -57,14 +57,10 @@ class Proc:
 
     def kill(self, timeout: float = 20) -> None:
         """SIGKILL the whole group at once, as when the machine is lost: nothing in it can report."""
-        try:
-            os.killpg(self.pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.stop(timeout)  # reaps it
+        self.stop(timeout, signals=(signal.SIGKILL,))
 
-    def stop(self, timeout: float = 20) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+    def stop(self, timeout: float = 20, signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGKILL)) -> None:
+        for sig in signals:
             try:
                 os.killpg(self.pgid, sig)
             except ProcessLookupError:
