@@ -115,6 +115,27 @@ def test_header_under_merged_title_and_subtitle_with_exact_rows(tmp_path, templa
     )
 
 
+def test_the_fullest_header_wins_wherever_it_lies_and_its_repeat_is_not_data(tmp_path, templates):
+    """The header search stops at a header that matches every column: a partial header above
+    it (a note line naming two columns) never wins, and the same header again lower down
+    (a printed table's next page) is the repeat, not a second header or a data row."""
+    heads = [c.name for c in templates["附件8"].columns]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "统一社会信用代码"])  # a note line that names two of the columns
+    ws.append(["填报单位：区发改局"])
+    ws.append(heads)
+    for i in range(1, 4):
+        ws.append([i, f"企业{i}", make_uscc(i), "2021-05", 100, "是", 50])
+    ws.append(heads)  # the next printed page repeats the header
+    for i in range(4, 6):
+        ws.append([i, f"企业{i}", make_uscc(i), "2021-05", 100, "否", None])
+    wb.save(tmp_path / "h.xlsx")
+    lf = only(inspect_file(tmp_path / "h.xlsx", spec8(templates), L))
+    assert (lf.header_row, lf.header_rows, lf.rows, lf.missing_headers) == (3, 1, 5, [])
+    assert (lf.yes, lf.ratio_rows) == (3, 5)
+
+
 def test_variant_full_width_and_line_broken_headers(tmp_path, templates):
     p = S.make_ledger_xlsx(tmp_path / "v.xlsx", templates["附件2-1"], 12, variant_headers=True)
     lf = only(inspect_file(p, InspectSpec((LedgerSpec(templates["附件2-1"]),)), L))

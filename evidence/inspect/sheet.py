@@ -158,18 +158,31 @@ class _Matcher:
         return pos
 
     def find_header(self, rows: Rows) -> _Header | None:
-        norm = [[norm_label(v) if not _blank(v) else "" for v in r] for r in rows[: HEADER_SCAN + 1]]
+        """The best header in the first HEADER_SCAN rows (most required, then most columns
+        matched; the first of equals): rows are normalised and matched only as far as needed —
+        a header that matches every column of the template ends the search."""
+        scan = rows[: HEADER_SCAN + 1]
         req = set(self.required)
+        perfect = (len(self.required), len(self.tpl.columns))
+        norm: list[list[str]] = []  # normalised rows 0.., as far as looked at
+        singles: list[_Header | None] = []  # each of those rows alone as the header
 
         def score(i: int, height: int, pos: dict[int, int]) -> _Header:
             return _Header(i, height, pos, sum(1 for ci in pos if ci in req), len(pos))
 
-        singles = [score(i, 1, self.match([[x] for x in r])) if any(r) else None for i, r in enumerate(norm)]
+        def row(i: int) -> list[str]:
+            while len(norm) <= i:
+                r = [norm_label(v) if not _blank(v) else "" for v in scan[len(norm)]]
+                singles.append(score(len(norm), 1, self.match([[x] for x in r])) if any(r) else None)
+                norm.append(r)
+            return norm[i]
+
         best: _Header | None = None
-        for i in range(min(HEADER_SCAN, len(norm))):
+        for i in range(min(HEADER_SCAN, len(scan))):
+            row(i)
             single = singles[i]
             cands = [single] if single is not None else []
-            if i + 1 < len(norm) and single is not None and single.total and any(norm[i + 1]):
+            if i + 1 < len(scan) and single is not None and single.total and any(row(i + 1)):
                 top, bot = norm[i], norm[i + 1]
                 cells = []
                 for p in range(max(len(top), len(bot))):
@@ -184,6 +197,8 @@ class _Matcher:
             for h in cands:
                 if best is None or (h.required, h.total) > (best.required, best.total):
                     best = h
+            if best is not None and (best.required, best.total) >= perfect:
+                break  # no later row can match more
         if best is None:
             return None
         need = len(self.required)
@@ -200,6 +215,20 @@ class _Matcher:
     def fraction(self, h: _Header) -> float:
         n = len(self.required) or len(self.tpl.columns)
         return (h.required if self.required else h.total) / n
+
+
+_MATCHERS: dict[int, tuple[Template, _Matcher]] = {}
+
+
+def _matcher(tpl: Template) -> _Matcher:
+    """The template's matcher, made once per template a worker reads against (its labels
+    normalised once, not once a file)."""
+    got = _MATCHERS.get(id(tpl))
+    if got is None or got[0] is not tpl:
+        if len(_MATCHERS) >= 64:
+            _MATCHERS.clear()
+        got = _MATCHERS[id(tpl)] = (tpl, _Matcher(tpl))
+    return got[1]
 
 
 # ---------------------------------------------------------------- data rows
@@ -232,22 +261,25 @@ def _iter_data(
             continue  # the header again (a printed table repeats it on every page)
         first = lead = None  # the first filled cell; the first outside the 序号 columns
         for p, v in enumerate(row):
-            if not _blank(v):
-                if first is None:
-                    first = v
-                if p not in seq_pos:
-                    lead = v
-                    break
+            if v is None or (isinstance(v, str) and not v.strip()):  # (_blank, inline: every cell)
+                continue
+            if first is None:
+                first = v
+            if p not in seq_pos:
+                lead = v
+                break
         if lead is None:
             if isinstance(first, str) and _TOTAL.match(label(first)):
                 return out, False
             continue
-        for v in (first, lead):
-            if isinstance(v, str) and _TOTAL.match(label(v)):
-                return out, False
-        if isinstance(lead, str) and _FOOTER.match(unicodedata.normalize("NFKC", lead).strip()):
+        first_label = label(first) if isinstance(first, str) else None
+        lead_label = first_label if lead is first else label(lead) if isinstance(lead, str) else None
+        labels = [x for x in (first_label, lead_label) if x is not None]
+        if any(_TOTAL.match(x) for x in labels):
+            return out, False
+        if lead_label is not None and _FOOTER.match(unicodedata.normalize("NFKC", lead).strip()):
             continue
-        if any(isinstance(v, str) and (_SUBTOTAL.match(label(v)) or _EXAMPLE.search(label(v))) for v in (first, lead)):
+        if any(_SUBTOTAL.match(x) or _EXAMPLE.search(x) for x in labels):
             continue
         out.append((i, row))
         if first_only:
@@ -556,7 +588,7 @@ def analyse_plain(name: str, rows: Rows, end_row: int, limits: Limits, *, keyed:
 def analyse_sheets(sheets: list[tuple[str, Rows, int]], spec: InspectSpec, limits: Limits) -> list[LedgerFacts]:
     out: list[LedgerFacts] = []
     tpl_specs = [ls for ls in spec.ledgers if ls.template is not None]
-    matchers = {id(ls): _Matcher(ls.template) for ls in tpl_specs if ls.template is not None}
+    matchers = {id(ls): _matcher(ls.template) for ls in tpl_specs if ls.template is not None}
     # best header of every template on every sheet
     headers: dict[tuple[int, int], _Header] = {}
     for si, (_, rows, _) in enumerate(sheets):
