@@ -277,7 +277,7 @@ def _iter_data(
         labels = [x for x in (first_label, lead_label) if x is not None]
         if any(_TOTAL.match(x) for x in labels):
             return out, False
-        if lead_label is not None and _FOOTER.match(unicodedata.normalize("NFKC", lead).strip()):
+        if isinstance(lead, str) and _FOOTER.match(unicodedata.normalize("NFKC", lead).strip()):
             continue
         if any(_SUBTOTAL.match(x) or _EXAMPLE.search(x) for x in labels):
             continue
