@@ -241,3 +241,37 @@ def test_duplicate_rows_and_unreadable_dates_do_not_count(catalog):
         catalog, [("D08", unit, "财政局/08/a.xlsx", None, T(6, 1), dates)], T(6, 5), tasks=["D08"], units=[unit]
     ).values()
     assert any("2 行决定日期无法识别为日期" in p for p in o.problems)
+
+
+def test_row_keys_loaded_from_the_store_are_packed_and_count_as_before(catalog):
+    """Facts read back from the store hold a ledger's row keys as one string (a check loads
+    thousands of ledgers at once); the rules count distinct rows across a unit's files the
+    same, and the facts are stored again exactly as they were read."""
+    import sys
+
+    from duban.evidence.facts import RowKeys
+
+    keys = [f"{i:016x}" for i in range(180)]
+    a = ledger("附件7", 120, row_keys=keys[:120], row_yes="y" * 120)
+    b = ledger("附件7", 120, row_keys=keys[60:], row_yes="n" * 120)
+    loaded = [Facts.from_json(f.to_json()) for f in (a, b)]
+    packed = loaded[0].ledgers[0].row_keys
+    assert isinstance(packed, RowKeys) and packed == keys[:120] and list(packed) == keys[:120]
+    assert packed[0] == keys[0] and packed[-1] == keys[119] and len(packed) == 120
+    assert sys.getsizeof(packed.text) * 3 < sum(sys.getsizeof(k) for k in keys[:120])
+    assert [f.to_json() for f in loaded] == [a.to_json(), b.to_json()] and loaded == [a, b]
+
+    def judged(facts):
+        files = [
+            ("D20", GX, f"工信局/20/第一轮/{n}.xlsx", D(6, 4), T(6, 1), f) for n, f in zip("ab", facts, strict=True)
+        ]
+        (ob,) = [x for x in run(catalog, files, T(6, 5), tasks=["D20"]).values() if x.round == D(6, 4)]
+        return ob.status, ob.problems
+
+    status, problems = judged(loaded)
+    assert (status, problems) == judged([a, b])
+    assert status == "partial" and "台账有效数据 180 条" in problems[0], problems
+    assert any("共 240 行（2 个文件合计），其中 60 行与其他行重复" in p for p in problems), problems
+    # keys of another width (not made by duban's row_key) stay a plain list
+    odd = Facts.from_json(ledger("附件7", 2, row_keys=["a", "b"]).to_json())
+    assert odd.ledgers[0].row_keys == ["a", "b"] and type(odd.ledgers[0].row_keys) is list
