@@ -44,7 +44,7 @@ from duban.tasks_catalog import Catalog
 
 Progress = Callable[[int, int], None]
 BATCH = 256  # files resolved per round of store lookups
-WRITE_EVERY = 2000  # rows buffered before they are written
+WRITE_EVERY = 500  # rows buffered before they are written
 
 
 class GatheredFile(NamedTuple):
