@@ -339,3 +339,25 @@ def test_facts_gone_from_the_store_are_read_again_never_guessed(tmp_path, tree, 
     assert o.status == "unreadable" and "工信局/20/第一轮/仓储物流.xlsx" in o.problems[0]
     third = run_check(catalog, tree, T(6, 21), home)
     assert third.stats["inspected"] == 1 and third.to_json() == first.to_json()
+
+
+def test_a_supporting_units_file_joins_the_leads_it_counts_for_into_one_part(monkeypatch):
+    """A task is judged a part at a time; a file counts only for units of its own part: a
+    supporting unit's file counts for every lead, so with it those leads are one part."""
+    from types import SimpleNamespace
+
+    from duban.check import run
+    from duban.check.gather import GatheredFile
+
+    monkeypatch.setattr(run, "PART_FILES", 1)  # every part on its own
+    catalog = SimpleNamespace(tasks={"T": SimpleNamespace(leads=("甲局", "乙局"))})
+
+    def files(*units):
+        return [(i, GatheredFile(f"{u}/T/{i}.pdf", u, "T", None, 0.0, f"{i:064x}")) for i, u in enumerate(units)]
+
+    apart = list(run._parts(catalog, "T", files("甲局", "乙局", "甲局")))
+    assert [(units, [o for o, _ in part]) for units, part in apart] == [({"甲局"}, [0, 2]), ({"乙局"}, [1])]
+    joined = list(run._parts(catalog, "T", files("甲局", "乙局", "丙办")))  # 丙办 supports: counts for both
+    assert [(units, [o for o, _ in part]) for units, part in joined] == [({"甲局", "乙局"}, [0, 1, 2])]
+    monkeypatch.setattr(run, "PART_FILES", 500)
+    assert [len(part) for _, part in run._parts(catalog, "T", files("甲局", "乙局", "甲局"))] == [3]

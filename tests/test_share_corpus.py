@@ -330,6 +330,28 @@ def test_a_partial_recheck_lists_only_what_is_in_its_scope(world, catalog):
     assert not [p for p in listed(res, "unrecognized") if "/20/" in p or "/23/" in p]  # other tasks: not "unused"
 
 
+@pytest.mark.parametrize("units", [None, ["区发改局", "区商务局", "区城管局"]])
+def test_a_task_judged_a_part_at_a_time_is_judged_as_a_whole(world, catalog, monkeypatch, units):
+    """A check holds one part of a task's files at a time (units that share no file). Judged
+    with every unit's files apart, the result is the one judged with each task whole: a copy
+    filed by two units still counts once, a supporting unit's file still counts for its lead,
+    rows are still counted once across a unit's files — for a whole check and a unit re-check."""
+    from duban.check import run
+
+    corpus = sc.build(world / "share", sc.distinct_rows, sc.fake_documents, sc.same_file_two_units, sc.supporting_unit)
+    results = []
+    for n, part_files in enumerate((1, 10**9)):  # every part alone; each task whole
+        monkeypatch.setattr(run, "PART_FILES", part_files)
+        home = Home.resolve(world / f"home{n}")
+        results.append(run_check(catalog, corpus.root, sc.AS_OF_DT, home, units=units).to_json())
+    apart, whole = results
+    assert apart == whole
+    if units is None:
+        for expect in (expect_distinct_rows, expect_fake_documents, expect_same_file, expect_support):
+            expect(apart)
+    assert len(apart["obligations"]) > 20 and apart["rejected"]
+
+
 def test_a_root_whose_own_path_is_not_utf8_stops_before_any_reminder(world, catalog):
     from duban.check import EvidenceRootError
 

@@ -58,7 +58,7 @@ def assign(
     catalog: Catalog, handed: list[Handed]
 ) -> tuple[dict[tuple[str, str], list[Submitted]], list[tuple[Handed, FileIssue]]]:
     """(files by (task, credited unit), rejected files with their reasons)."""
-    _one_unit_per_content(catalog, handed)
+    one_unit_per_content(catalog, handed)
     submitted: dict[tuple[str, str], list[Submitted]] = {}
     rejected: list[tuple[Handed, FileIssue]] = []
     for h in handed:
@@ -69,7 +69,8 @@ def assign(
     return submitted, rejected
 
 
-def _one_unit_per_content(catalog: Catalog, handed: list[Handed]) -> None:
+def one_unit_per_content(catalog: Catalog, handed: list[Handed]) -> None:
+    """Copies of one content credited to different units: each copy but the owner's is rejected (in place)."""
     groups: dict[tuple[str, str], list[Handed]] = defaultdict(list)
     for h in handed:
         if h.facts.ok and h.sha:

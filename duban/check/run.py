@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from duban import replay
@@ -73,27 +73,9 @@ def evaluate(
     unit_names = {catalog.unit(u).name for u in units} if units else None
     task_ids = {catalog.task(t).id for t in tasks} if tasks else None
     extended = decisions.extensions(standing)
-    judged = _Judged()
+    judged = _Judged(catalog, store, scope.district, gathered, as_of, confirmed, extended, unit_names, task_ids)
     for task, files in _by_task(catalog, gathered, task_ids):
-        handed = credit.handed_files(files, as_of, _facts(store, scope.district, gathered, files, judged))
-        submitted, refused = credit.assign(catalog, handed)
-        obligations = evaluate_rules(
-            catalog,
-            submitted,
-            as_of,
-            confirmed,
-            units=unit_names,
-            tasks={task},
-            extended=extended,
-        )
-        judged.ruled += obligations
-        judged.rejected += [(h.order, issue) for h, issue in refused if not unit_names or h.unit in unit_names]
-        listed = {issue.path for _, issue in refused} | judged.elsewhere(gathered)
-        judged.unaccounted += [
-            (h.order, issue) for h, issue in credit.unaccounted(handed, obligations, listed, unit_names, task_ids)
-        ]
-        if any(d.task == task for d in standing):  # when this task's files came in: what its decisions need
-            judged.times.update({s.rel: s.at for files in submitted.values() for s in files})
+        judged.task(task, files, keep_times=any(d.task == task for d in standing))
     # the rules judge first; the coordinator's decisions in force at as_of override, and say so
     times = judged.times
     ruled = judged.ruled
@@ -173,9 +155,25 @@ def _unit_of(rel: str, catalog: Catalog) -> str | None:
 
 
 class _Judged:
-    """What the task-by-task judging collects (files by their place in the walk of the share)."""
+    """Judges the files task by task and collects what it finds (files by their place in the
+    walk of the share). A task is judged a part at a time — units that share no file — so that
+    only one part's facts are held at once, not every file's of the largest task."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: Store,
+        district: str,
+        gathered: Gathered,
+        as_of: dt.datetime,
+        confirmed: dict,
+        extended: dict,
+        units: set[str] | None,
+        tasks: set[str] | None,
+    ) -> None:
+        self.catalog, self.store, self.district, self.gathered = catalog, store, district, gathered
+        self.as_of, self.confirmed, self.extended = as_of, confirmed, extended
+        self.units, self.tasks = units, tasks  # a partial re-check's scope (names, ids)
         self.ruled: list[Obligation] = []
         self.rejected: list[tuple[int, FileIssue]] = []
         self.unaccounted: list[tuple[int, FileIssue]] = []
@@ -183,11 +181,105 @@ class _Judged:
         self.unreadable: list = []  # files whose stored facts went missing
         self._elsewhere: set[str] | None = None
 
-    def elsewhere(self, gathered: Gathered) -> set[str]:
+    def elsewhere(self) -> set[str]:
         """Paths listed as unrecognized or unreadable by the scan."""
         if self._elsewhere is None:
-            self._elsewhere = {r for r, _ in gathered.unrecognized} | {u.rel for u in gathered.unreadable}
+            g = self.gathered
+            self._elsewhere = {r for r, _ in g.unrecognized} | {u.rel for u in g.unreadable}
         return self._elsewhere
+
+    def task(self, task: str, files: list[tuple[int, GatheredFile]], *, keep_times: bool) -> None:
+        """Every obligation of the task, in the catalog's order of units. ``keep_times``: note when
+        its files came in (what the coordinator's decisions on it need)."""
+        rt = self.catalog.tasks[task]
+        if rt.unassigned:  # nobody owes it: one obligation, whatever was filed
+            self.ruled += self._part(task, files, self.units, {}, keep_times)
+            return
+        overrides = self._contested(task, files)
+        made: dict[str | None, list[Obligation]] = {}
+        covered: set[str] = set()
+        for units, part in _parts(self.catalog, task, files):
+            covered |= units
+            wanted = units & self.units if self.units else units
+            for o in self._part(task, part, wanted, overrides, keep_times):
+                made.setdefault(o.unit, []).append(o)
+        rest = {u for u in rt.leads if u not in covered and (not self.units or u in self.units)}
+        if rest:  # the units that filed nothing for it
+            for o in evaluate_rules(
+                self.catalog, {}, self.as_of, self.confirmed, units=rest, tasks={task}, extended=self.extended
+            ):
+                made.setdefault(o.unit, []).append(o)
+        self.ruled += [o for u in rt.leads for o in made.get(u, [])]
+
+    def _part(
+        self,
+        task: str,
+        files: list[tuple[int, GatheredFile]],
+        units: set[str] | None,
+        overrides: dict[int, Facts],
+        keep_times: bool,
+    ) -> list[Obligation]:
+        """The obligations of ``units`` for the task, from the files credited to them; what was
+        rejected or counts for nothing is collected."""
+        handed = credit.handed_files(files, self.as_of, self._facts(files))
+        for h in handed:
+            if h.order in overrides:  # a copy of a file that counts for a unit of another part
+                h.facts = overrides[h.order]
+        submitted, refused = credit.assign(self.catalog, handed)
+        obligations = (
+            evaluate_rules(
+                self.catalog, submitted, self.as_of, self.confirmed, units=units, tasks={task}, extended=self.extended
+            )
+            if units is None or units  # (an empty set: none of these units is in a partial re-check's scope)
+            else []
+        )
+        self.rejected += [(h.order, issue) for h, issue in refused if not self.units or h.unit in self.units]
+        listed = {issue.path for _, issue in refused} | self.elsewhere()
+        self.unaccounted += [
+            (h.order, issue) for h, issue in credit.unaccounted(handed, obligations, listed, self.units, self.tasks)
+        ]
+        if keep_times:
+            self.times.update({s.rel: s.at for files in submitted.values() for s in files})
+        return obligations
+
+    def _contested(self, task: str, files: list[tuple[int, GatheredFile]]) -> dict[int, Facts]:
+        """The copies of a content filed for several units' obligations that do not count for
+        theirs (``credit.one_unit_per_content``), decided over the whole task before it is judged
+        a part at a time: {place in the walk: the rejection}. Only these files' facts are read."""
+        credited: dict[str, set[tuple[str, ...]]] = {}
+        for _, g in files:
+            if g.sha:
+                credited.setdefault(g.sha, set()).add(credit.credited_units(self.catalog, task, g.unit))
+        shared = {sha for sha, units in credited.items() if len(units) > 1}
+        if not shared:
+            return {}
+        copies = [(o, g) for o, g in files if g.sha in shared]
+        facts = self._facts(copies, note=False)  # (a copy whose facts went missing is noted with its part)
+        handed = credit.handed_files(copies, self.as_of, facts)
+        credit.one_unit_per_content(self.catalog, handed)
+        return {h.order: h.facts for h in handed if h.facts is not facts[h.order]}
+
+    def _facts(self, files: list[tuple[int, GatheredFile]], *, note: bool = True) -> dict[int, Facts]:
+        """The facts of these files, by their place in the walk: read from the store (or
+        carried by the file). A file whose stored facts went missing is unreadable this time, and
+        the store forgets it knew them, so the next check reads it again."""
+        gathered = self.gathered
+        keys = {k for _, g in files if (k := gathered.facts_key(g)) is not None}
+        have = evstore.cached_facts(self.store, keys) if keys else {}
+        out: dict[int, Facts] = {}
+        lost: set[str] = set()
+        for order, g in files:
+            key = gathered.facts_key(g)
+            facts = g.facts if key is None else have.get(key)
+            if facts is None:
+                lost.add(g.sha)
+                if note:
+                    self.unreadable.append(Unreadable(g.rel, MISSING_FACTS, g.unit, g.task, g.round))
+                continue
+            out[order] = facts
+        if lost and note:
+            evstore.forget_facts(self.store, self.district, stored(gathered.root), lost)
+        return out
 
 
 def _by_task(
@@ -203,27 +295,45 @@ def _by_task(
             yield task, files.pop(task, [])
 
 
-def _facts(
-    store: Store, district: str, gathered: Gathered, files: list[tuple[int, GatheredFile]], judged: _Judged
-) -> dict[int, Facts]:
-    """The facts of one task's files, by their place in the walk: read from the store (or
-    carried by the file). A file whose stored facts went missing is unreadable this time, and
-    the store forgets it knew them, so the next check reads it again."""
-    keys = {k for _, g in files if (k := gathered.facts_key(g)) is not None}
-    have = evstore.cached_facts(store, keys) if keys else {}
-    out: dict[int, Facts] = {}
-    lost: set[str] = set()
+PART_FILES = 500  # parts are judged together until they hold this many files (fewer store queries)
+
+
+def _parts(
+    catalog: Catalog, task: str, files: list[tuple[int, GatheredFile]]
+) -> Iterator[tuple[set[str], list[tuple[int, GatheredFile]]]]:
+    """(units, their files): a task's files split where no file counts for units of two parts
+    (a supporting unit's file counts for every lead: those leads are one part), parts put
+    together up to :data:`PART_FILES` files; files in the order of the walk."""
+    parent: dict[str, str] = {}
+
+    def root(u: str) -> str:
+        while parent.setdefault(u, u) != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    credited: dict[str, tuple[str, ...]] = {}
+    for _, g in files:
+        if g.unit not in credited:
+            cu = credited[g.unit] = credit.credited_units(catalog, task, g.unit)
+            for u in cu:
+                parent[root(u)] = root(cu[0])
+    groups: dict[str, list[tuple[int, GatheredFile]]] = {}
     for order, g in files:
-        key = gathered.facts_key(g)
-        facts = g.facts if key is None else have.get(key)
-        if facts is None:
-            lost.add(g.sha)
-            judged.unreadable.append(Unreadable(g.rel, MISSING_FACTS, g.unit, g.task, g.round))
-            continue
-        out[order] = facts
-    if lost:
-        evstore.forget_facts(store, district, stored(gathered.root), lost)
-    return out
+        groups.setdefault(root(credited[g.unit][0]), []).append((order, g))
+    members: dict[str, set[str]] = {}
+    for u in list(parent):
+        members.setdefault(root(u), set()).add(u)
+    units: set[str] = set()
+    batch: list[tuple[int, GatheredFile]] = []
+    for r, part in groups.items():
+        units |= members[r]
+        batch += part
+        if len(batch) >= PART_FILES:
+            yield units, sorted(batch, key=lambda x: x[0])
+            units, batch = set(), []
+    if batch:
+        yield units, sorted(batch, key=lambda x: x[0])
 
 
 def run_check(
