@@ -87,6 +87,20 @@ class CheckResult:
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
 
+    def json_text(self) -> str:
+        """``json.dumps(self.to_json(), ensure_ascii=False)`` (what the store keeps), the same
+        text made an entry at a time: json's encoder holds every small piece of a whole result's
+        text until it joins them, and ``to_json`` every obligation's dict."""
+        lists = {
+            "obligations": (o.to_json() for o in self.obligations),
+            "unrecognized": (asdict(f) for f in self.unrecognized),
+            "rejected": (asdict(f) for f in self.rejected),
+        }
+        head = {"schema": SCHEMA, "as_of": self.as_of.isoformat(), "evidence_root": self.evidence_root}
+        items = [f"{_text(k)}: {_text(v)}" for k, v in head.items()]
+        items += [f"{_text(k)}: [{', '.join(_text(x) for x in entries)}]" for k, entries in lists.items()]
+        return "{" + ", ".join(items) + "}"
+
     def write_json(self, path: Path | str) -> Path:
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -135,3 +149,7 @@ class CheckResult:
         for o in self.obligations:
             c[o.status] = c.get(o.status, 0) + 1
         return c
+
+
+def _text(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)

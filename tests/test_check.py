@@ -196,6 +196,20 @@ def test_cli_check_json_contract(tmp_path, tree):
     assert missing.returncode == 2 and "不存在" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def test_the_stored_result_is_the_json_of_the_result(tmp_path, tree, catalog):
+    """What the store keeps of a check (made an entry at a time) is exactly json.dumps of its
+    to_json(), and reads back as the same result."""
+    from duban.results import CheckResult
+
+    result = run_check(catalog, tree, T(6, 21, 23), Home.resolve(tmp_path / "home"))
+    assert result.rejected and result.unrecognized and len(result.obligations) > 100
+    text = result.json_text()
+    assert text == json.dumps(result.to_json(), ensure_ascii=False)
+    with sqlite3.connect(tmp_path / "home" / "duban.sqlite") as db:
+        (stored,) = db.execute("select result from check_runs where id = ?", (result.run_id,)).fetchone()
+    assert stored == text and CheckResult.from_json(json.loads(stored)).to_json() == result.to_json()
+
+
 def test_recheck_trusts_the_store_for_unchanged_files(tmp_path, tree, catalog):
     """Proof that a re-check opens nothing: garble a file's bytes but keep its size, mtime and
     inode — the re-check still sees the original facts (a real change moves mtime)."""

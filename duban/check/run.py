@@ -113,7 +113,7 @@ def evaluate(
             hashed=gathered.stats.get("hashed", 0),
             inspected=gathered.stats.get("inspected", 0),
             seconds=gathered.stats.get("gather_seconds", 0) + result.stats["evaluate_seconds"],
-            result_json=json.dumps(result.to_json(), ensure_ascii=False),
+            result_json=result.json_text(),
             rules_json=json.dumps([o.to_json() for o in ruled], ensure_ascii=False) if standing else None,
         )
     return result
