@@ -57,11 +57,12 @@ def test_catalog_and_help_load_no_heavy_package(tmp_path, args):
     assert loaded(tmp_path, *args) == set()
 
 
-def test_check_loads_the_store_and_the_terminal_table_only(tmp_path):
+def test_check_loads_the_store_only_and_draws_its_table_itself(tmp_path):
+    """rich only where the table is wider than the terminal (duban.cli.summary)."""
     share = tmp_path / "share"
     share.mkdir()
     args = ("--home", str(tmp_path / "home"), "check", "--evidence", str(share), "--as-of", "2021-06-21")
-    assert loaded(tmp_path, *args) == {"sqlalchemy", "rich"}
+    assert loaded(tmp_path, *args) == {"sqlalchemy"}
     assert loaded(tmp_path, *args[:-2], "--as-of", "2021-06-21", "--json", "-") == {"sqlalchemy"}
 
 
@@ -80,7 +81,7 @@ def test_a_recheck_answered_from_the_last_one_loads_neither_click_nor_the_store(
     share = tmp_path / "share"
     share.mkdir()
     args = ("--home", str(tmp_path / "home"), "check", "--evidence", str(share), "--as-of", "2021-06-21")
-    assert loaded(tmp_path, *args) == {"sqlalchemy", "rich"}
+    assert loaded(tmp_path, *args) == {"sqlalchemy"}
     assert loaded(tmp_path, *args, with_light=True) == set()
 
 
