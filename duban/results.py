@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,14 +76,18 @@ class CheckResult:
     basis: str | None = field(default=None, repr=False, compare=False)  # digest of the decisions it applied
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA,
-            "as_of": self.as_of.isoformat(),
-            "evidence_root": self.evidence_root,
-            "obligations": [o.to_json() for o in self.obligations],
-            "unrecognized": [asdict(f) for f in self.unrecognized],
-            "rejected": [asdict(f) for f in self.rejected],
+        head, lists = self._json_parts()
+        return {**head, **{k: list(entries) for k, entries in lists.items()}}
+
+    def _json_parts(self) -> tuple[dict[str, Any], dict[str, Iterator[dict[str, Any]]]]:
+        """The JSON's plain fields, and its lists as entries made one at a time."""
+        head: dict[str, Any] = {"schema": SCHEMA, "as_of": self.as_of.isoformat(), "evidence_root": self.evidence_root}
+        lists: dict[str, Iterator[dict[str, Any]]] = {
+            "obligations": (o.to_json() for o in self.obligations),
+            "unrecognized": (asdict(f) for f in self.unrecognized),
+            "rejected": (asdict(f) for f in self.rejected),
         }
+        return head, lists
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
@@ -91,12 +96,7 @@ class CheckResult:
         """``json.dumps(self.to_json(), ensure_ascii=False)`` (what the store keeps), the same
         text made an entry at a time: json's encoder holds every small piece of a whole result's
         text until it joins them, and ``to_json`` every obligation's dict."""
-        lists = {
-            "obligations": (o.to_json() for o in self.obligations),
-            "unrecognized": (asdict(f) for f in self.unrecognized),
-            "rejected": (asdict(f) for f in self.rejected),
-        }
-        head = {"schema": SCHEMA, "as_of": self.as_of.isoformat(), "evidence_root": self.evidence_root}
+        head, lists = self._json_parts()
         items = [f"{_text(k)}: {_text(v)}" for k, v in head.items()]
         items += [f"{_text(k)}: [{', '.join(_text(x) for x in entries)}]" for k, entries in lists.items()]
         return "{" + ", ".join(items) + "}"

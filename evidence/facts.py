@@ -121,9 +121,7 @@ class Facts:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        for lf in out["ledgers"]:
-            if isinstance(lf["row_keys"], RowKeys):
-                lf["row_keys"] = list(lf["row_keys"])
+        _unpack_keys(out["ledgers"])
         return out
 
     @classmethod
@@ -147,10 +145,7 @@ class Facts:
         """Compact JSON: only the fields that differ from their default."""
         out = _compact(self, _FACT_DEFAULTS)
         if self.ledgers:
-            out["ledgers"] = [_compact(lf, _LEDGER_DEFAULTS) for lf in self.ledgers]
-            for lf in out["ledgers"]:
-                if isinstance(lf.get("row_keys"), RowKeys):
-                    lf["row_keys"] = list(lf["row_keys"])
+            out["ledgers"] = _unpack_keys([_compact(lf, _LEDGER_DEFAULTS) for lf in self.ledgers])
         return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -193,6 +188,14 @@ def _compact(obj: Any, defaults: dict[str, Any]) -> dict[str, Any]:
         if default is _NO_DEFAULT or v != default or type(v) is not type(default):
             out[name] = v
     return out
+
+
+def _unpack_keys(ledgers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ledgers as dicts with their row keys as the list they are stored as (in place)."""
+    for lf in ledgers:
+        if isinstance(lf.get("row_keys"), RowKeys):
+            lf["row_keys"] = list(lf["row_keys"])
+    return ledgers
 
 
 def _ledger(d: dict[str, Any]) -> LedgerFacts:

@@ -129,13 +129,12 @@ def _cells(text: str) -> int:
 
 def _plain_body(catalog: Catalog, result: CheckResult, *, details: bool, color: bool, width: int) -> str | None:
     """The body drawn as rich draws it (its heavy-head table), None when the table is wider than ``width``."""
-    from duban.escape import visible
 
     def paint(text: str, style: str | None) -> str:
         return f"\x1b[{_SGR[style]}m{text}\x1b[0m" if color and style in _SGR else text
 
     head = ["单位"] + [STATUS_LABELS[s] for s in COLUMNS]
-    rows = [[unit] + [str(c[s]) if c[s] else "·" for s in COLUMNS] for unit, c in unit_counts(catalog, result)]
+    rows = _rows(catalog, result)
     widths = [max(_cells(r[i]) for r in [head, *rows]) for i in range(len(head))]
     if sum(widths) + 3 * len(widths) + 1 > width:
         return None
@@ -155,17 +154,11 @@ def _plain_body(catalog: Catalog, result: CheckResult, *, details: bool, color: 
     lines = [line("┏", "━", "┳", "┓"), cells(head, "┃", True), line("┡", "━", "╇", "┩")]
     lines += [cells(r, "│", False) for r in rows]
     lines.append(line("└", "─", "┴", "┘"))
-    counts = result.counts()
-    lines.append("合计：" + "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items() if n))
+    lines.append(_total(result))
     if details:
         lines += _open_items(result, paint, str)
-    for title, style, files in (
-        ("未识别的文件/文件夹", "yellow", result.unrecognized),
-        ("被拒绝的文件", "red", result.rejected),
-    ):
-        if files:
-            lines.append(paint(f"{title} {len(files)} 个：", style))
-            lines += [f"  {visible(f.path)}：{visible(f.reason)}" for f in files[:30]]
+    for title, style, listed in _file_lists(result):
+        lines += [paint(title, style), *listed]
     return "\n".join(lines) + "\n"
 
 
@@ -173,29 +166,46 @@ def print_body(catalog: Catalog, result: CheckResult, *, details: bool, console:
     from rich.markup import escape
     from rich.table import Table
 
-    from duban.escape import visible
-
     table = Table(show_lines=False)
     table.add_column("单位", no_wrap=True)
     for s in COLUMNS:
         table.add_column(STATUS_LABELS[s], justify="right", style=STYLE[s])
-    for unit, c in unit_counts(catalog, result):
-        table.add_row(unit, *[str(c[s]) if c[s] else "·" for s in COLUMNS])
+    for row in _rows(catalog, result):
+        table.add_row(*row)
     console.print(table)
-    counts = result.counts()
-    console.print("合计：" + "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items() if n))
+    console.print(_total(result))
     if details:
         lines = _open_items(result, lambda text, style: f"[{style}]{text}[/]", escape)
         if lines:  # one print: rich renders one long text faster than hundreds of short ones
             console.print("\n".join(lines), highlight=False, markup=True)
-    if result.unrecognized:
-        console.print(f"[yellow]未识别的文件/文件夹 {len(result.unrecognized)} 个：[/]")
-        for f in result.unrecognized[:30]:
-            console.print(f"  {visible(f.path)}：{visible(f.reason)}", highlight=False, markup=False)
-    if result.rejected:
-        console.print(f"[red]被拒绝的文件 {len(result.rejected)} 个：[/]")
-        for f in result.rejected[:30]:
-            console.print(f"  {visible(f.path)}：{visible(f.reason)}", highlight=False, markup=False)
+    for title, style, listed in _file_lists(result):
+        console.print(f"[{style}]{title}[/]")
+        for line in listed:
+            console.print(line, highlight=False, markup=False)
+
+
+def _rows(catalog: Catalog, result: CheckResult) -> list[list[str]]:
+    """The table's rows: a unit and its counts per status ("·" for none)."""
+    return [[unit] + [str(c[s]) if c[s] else "·" for s in COLUMNS] for unit, c in unit_counts(catalog, result)]
+
+
+def _total(result: CheckResult) -> str:
+    return "合计：" + "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in result.counts().items() if n)
+
+
+def _file_lists(result: CheckResult) -> list[tuple[str, str, list[str]]]:
+    """(title, style, lines) of the files not recognised and the files rejected (30 of each shown),
+    the names shown visibly."""
+    from duban.escape import visible
+
+    return [
+        (f"{title} {len(files)} 个：", style, [f"  {visible(f.path)}：{visible(f.reason)}" for f in files[:30]])
+        for title, style, files in (
+            ("未识别的文件/文件夹", "yellow", result.unrecognized),
+            ("被拒绝的文件", "red", result.rejected),
+        )
+        if files
+    ]
 
 
 def _open_items(result: CheckResult, mark: Callable[[str, str], str], esc: Callable[[str], str]) -> list[str]:
