@@ -18,15 +18,18 @@ processes talking over pipes (no ProcessPoolExecutor: it cannot kill one stuck w
 and its breakage costs every pending future).
 
 The protocol (:meth:`InspectorPool.stream`): jobs are taken from an iterable as workers
-free up, and each worker has :data:`IN_FLIGHT` jobs sent to it — the next one waits in its
-pipe while it reads the current one, so no worker idles for a round trip. A worker reads
+free up, and each worker has jobs sent to it ahead of its answers — enough for
+:data:`QUEUE_SECONDS` of reading at the pace its answers report (two before the first answer,
+and never fewer; at most :data:`MAX_IN_FLIGHT`), so no worker idles for a round trip, nor
+while the caller finds the next batch of work (hashing and looking up 256 files: up to
+~60 ms), and a slow file holds back little queued behind it. A worker reads
 its jobs in order and answers them in order, so the oldest unanswered job is always the
 one it is reading: when it dies or overruns the deadline, that job is the one blamed, and
 the jobs queued behind it go to the next free worker, never started, never blamed. A job
 is ``(job id, path, spec key, spec or None)``: an InspectSpec is sent to a worker once and
 then named by its fingerprint; the limits travel once, when the worker starts. An answer is
-``(job id, facts as JSON, transient, (size, mtime_ns, inode) of the bytes read)``: the
-facts go to the store as they are, unparsed.
+``(job id, facts as JSON, transient, (size, mtime_ns, inode) of the bytes read, seconds
+spent reading)``: the facts go to the store as they are, unparsed.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ from duban.evidence.spec import InspectSpec
 __all__ = ["Answer", "InspectorPool", "inspect_in_process", "warm_up"]
 
 Job = tuple[Path | str, InspectSpec]
-IN_FLIGHT = 2  # jobs sent to a worker ahead of its answers
+IN_FLIGHT = 2  # jobs sent to a worker ahead of its answers: at first, and at least
+MAX_IN_FLIGHT = 32  # ... and at most
+QUEUE_SECONDS = 0.1  # reading queued per worker, at the pace of the answers so far
 
 
 class Answer(NamedTuple):
@@ -109,16 +114,18 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
         if spec is not None:
             specs[key] = spec
         read = None
+        t0 = time.perf_counter()
         try:
             facts, read = inspect_read(Path(path), specs[key], limits)
         except MemoryError:
             facts = Facts.rejected("unknown", common.MEMORY)
         except Exception as e:
             facts = Facts.rejected("unknown", f"{common.CORRUPT}（{type(e).__name__}）")
+        took = time.perf_counter() - t0
         try:
-            conn.send((job_id, facts.to_json(), facts.transient, read))
+            conn.send((job_id, facts.to_json(), facts.transient, read, took))
         except MemoryError:
-            conn.send((job_id, Facts.rejected(facts.kind, common.MEMORY).to_json(), False, read))
+            conn.send((job_id, Facts.rejected(facts.kind, common.MEMORY).to_json(), False, read, took))
 
 
 def _context() -> mp.context.BaseContext:
@@ -224,6 +231,7 @@ class InspectorPool:
         self._pool: list[_Worker] = []
         self.crashes = 0  # workers lost (abort, timeout, OOM kill) since the pool started
         self.restarts = 0
+        self.job_seconds: float | None = None  # a job's reading time, averaged over the answers so far
         self._waiter = _Waiter()
 
     # -- lifecycle
@@ -286,10 +294,11 @@ class InspectorPool:
                 return None
 
         def fill(k: int) -> None:
-            """Send worker k jobs until it has IN_FLIGHT (replacing it if it died while idle)."""
-            for _attempt in range(3 * IN_FLIGHT):
+            """Send worker k jobs until it has its queue's depth (replacing it if it died while idle)."""
+            depth = self.depth()
+            for _attempt in range(3 * depth):
                 w = self._pool[k]
-                if len(w.jobs) >= IN_FLIGHT:
+                if len(w.jobs) >= depth:
                     return
                 if not w.jobs and not w.proc.is_alive():  # died while idle (killed from outside): not a file's fault
                     self._replace(k)
@@ -357,6 +366,13 @@ class InspectorPool:
                     yield i, Answer.of(facts)
                     self._requeue(k, sent, todo)
 
+    def depth(self) -> int:
+        """Jobs a worker is sent ahead of its answers: :data:`QUEUE_SECONDS` of reading at the
+        average pace so far (small files: up to :data:`MAX_IN_FLIGHT`; slow ones: two)."""
+        if not self.job_seconds:
+            return IN_FLIGHT
+        return max(IN_FLIGHT, min(MAX_IN_FLIGHT, int(QUEUE_SECONDS / self.job_seconds)))
+
     def _requeue(self, k: int, sent: dict[int, Job], todo: deque[tuple[int, Job]]) -> None:
         """Replace worker k; the jobs it had queued (never started) go to the front of the line."""
         w = self._pool[k]
@@ -372,10 +388,14 @@ class InspectorPool:
         out: list[tuple[int, Answer]] = []
         try:
             while w.jobs and w.conn.poll():
-                job_id, text, transient, read = w.conn.recv()
+                job_id, text, transient, read, took = w.conn.recv()
                 if job_id != w.jobs[0]:
                     return out, True
                 w.jobs.popleft()
+                took = min(float(took), self.limits.timeout_s)
+                self.job_seconds = (
+                    took if self.job_seconds is None else self.job_seconds + 0.1 * (took - self.job_seconds)
+                )
                 out.append((job_id, Answer(text, bool(transient), read)))
         except Exception:  # EOF, a closed pipe, garbage: treated as a worker that did not answer
             return out, True

@@ -148,7 +148,7 @@ def test_a_timeout_blames_the_file_being_read_not_the_one_queued_behind_it(tmp_p
     assert [f.reason for f in out] == [R.TIMEOUT.format(s="0.5"), None, R.TIMEOUT.format(s="0.5"), None]
 
 
-def test_the_pool_takes_jobs_as_workers_free_up_two_ahead_each(files):
+def test_the_pool_takes_jobs_as_workers_free_up_two_ahead_each_at_first(files):
     """stream() pulls from a generator: before the first answer only two jobs per worker have
     been taken; answers carry the facts as JSON and the stat signature of the bytes read."""
     pulled: list[int] = []
@@ -171,3 +171,31 @@ def test_the_pool_takes_jobs_as_workers_free_up_two_ahead_each(files):
     assert got[3].read == (st.st_size, st.st_mtime_ns, st.st_ino) and not got[3].transient
     assert got[3].facts.ledgers == [] and got[0].facts.pages == 3  # InspectSpec(): no template to match
     assert Facts.from_json(got[0].json).kind == "pdf"
+
+
+def _most_ahead(paths, spec) -> tuple[int, list[int]]:
+    """One worker: the most jobs it had been sent and not answered when a job was taken, and
+    the order of the answers."""
+    taken: list[int] = []
+    answered: list[int] = []
+
+    def jobs():
+        for j, p in enumerate(paths):
+            taken.append(j - len(answered))  # jobs out before this one (sent, not answered)
+            yield p, spec
+
+    with InspectorPool(Limits(), workers=1) as pool:
+        for i, _answer in pool.stream(jobs()):
+            answered.append(i)
+    return max(taken), answered
+
+
+def test_small_files_are_queued_far_ahead_slow_ones_two_at_most(tmp_path, files):
+    """Once answers say files are quick to read, a worker is sent many ahead (the caller's
+    pauses to find more work, ~60 ms a batch, do not leave it idle); files slow to read are
+    sent two ahead at most, so little waits behind a slow file that another worker could read."""
+    quick, order = _most_ahead([files["txt"]] * 60, InspectSpec())
+    assert quick >= 8 and order == list(range(60))
+    slow = S.make_slow_pdf(tmp_path / "slow.pdf", ops=5000)
+    ahead, order = _most_ahead([slow] * 4, InspectSpec(links=True))
+    assert ahead == 1 and order == [0, 1, 2, 3]
