@@ -72,7 +72,7 @@ def inspect_read(path: Path, spec: InspectSpec, limits: Limits) -> tuple[Facts, 
     kind = "unknown"
     read: tuple[int, int, int] | None = None
     try:
-        content = read_content(Path(path), limits)
+        content = read_content(path if isinstance(path, Path) else Path(path), limits)
         read = content.signature
         sn = _precheck(content, limits)
         kind = sn.kind

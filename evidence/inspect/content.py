@@ -83,4 +83,4 @@ def read_content(path: Path, limits: Limits) -> Content:
         raise Rejected("empty", common.EMPTY)
     if len(data) > limits.max_file_bytes:  # grew while it was read
         raise Rejected("unknown", common.too_big(limits.max_file_bytes))
-    return Content(Path(path), data, (st.st_size, st.st_mtime_ns, st.st_ino))
+    return Content(path if isinstance(path, Path) else Path(path), data, (st.st_size, st.st_mtime_ns, st.st_ino))
