@@ -12,7 +12,7 @@ worker processes, each with ``RLIMIT_AS = limits.memory_mb`` and a per-file dead
 - ``MemoryError`` inside a worker -> that file is rejected, the worker lives on.
 
 Workers start from the ``forkserver`` (``spawn`` where there is none). They need nothing
-from the caller's main module, so it is not re-imported in them (see ``_main_hidden``): a
+from the caller's main module, so it is not re-imported in them (``forkserver.main_hidden``): a
 script without an ``if __name__ == "__main__":`` guard still works. Workers are plain
 processes talking over pipes (no ProcessPoolExecutor: it cannot kill one stuck worker,
 and its breakage costs every pending future).
@@ -34,12 +34,9 @@ spent reading)``: the facts go to the store as they are, unparsed.
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing as mp
 import os
 import select
 import signal
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -48,6 +45,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from duban.evidence.facts import Facts
+from duban.evidence.forkserver import context, main_hidden, warm_up
 from duban.evidence.inspect import common
 from duban.evidence.limits import Limits
 from duban.evidence.spec import InspectSpec
@@ -128,65 +126,11 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
             conn.send((job_id, Facts.rejected(facts.kind, common.MEMORY).to_json(), False, read, took))
 
 
-def _context() -> mp.context.BaseContext:
-    methods = mp.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = mp.get_context("forkserver")
-        # workers fork from a server that has already imported the readers: a new worker in ~5 ms
-        ctx.set_forkserver_preload(
-            [
-                "duban.evidence.inspect",
-                "duban.evidence.inspect.sheet",
-                "duban.evidence.inspect.pdf",
-                "duban.evidence.inspect.word",
-                "python_calamine",
-                "pypdf",
-                "msoffcrypto",
-                "olefile",
-            ]
-        )
-        return ctx
-    return mp.get_context("spawn")
-
-
-def warm_up() -> None:
-    """Start the process the workers fork from — it imports the readers, ~0.4 s — without
-    waiting for it, so that this overlaps the caller's own work (a first check walks and hashes
-    the whole share meanwhile). The pool's first worker then starts in a few ms."""
-    ctx = _context()
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        with _main_hidden():
-            forkserver.ensure_running()
-
-
-@contextlib.contextmanager
-def _main_hidden():
-    """Start a worker without multiprocessing re-running the caller's ``__main__`` in it
-    (spawn/forkserver children import it by path or name to find pickled objects; ours
-    live in this module)."""
-    main = sys.modules.get("__main__")
-    saved: dict[str, object] = {
-        k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__
-    }
-    try:
-        if main is not None:
-            main.__dict__.pop("__file__", None)
-            main.__spec__ = None
-        yield
-    finally:
-        if main is not None:
-            main.__dict__.update(saved)
-            if "__spec__" not in saved:
-                main.__dict__.pop("__spec__", None)
-
-
 class _Worker:
     def __init__(self, ctx: Any, limits: Limits):  # a forkserver or spawn context
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_worker_main, args=(child, limits), daemon=True, name="duban-inspector")
-        with _main_hidden():
+        with main_hidden():
             self.proc.start()
         child.close()
         self.specs: set[str] = set()
@@ -227,7 +171,7 @@ class InspectorPool:
             raise ValueError("workers must be at least 1")
         self.limits = limits
         self.workers = workers
-        self._ctx = _context()
+        self._ctx = context()
         self._pool: list[_Worker] = []
         self.crashes = 0  # workers lost (abort, timeout, OOM kill) since the pool started
         self.restarts = 0

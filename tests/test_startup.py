@@ -125,3 +125,16 @@ def test_what_the_quick_reader_leaves_to_click(tmp_path):
         [],
     ):
         assert _parse(argv) is None, argv
+
+
+def test_starting_the_readers_server_imports_nothing_of_duban_but_itself():
+    """A first check starts the server its readers fork from before anything else (the
+    readers' imports then overlap its own): warming up loads no catalog model, no store, no
+    reader, in the caller."""
+    code = (
+        "import sys; from duban.evidence.forkserver import warm_up; "
+        "print(sorted(m for m in sys.modules if m.startswith(('duban', 'pydantic', 'sqlalchemy', 'pypdf', 'python_calamine'))))"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "['duban', 'duban.evidence', 'duban.evidence.forkserver']"

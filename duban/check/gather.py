@@ -224,7 +224,7 @@ class _Gatherer:
         if old is not None and old.size == f.size and old.mtime_ns == f.mtime_ns and old.inode == f.inode:
             return _Item(f, path, old.sha256, old.facts_spec, old.first_seen, False)
         if self.first_check:  # start the readers now: their imports overlap the walk and the hashing
-            from duban.evidence.sandbox import warm_up
+            from duban.evidence.forkserver import warm_up
 
             warm_up()
             self.first_check = False

@@ -91,7 +91,7 @@ def _check(request, store: Path | None, when: dt.datetime) -> None:
     if store is not None and not store.exists() and _has_entries(request.root):
         # a new data directory and a share with something in it: every file will be read; the
         # readers' imports (in their own process) overlap this process's
-        from duban.evidence.sandbox import warm_up
+        from duban.evidence.forkserver import warm_up
 
         warm_up()
     from duban import replay
