@@ -65,14 +65,14 @@ def inspect_file(path: Path, spec: InspectSpec, limits: Limits) -> Facts:
     return inspect_read(path, spec, limits)[0]
 
 
-def inspect_read(path: Path, spec: InspectSpec, limits: Limits) -> tuple[Facts, tuple[int, int, int] | None]:
+def inspect_read(path: Path | str, spec: InspectSpec, limits: Limits) -> tuple[Facts, tuple[int, int, int] | None]:
     """The facts, and the ``(size, mtime_ns, inode)`` of the bytes they come from (None when
     nothing could be read): the file is opened once and every step works on what was read."""
     t0 = time.perf_counter()
     kind = "unknown"
     read: tuple[int, int, int] | None = None
     try:
-        content = read_content(path if isinstance(path, Path) else Path(path), limits)
+        content = read_content(path, limits)
         read = content.signature
         sn = _precheck(content, limits)
         kind = sn.kind

@@ -57,7 +57,7 @@ class Content:
             return None
 
 
-def read_content(path: Path, limits: Limits) -> Content:
+def read_content(path: Path | str, limits: Limits) -> Content:
     """The file's bytes. Raises :class:`common.Unreadable` (gone, no permission: read again next
     time), :class:`Rejected` (empty, over ``max_file_bytes``) or :class:`InspectError` (not a
     regular file)."""
