@@ -143,7 +143,7 @@ class _Gatherer:
         ).hexdigest()[:8]
         self.spec_keys = {tid: f"{spec.fingerprint()}.{bounds}" for tid, spec in self.specs.items()}
         self.known = evstore.known_files(self.store, self.district, self.key)
-        self.first_check = not self.known  # the store knows nothing of this share: all its files will be read
+        self.readers_started = False
         self.now = evstore.now_text()
         self.now_ts = _timestamp(self.now)
         self._too_big: Facts | None = None
@@ -223,11 +223,11 @@ class _Gatherer:
         old = self.known.pop(path, None)
         if old is not None and old.size == f.size and old.mtime_ns == f.mtime_ns and old.inode == f.inode:
             return _Item(f, path, old.sha256, old.facts_spec, old.first_seen, False)
-        if self.first_check:  # start the readers now: their imports overlap the walk and the hashing
-            from duban.evidence.forkserver import warm_up
+        if not self.readers_started:  # a new or changed file will likely be read: start the readers
+            from duban.evidence.forkserver import warm_up  # now, their imports overlap the walk and the hashing
 
             warm_up()
-            self.first_check = False
+            self.readers_started = True
         got = self.share.hash(self.share_path(f.rel), rel=f.rel)
         if isinstance(got, Finding):  # gone or unreadable since the scan: this file only
             self.scan.cannot_read(got, f.unit, f.task, f.round)
