@@ -119,9 +119,32 @@ class Answer:
 
 
 # ---------------------------------------------------------------- digests
+# A one-shot command (``duban check``) lists a share once: the quick reader, the click command
+# and the check that keeps its answer all use the listing as it stood when the command began
+# (up to three walks of the share, ~0.1 s each at 10k files). A long-running process (serve,
+# the desk) never turns this on: each of its checks lists the share afresh.
+_listed: dict[str, str | None] | None = None
+
+
+def list_each_share_once() -> None:
+    """Turn on :func:`share_digest`'s memory for the rest of this (one-shot) process."""
+    global _listed
+    if _listed is None:
+        _listed = {}
+
+
 def share_digest(root: str) -> str | None:
     """Every entry under ``root`` with its stat; None when the share cannot be listed whole
     (unreadable folder, an entry gone mid-walk, a link: the whole check decides then)."""
+    if _listed is None:
+        return _share_digest(root)
+    key = os.path.abspath(root)
+    if key not in _listed:
+        _listed[key] = _share_digest(root)
+    return _listed[key]
+
+
+def _share_digest(root: str) -> str | None:
     h = hashlib.blake2b(digest_size=20)
     try:
         st = os.stat(root)

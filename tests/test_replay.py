@@ -220,3 +220,42 @@ def test_a_store_on_postgresql_is_always_judged(tmp_path, share, postgres_url):
     assert JUDGED in last(check(home, share, "--as-of", "2021-06-21", env=env))
     assert not list(home.glob("cache/check-*.json"))
     assert replay.sqlite_path(postgres_url) is None
+
+
+LISTINGS = """
+import atexit, os, sys
+from duban import replay
+
+listed = []
+_share_digest = replay._share_digest
+replay._share_digest = lambda root: listed.append(root) or _share_digest(root)
+atexit.register(lambda: print(f"listed {len(listed)}", file=sys.stderr))
+sys.argv = ["duban", *sys.argv[1:]]
+from duban.cli import main
+main()
+"""
+
+
+def test_a_check_lists_the_share_once_and_still_sees_what_changed(tmp_path, share):
+    """The quick reader, the click command and the kept answer share one listing of the share
+    (each used to walk it: three walks before the check's own)."""
+    home = tmp_path / "home"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DUBAN_", "PREFECT_"))}
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        args = ["--home", str(home), "check", "--evidence", str(share), "--as-of", "2021-06-21", *extra]
+        p = subprocess.run(
+            [sys.executable, "-c", LISTINGS, *args], env=base, capture_output=True, text=True, timeout=120
+        )
+        assert p.returncode == 0, p.stderr[-2000:]
+        return p
+
+    first = run()
+    assert JUDGED in last(first) and "listed 1" in first.stderr
+    kept = run()
+    assert KEPT in last(kept) and "listed 1" in kept.stderr
+    _remove(share, home)
+    again = run()
+    assert JUDGED in last(again) and "listed 1" in again.stderr
+    assert "未报送 区工信局 D20 2021-06-04" in again.stdout
+    assert KEPT in last(run())  # the answer kept names the share as it is now

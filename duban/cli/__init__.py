@@ -19,7 +19,12 @@ from typing import Any
 
 def main() -> None:
     if {"check", "catalog"} & set(sys.argv[1:]):  # the commands answered from what was kept
-        from .quick import answer
+        from .quick import answer, runs
+
+        if runs(sys.argv[1:], "check"):  # one check, then this process ends: the share is listed once
+            from duban import replay
+
+            replay.list_each_share_once()
 
         if answer(sys.argv[1:]):
             leave(0)

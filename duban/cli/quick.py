@@ -139,6 +139,11 @@ def show(kept: replay.Answer, when: dt.datetime, seconds: float) -> None:
             _write(f"JSON 结果已写入 {text}")
 
 
+def runs(argv: list[str], command: str) -> bool:
+    """Does this command line run ``command`` (after the group's ``--home`` only)?"""
+    return _command(argv, command) is not None
+
+
 def _command(argv: list[str], command: str) -> tuple[str | None, list[str]] | None:
     """(``--home`` value, the command's own arguments) when ``argv`` runs ``command``."""
     home = None
