@@ -19,6 +19,7 @@ driver traceback, never a half-written transaction left behind.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Iterator
@@ -94,6 +95,8 @@ def _engine(url: str) -> Engine:
                 event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+            if not _ENGINES:  # the process closes its stores on the way out, whichever way it
+                atexit.register(close_all)  # leaves (duban.cli.leave skips the interpreter's teardown)
             _ENGINES[url] = engine
             _CREATED[url] = set()
         return engine

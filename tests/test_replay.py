@@ -259,3 +259,14 @@ def test_a_check_lists_the_share_once_and_still_sees_what_changed(tmp_path, shar
     assert JUDGED in last(again) and "listed 1" in again.stderr
     assert "未报送 区工信局 D20 2021-06-04" in again.stdout
     assert KEPT in last(run())  # the answer kept names the share as it is now
+
+
+def test_a_command_that_only_reads_the_store_leaves_the_kept_answer_standing(tmp_path, share):
+    """Every command closes its store on the way out (SQLite folds its WAL back), also when it
+    leaves without the interpreter's teardown: ``decide list`` between two checks changes nothing."""
+    home = tmp_path / "home"
+    assert JUDGED in last(check(home, share, "--as-of", "2021-06-21"))
+    listed = duban(home, "decide", "list")
+    assert "决定" in listed.stdout + listed.stderr
+    assert not list(home.glob("*-wal")), sorted(p.name for p in home.iterdir())
+    assert KEPT in last(check(home, share, "--as-of", "2021-06-21"))

@@ -193,16 +193,21 @@ import atexit, sys, threading, time
 from duban.cli import leave
 atexit.register(lambda: print("atexit ran", flush=False))
 print("said before leaving", end="")  # still in the buffer when leave() is called
+if sys.argv[1] == "no-stdout":  # started with fd 1 closed (duban ... >&-), or under pythonw
+    sys.stdout = None
 if sys.argv[1] == "thread":
     threading.Thread(target=lambda: (time.sleep(0.3), print(" thread finished", end=""))).start()
 leave(int(sys.argv[2]))
 """
 
 
-@pytest.mark.parametrize("mode", ["alone", "thread"])
+@pytest.mark.parametrize("mode", ["alone", "thread", "no-stdout"])
 def test_a_command_leaves_with_its_code_its_output_written_and_atexit_run(mode):
     done = subprocess.run([sys.executable, "-c", LEAVE, mode, "3"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 3
+    assert done.returncode == 3, done.stderr
+    if mode == "no-stdout":
+        assert "Traceback" not in done.stderr
+        return
     assert done.stdout.startswith("said before leaving")
     assert "atexit ran" in done.stdout
     if mode == "thread":  # a thread still running is waited for, as by an ordinary exit

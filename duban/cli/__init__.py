@@ -35,9 +35,12 @@ def main() -> None:
 
 
 def leave(code: int) -> None:
-    """Exit with ``code`` after what an exit must do: the atexit handlers (logging, Prefect,
-    multiprocessing) and the standard streams flushed; the interpreter's teardown is skipped.
-    While another thread still runs, the ordinary exit waits for it."""
+    """Exit with ``code`` after what an exit must do: the atexit handlers (the stores closed —
+    SQLite folds its WAL back —, logging, multiprocessing) and the standard streams flushed;
+    the interpreter's teardown is skipped, so ``main()`` never returns or raises SystemExit.
+    While another thread still runs, the ordinary exit waits for it: Prefect's commands
+    always have one (its services drain their queues from a thread-shutdown hook, which only
+    the ordinary exit runs), as may a progress bar still stopping."""
     import threading
 
     if threading.active_count() > 1:
@@ -48,7 +51,8 @@ def leave(code: int) -> None:
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: started without one (pythonw, duban ... >&-)
+                stream.flush()
         except (OSError, ValueError):  # a closed pipe (duban check | head): nothing left to say there
             code = code or 1
     os._exit(code)
