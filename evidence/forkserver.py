@@ -41,12 +41,13 @@ def context() -> mp.context.BaseContext:
 
 
 def warm_up() -> None:
-    """Start the process the workers fork from, without waiting for it to be ready."""
+    """Start the process the workers fork from, without waiting for it to be ready. Only a
+    head start: if it cannot start here, the pool says why when it needs the server."""
     ctx = context()
     if ctx.get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
-        with main_hidden():
+        with main_hidden(), contextlib.suppress(OSError):
             forkserver.ensure_running()
 
 

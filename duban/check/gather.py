@@ -226,11 +226,8 @@ class _Gatherer:
         if not self.readers_started:  # a new or changed file will likely be read: start the readers
             from duban.evidence.forkserver import warm_up  # now, their imports overlap the walk and the hashing
 
+            warm_up()
             self.readers_started = True
-            try:
-                warm_up()
-            except OSError:  # only a head start: the pool says why when it needs the server
-                pass
         got = self.share.hash(self.share_path(f.rel), rel=f.rel)
         if isinstance(got, Finding):  # gone or unreadable since the scan: this file only
             self.scan.cannot_read(got, f.unit, f.task, f.round)

@@ -79,15 +79,10 @@ def command(
     _check(request, store, when, last.share if last is not None else None)
 
 
-def _warm_up() -> None:
-    """Start the readers' server now (only a head start: if it cannot start here, the check's
-    own pool says why when it needs it)."""
-    from duban.evidence.forkserver import warm_up
+def _start_readers() -> None:
+    from duban.evidence.forkserver import warm_up  # (multiprocessing: only for a check that reads)
 
-    try:
-        warm_up()
-    except OSError:
-        pass
+    warm_up()
 
 
 def _has_entries(root: str | Path) -> bool:
@@ -103,18 +98,18 @@ def _check(request, store: Path | None, when: dt.datetime, last_share: str | Non
     digest of the share's listing the last kept answer was made from."""
     from duban import replay
 
-    # a share new to this (SQLite) data directory, or changed since the last answer: files will
-    # likely be read, and the readers' server (its imports in its own process) starts now,
-    # overlapping this process's imports — a re-check after one upload answers ~0.4 s sooner.
-    # (Elsewhere, and for a listing that cannot be taken, gather starts it at the first file to hash.)
-    if (
-        store is not None
-        and _has_entries(request.root)
-        and (last_share is None or replay.share_digest(request.root) not in (last_share, None))
-    ):
-        _warm_up()
-    # what the answer is made from, taken before the check reads it: a change meanwhile shows next time
-    share = replay.share_digest(request.root) if store else None
+    # A share new to this (SQLite) data directory — started before it is listed —, or changed
+    # since the last answer: files will likely be read, and the readers' server (its imports in
+    # its own process) starts now, overlapping this process's imports: a re-check after one
+    # upload answers ~0.4 s sooner. (Elsewhere, gather starts it at the first file to hash.)
+    share = None
+    if store is not None:
+        if last_share is None and _has_entries(request.root):
+            _start_readers()
+        # what the answer is made from, taken before the check reads it: a change meanwhile shows next time
+        share = replay.share_digest(request.root)
+        if last_share is not None and share not in (last_share, None) and _has_entries(request.root):
+            _start_readers()
     from duban.check import EvidenceRootError, basis, run_check
     from duban.home import Home
     from duban.store import StoreError, close_all
