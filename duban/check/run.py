@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import pickle
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -35,6 +36,7 @@ from duban.timeutil import TZ
 
 from . import confirmations, credit, decisions
 from .gather import Gathered, GatheredFile, Progress, gather, limits_from_settings
+from .memo import Memo, Part
 from .rules import evaluate as evaluate_rules
 from .rules import hold_unreadable, submitted_at
 
@@ -61,7 +63,11 @@ def evaluate(
     units: list[str] | None = None,
     tasks: list[str] | None = None,
     record: bool = True,
+    memo: Memo | None = None,
 ) -> CheckResult:
+    """The obligations of the gathered files at ``as_of``, recorded as a check run. ``memo``:
+    the tasks the last check of the same request judged, reused where they still hold (whole
+    checks only), and this check's kept for the next (:mod:`duban.check.memo`)."""
     t0 = time.perf_counter()
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
@@ -74,6 +80,11 @@ def evaluate(
     task_ids = {catalog.task(t).id for t in tasks} if tasks else None
     extended = decisions.extensions(standing)
     judged = _Judged(catalog, store, scope.district, gathered, as_of, confirmed, extended, unit_names, task_ids)
+    made_basis = _basis(history, confirmation_rows)
+    fixed = list(_fixed_instants(catalog, history, confirmations.instants(confirmation_rows)))
+    if memo is not None and not unit_names and not task_ids:
+        memo.begin(made_basis, gathered.root)
+        judged.memo, judged.fixed = memo, fixed
     for task, files in _by_task(catalog, gathered, task_ids):
         judged.task(task, files, keep_times=any(d.task == task for d in standing))
     # the rules judge first; the coordinator's decisions in force at as_of override, and say so
@@ -93,13 +104,13 @@ def evaluate(
         unrecognized=unrecognized + unreadable,
         rejected=rejected,
     )
-    result.window = replay.window(
-        as_of, _instants(catalog, gathered, history, confirmations.instants(confirmation_rows))
-    )
-    result.basis = _basis(history, confirmation_rows)
+    result.window = replay.window(as_of, _instants(gathered.files, fixed))
+    result.basis = made_basis
     if unit_names:  # a partial re-check lists only what concerns its scope
         result.unrecognized = [u for u in result.unrecognized if _unit_of(u.path, catalog) in unit_names]
     result.stats = dict(gathered.stats, evaluate_seconds=round(time.perf_counter() - t0, 3))
+    if judged.memo is not None:
+        result.stats["reused_tasks"] = judged.memo.reused
     if record:
         result.run_id = evstore.record_run(
             store,
@@ -133,13 +144,18 @@ def _basis(history: list[decisions.Decision], confirmation_rows: list) -> str:
     ).hexdigest()
 
 
-def _instants(
-    catalog: Catalog, gathered: Gathered, history: list[decisions.Decision], confirmed: list[dt.datetime]
+def _instants(files: Iterable[GatheredFile], fixed: list[dt.datetime | None]) -> Iterable[dt.datetime | None]:
+    """Every instant the rules and decisions compare the as-of time with: when each of these
+    files came in, and the ``fixed`` ones (:func:`_fixed_instants`). Between two of them the
+    verdicts on these files do not change (``replay.window``)."""
+    yield from {submitted_at(s) for s in {g.submitted for g in files}}
+    yield from fixed
+
+
+def _fixed_instants(
+    catalog: Catalog, history: list[decisions.Decision], confirmed: list[dt.datetime]
 ) -> Iterable[dt.datetime | None]:
-    """Every instant the rules and decisions compare the as-of time with: when each file came
-    in, every due time (extensions' too), when each decision and confirmation was made or
-    withdrawn. Between two of them the answer does not change (``replay.window``)."""
-    yield from {submitted_at(s) for s in {g.submitted for g in gathered.files}}
+    """Every due time (extensions' too), when each decision and confirmation was made or withdrawn."""
     yield from (catalog.due_at(day) for day in catalog.round_dates())
     for d in history:
         yield d.at
@@ -180,6 +196,9 @@ class _Judged:
         self.times: dict[str, dt.datetime] = {}
         self.unreadable: list = []  # files whose stored facts went missing
         self._elsewhere: set[str] | None = None
+        self.memo: Memo | None = None  # tasks judged by the last check, and kept for the next
+        self.fixed: list[dt.datetime | None] = []  # the instants of every task (due times, decisions ...)
+        self._task_times: dict[str, dt.datetime] = {}
 
     def elsewhere(self) -> set[str]:
         """Paths listed as unrecognized or unreadable by the scan."""
@@ -190,7 +209,52 @@ class _Judged:
 
     def task(self, task: str, files: list[tuple[int, GatheredFile]], *, keep_times: bool) -> None:
         """Every obligation of the task, in the catalog's order of units. ``keep_times``: note when
-        its files came in (what the coordinator's decisions on it need)."""
+        its files came in (what the coordinator's decisions on it need). As the last check judged
+        it when that still holds (``memo``), else judged, and kept for the next."""
+        memo = self.memo
+        if memo is None:
+            self._judge(task, files, keep_times)
+            return
+        key = memo.key(self._memo_files(task, files), keep_times)
+        order = {g.rel: o for o, g in files}
+        part = memo.get(task, key, self.as_of, order)
+        if part is not None:
+            self.ruled += part.ruled
+            self.rejected += [(order[i.path], i) for i in part.rejected]
+            self.unaccounted += [(order[i.path], i) for i in part.unaccounted]
+            self.times.update(part.times)
+            return
+        marks = (len(self.ruled), len(self.rejected), len(self.unaccounted), len(self.unreadable))
+        self._task_times = {}
+        self._judge(task, files, keep_times)
+        if len(self.unreadable) > marks[3] or len(order) < len(files):
+            return  # facts went missing, or two files with one path (a link): judged again next time
+        window = replay.window(self.as_of, _instants((g for _, g in files), self.fixed))
+        part = Part(
+            self.ruled[marks[0] :],
+            [i for _, i in self.rejected[marks[1] :]],
+            [i for _, i in self.unaccounted[marks[2] :]],
+            self._task_times,
+        )
+        memo.put(task, key, window, part)
+
+    def _memo_files(self, task: str, files: list[tuple[int, GatheredFile]]) -> bytes:
+        """A task's files as :meth:`Memo.key` digests them: each one's place, owner, round, when
+        it came in, content (and the spec its facts are stored under, or the facts it carries),
+        whether it was reached through a link or could not be read by the scan; in the order
+        of the walk. (pickle: plain tuples of str, date and float, ~5x faster than text.)"""
+        elsewhere = self.elsewhere()
+        return pickle.dumps(
+            (
+                self.gathered.spec_keys.get(task),
+                [g[:7] for _, g in files],  # rel, unit, task, round, submitted, sha, linked
+                [i for i, (_, g) in enumerate(files) if g.rel in elsewhere],
+                [(i, g.facts.to_json()) for i, (_, g) in enumerate(files) if g.facts is not None],
+            ),
+            protocol=5,
+        )
+
+    def _judge(self, task: str, files: list[tuple[int, GatheredFile]], keep_times: bool) -> None:
         rt = self.catalog.tasks[task]
         if rt.unassigned:  # nobody owes it: one obligation, whatever was filed
             self.ruled += self._part(task, files, self.units, {}, keep_times)
@@ -239,7 +303,9 @@ class _Judged:
             (h.order, issue) for h, issue in credit.unaccounted(handed, obligations, listed, self.units, self.tasks)
         ]
         if keep_times:
-            self.times.update({s.rel: s.at for files in submitted.values() for s in files})
+            times = {s.rel: s.at for files in submitted.values() for s in files}
+            self.times.update(times)
+            self._task_times.update(times)
         return obligations
 
     def _contested(self, task: str, files: list[tuple[int, GatheredFile]]) -> dict[int, Facts]:
@@ -347,7 +413,8 @@ def run_check(
     progress: Progress | None = None,
     limits: Limits | None = None,
     workers: int | None = None,
+    memo: Memo | None = None,
 ) -> CheckResult:
     """Scan, inspect and judge: the whole check in one call."""
     gathered = gather(catalog, evidence_root, home, limits=limits, workers=workers, progress=progress)
-    return evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks)
+    return evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks, memo=memo)

@@ -76,7 +76,7 @@ def command(
         return
     last = replay.load(request)
     replay.forget(request)  # an answer that no longer holds is never shown, even if this run fails
-    _check(request, store, when, last.share if last is not None else None)
+    _check(request, store, when, last.share if last is not None else None, full)
 
 
 def _start_readers() -> None:
@@ -93,9 +93,10 @@ def _has_entries(root: str | Path) -> bool:
         return False
 
 
-def _check(request, store: Path | None, when: dt.datetime, last_share: str | None = None) -> None:
-    """The whole check; its answer is kept for the next identical request. ``last_share``: the
-    digest of the share's listing the last kept answer was made from."""
+def _check(request, store: Path | None, when: dt.datetime, last_share: str | None = None, full: bool = False) -> None:
+    """The whole check; its answer is kept for the next identical request, and the tasks it
+    judged for the next check that finds some files changed. ``last_share``: the digest of the
+    share's listing the last kept answer was made from; ``full``: judge every task again."""
     from duban import replay
 
     # A share new to this (SQLite) data directory — started before it is listed —, or changed
@@ -123,8 +124,8 @@ def _check(request, store: Path | None, when: dt.datetime, last_share: str | Non
     json_to = opts["json"]
     try:
         catalog = load_catalog_or_fail(opts["catalog"])
-        inputs = replay.inputs_digest(request, str(catalog.root), store, replay.terminal()) if store else ""
-        with _progress() as progress:
+        inputs = replay.inputs_digest(request, str(catalog.root), store, replay.terminal())
+        with _progress() as progress, _memo(request, inputs, full) as memo:
             result = run_check(
                 catalog,
                 request.root,
@@ -133,6 +134,7 @@ def _check(request, store: Path | None, when: dt.datetime, last_share: str | Non
                 units=opts["units"] or None,
                 tasks=opts["tasks"] or None,
                 progress=progress,
+                memo=memo,
             )
     except (EvidenceRootError, StoreError) as e:  # StoreError: a damaged, full or unreachable store
         raise UserError(str(e)) from None
@@ -180,6 +182,14 @@ def _check(request, store: Path | None, when: dt.datetime, last_share: str | Non
         result=result.to_json() if json_to else None,
     )
     replay.keep(request, answer)
+
+
+def _memo(request, inputs: str, full: bool):
+    """The tasks the last check of this request judged, kept in the data directory whatever
+    the store (``--full``: none reused, this check's kept)."""
+    from duban.check.memo import Memo
+
+    return Memo(request.path().with_suffix(".parts"), inputs, reuse=not full)
 
 
 class _Warnings(logging.Handler):

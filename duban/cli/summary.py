@@ -42,7 +42,8 @@ def stats_line(stats: dict[str, Any]) -> str | None:
     if not stats:
         return None
     seconds = stats.get("gather_seconds", 0) + stats.get("evaluate_seconds", 0)
-    return f"扫描 {stats.get('files', 0)} 个文件，新读取 {stats.get('inspected', 0)} 个，用时 {seconds:.1f} 秒"
+    reused = f"{stats['reused_tasks']} 项任务未变、沿用上次判定，" if stats.get("reused_tasks") else ""
+    return f"扫描 {stats.get('files', 0)} 个文件，新读取 {stats.get('inspected', 0)} 个，{reused}用时 {seconds:.1f} 秒"
 
 
 def replayed_line(files: int, made_at: str, seconds: float) -> str:
