@@ -240,9 +240,15 @@ def _home_files(home: Path, store: Path | None) -> list[str]:
     return out
 
 
-def inputs_digest(req: Request, catalog_root: str, store: Path | None, terminal: list) -> str:
+def inputs_digest(
+    req: Request, catalog_root: str, store: Path | None, terminal: list, *, env: dict[str, str] | None = None
+) -> str:
+    """Digest of everything a check's answer is made from but the share and the store: code,
+    packages, catalog, the data directory's own files, the request, the environment (``env``:
+    the part of it that counts, when not all of it does)."""
     h = hashlib.blake2b(digest_size=20)
-    env = {k: v for k, v in os.environ.items() if k not in _VOLATILE_ENV}
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k not in _VOLATILE_ENV}
     head = [VERSION, sys.prefix, sys.version, os.getcwd(), env, req.options, terminal, catalog_root]
     head += [_packages(), _home_files(req.home, store)]
     h.update(json.dumps(head, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape"))

@@ -253,12 +253,19 @@ def check_task(
     tasks: list[str] | None = None,
 ) -> CheckResult:
     """Apply the rules: one obligation per (task, unit, round), stored as a check run."""
+    from contextlib import nullcontext
+
     from duban.check import evaluate
+    from duban.check.memo import of_share
 
     logger = get_run_logger()
-    result = evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks)
+    # a whole check judges again only the tasks whose files changed since the last one
+    with nullcontext() if units or tasks else of_share(home, catalog, gathered.root) as memo:
+        result = evaluate(catalog, gathered, as_of, home, units=units, tasks=tasks, memo=memo)
     counts = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in result.counts().items() if n)
     logger.info("截至 %s：%s", f"{as_of:%Y-%m-%d %H:%M}", counts or "没有事项")
+    if result.stats.get("reused_tasks"):
+        logger.info("%s 项任务的材料与上次检查相同，沿用上次判定", result.stats["reused_tasks"])
     if result.rejected:
         logger.warning("%s 个文件被拒绝（损坏、加密、空文件或类型不符），见报告", len(result.rejected))
     return result

@@ -176,3 +176,30 @@ def test_duban_check_says_how_many_tasks_it_reused_and_answers_as_full(tmp_path,
     full = check("--as-of", "2021-06-21", "--full")
     assert "沿用" not in full[-1]
     assert again[:-1] == full[:-1]
+
+
+def test_the_desk_and_the_flows_keep_a_memo_per_share_whatever_their_process(tmp_path, tree, catalog, monkeypatch):
+    from duban.check.memo import of_share
+    from duban.desk.rechecker import Rechecker
+
+    home = Home.resolve(tmp_path / "home")
+    home.settings_file.write_text(f"evidence_root: {tree}\n", encoding="utf-8")
+    desk = Rechecker(catalog, home, clock=lambda: T(6, 21))
+    for _ in range(2):  # the desk's button, twice
+        assert desk.start("协调人")
+        desk.wait(120)
+        assert desk.state.error is None and desk.state.files == 73
+    (kept,) = (home.root / "cache").glob("judged-*.parts")
+
+    def reused() -> int:
+        with of_share(home, catalog, str(tree)) as memo:
+            run_check(catalog, tree, T(6, 21), home, memo=memo)
+        return memo.reused
+
+    # a flow run's process (its own run ids in the environment) finds what the desk kept
+    monkeypatch.setenv("PREFECT__FLOW_RUN_ID", "0b5e3c1e-run")
+    assert reused() == len(catalog.tasks)
+    assert [p.name for p in (home.root / "cache").glob("*.parts")] == [kept.name]  # one memo, no leftovers
+    # a duban setting in the environment may change a verdict: nothing reused
+    monkeypatch.setenv("DUBAN_SOMETHING", "1")
+    assert reused() == 0

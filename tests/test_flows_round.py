@@ -238,3 +238,20 @@ def test_sweep_flow(world, prefect_harness):
     kinds = {m["kind"] for m in s.sent}
     assert "upcoming" in kinds, s.reminders  # one working day before the 06-10 due date
     assert s.as_of == T(6, 9, 9) and emls(home, "2021-06-09")
+
+
+def test_a_whole_recheck_judges_again_only_the_task_whose_files_changed(world, prefect_harness):
+    from duban.flows.recheck import recheck_flow
+
+    root, home = world
+    first = recheck_flow(as_of=T(6, 11), evidence_root=str(root), home=str(home.root))
+    assert not first.stats.get("reused_tasks")
+    r1 = dt.date(2021, 6, 4)
+    samples.make_pdf(root / folder_for(CAT.task("D11"), "区工信局", r1) / "案例2.pdf", text="案例二", mtime=T(6, 3))
+    again = recheck_flow(as_of=T(6, 11), evidence_root=str(root), home=str(home.root))
+    assert again.stats["reused_tasks"] == len(CAT.tasks) - 1  # D11 alone judged again
+    assert (status(first.result, "D11", "区工信局", r1), status(again.result, "D11", "区工信局", r1)) == (
+        "partial",
+        "ok",
+    )
+    assert status(again.result, "D20", "区工信局", r1) == status(first.result, "D20", "区工信局", r1) == "ok"

@@ -26,12 +26,15 @@ import datetime as dt
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from duban import replay
+from duban.home import Home
 from duban.results import FileIssue, Obligation
+from duban.tasks_catalog import Catalog
 
 VERSION = 1
 
@@ -55,7 +58,7 @@ class Memo:
         self.old: dict[str, tuple[str, bytes]] = {}  # task -> (key, the rest of its line)
         self.reused = 0
         self._out: IO[bytes] | None = None
-        self._tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        self._tmp = path
 
     # ------------------------------------------------------------ the check's two ends
     def begin(self, basis: str, root: str) -> None:
@@ -66,10 +69,12 @@ class Memo:
             self.old = _read(self.path, head)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._out = open(self._tmp, "wb")  # noqa: SIM115 (closed by commit or discard)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+            self._tmp = Path(tmp)
+            self._out = os.fdopen(fd, "wb")
             self._out.write(head.encode() + b"\n")
         except OSError:
-            self._out = None
+            self.discard()
 
     def commit(self) -> None:
         """Put the parts this check judged in place of the last check's."""
@@ -80,13 +85,16 @@ class Memo:
             out.close()
             os.replace(self._tmp, self.path)
         except OSError:
-            self._drop()
+            self.discard()
 
     def discard(self) -> None:
         out, self._out = self._out, None
-        if out is not None:
-            out.close()
-            self._drop()
+        try:
+            if out is not None:
+                out.close()
+        except OSError:
+            pass
+        self._drop()
 
     def __enter__(self) -> Memo:
         return self
@@ -148,10 +156,24 @@ class Memo:
             self.discard()
 
     def _drop(self) -> None:
-        try:
-            self._tmp.unlink()
-        except OSError:
-            pass
+        if self._tmp != self.path:
+            try:
+                self._tmp.unlink()
+            except OSError:
+                pass
+
+
+def of_share(home: Home, catalog: Catalog, root: str, *, reuse: bool = True) -> Memo:
+    """The memo of the whole checks of one share made without ``duban check``'s command line —
+    the desk's re-check button, a flow run: kept under the share's and catalog's names, valid
+    for the same inputs as a command's (code, packages, catalog, the data directory's files)
+    and the ``DUBAN_*`` environment (a flow run's process has its own run ids)."""
+    from duban.home import database_url
+
+    req = replay.Request(home.root, str(root), {"memo": "of_share", "catalog": str(catalog.root)}, dt.datetime.now())
+    env = {k: v for k, v in os.environ.items() if k.startswith("DUBAN_")}
+    inputs = replay.inputs_digest(req, str(catalog.root), replay.sqlite_path(database_url(home)), [], env=env)
+    return Memo(home.root / "cache" / f"judged-{req.key()}.parts", inputs, reuse=reuse)
 
 
 def _read(path: Path, head: str) -> dict[str, tuple[str, bytes]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from duban.check import run_check
+from duban.check.memo import of_share
 from duban.timeutil import TZ
 
 log = logging.getLogger("duban.desk")
@@ -65,7 +66,8 @@ class Rechecker:
         try:
             root = self.home.evidence_root()
             as_of = self.clock() if self.clock else dt.datetime.now(TZ)
-            result = run_check(self.catalog, root, as_of.replace(microsecond=0), self.home)
+            with of_share(self.home, self.catalog, root) as memo:  # only tasks whose files changed are judged
+                result = run_check(self.catalog, root, as_of.replace(microsecond=0), self.home, memo=memo)
             files = result.stats.get("files")
         except Exception as e:  # shown on the page; the desk keeps serving
             error = str(e) or type(e).__name__
