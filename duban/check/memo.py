@@ -55,7 +55,8 @@ class Memo:
 
     def __init__(self, path: Path, inputs: str, *, reuse: bool = True) -> None:
         self.path, self.inputs, self.reuse = path, inputs, reuse
-        self.old: dict[str, tuple[str, bytes]] = {}  # task -> (key, the rest of its line)
+        self.old: dict[str, tuple[str, int, int]] = {}  # task -> (key, where its JSON lies in the old file)
+        self._old: IO[bytes] | None = None  # the last check's memo, read a reused task at a time
         self.reused = 0
         self._out: IO[bytes] | None = None
         self._tmp = path
@@ -66,7 +67,7 @@ class Memo:
         root) and start keeping this one's."""
         head = json.dumps({"version": VERSION, "inputs": self.inputs, "basis": basis, "root": root})
         if self.reuse:
-            self.old = _read(self.path, head)
+            self._old, self.old = _index(self.path, head)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
@@ -78,6 +79,7 @@ class Memo:
 
     def commit(self) -> None:
         """Put the parts this check judged in place of the last check's."""
+        self._close_old()
         out, self._out = self._out, None
         if out is None:
             return
@@ -88,6 +90,7 @@ class Memo:
             self.discard()
 
     def discard(self) -> None:
+        self._close_old()
         out, self._out = self._out, None
         try:
             if out is not None:
@@ -113,10 +116,12 @@ class Memo:
     def get(self, task: str, key: str, as_of: dt.datetime, order: dict[str, int]) -> Part | None:
         """The task as the last check judged it, if that still holds at ``as_of``."""
         old = self.old.get(task)
-        if old is None or old[0] != key:
+        if old is None or old[0] != key or self._old is None:
             return None
         try:
-            d = json.loads(old[1])
+            self._old.seek(old[1])
+            body = self._old.read(old[2])
+            d = json.loads(body)
             if not replay.Window(*d["window"]).holds(as_of):
                 return None
             part = Part(
@@ -125,12 +130,12 @@ class Memo:
                 [FileIssue(p, r) for p, r in d["unaccounted"]],
                 {p: dt.datetime.fromisoformat(t) for p, t in d["times"].items()},
             )
-        except (ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         if any(i.path not in order for i in part.rejected + part.unaccounted):
             return None
         self.reused += 1
-        self._write(task, key, old[1])
+        self._write(task, key, body)
         return part
 
     def put(self, task: str, key: str, window: replay.Window, part: Part) -> None:
@@ -155,6 +160,11 @@ class Memo:
         except OSError:
             self.discard()
 
+    def _close_old(self) -> None:
+        old, self._old = self._old, None
+        if old is not None:
+            old.close()
+
     def _drop(self) -> None:
         if self._tmp != self.path:
             try:
@@ -176,17 +186,31 @@ def of_share(home: Home, catalog: Catalog, root: str, *, reuse: bool = True) -> 
     return Memo(home.root / "cache" / f"judged-{req.key()}.parts", inputs, reuse=reuse)
 
 
-def _read(path: Path, head: str) -> dict[str, tuple[str, bytes]]:
-    """task -> (key, JSON) of a kept memo whose header is ``head``; {} for any other."""
-    out: dict[str, tuple[str, bytes]] = {}
+def _index(path: Path, head: str) -> tuple[IO[bytes] | None, dict[str, tuple[str, int, int]]]:
+    """A kept memo whose header is ``head``, open, and where each task's JSON lies in it:
+    task -> (key, offset, length). (None, {}) for any other file. A line cut short is left
+    out: that task is judged again."""
     try:
-        with open(path, "rb") as f:
-            if f.readline().rstrip(b"\n") != head.encode():
-                return {}
-            for line in f:
-                parts = line.rstrip(b"\n").split(b"\t", 2)
-                if len(parts) == 3:  # (a line cut short: that task is judged again)
-                    out[parts[0].decode("utf-8", "replace")] = (parts[1].decode("utf-8", "replace"), parts[2])
+        f = open(path, "rb")  # noqa: SIM115 (closed by the memo's commit or discard)
     except OSError:
-        return {}
-    return out
+        return None, {}
+    out: dict[str, tuple[str, int, int]] = {}
+    try:
+        if f.readline().rstrip(b"\n") != head.encode():
+            f.close()
+            return None, {}
+        at = f.tell()
+        for line in f:
+            parts = line.split(b"\t", 2)
+            if len(parts) == 3 and line.endswith(b"\n"):
+                start = len(parts[0]) + len(parts[1]) + 2
+                out[parts[0].decode("utf-8", "replace")] = (
+                    parts[1].decode("utf-8", "replace"),
+                    at + start,
+                    len(line) - start - 1,
+                )
+            at += len(line)
+    except OSError:
+        f.close()
+        return None, {}
+    return f, out
