@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -225,7 +226,7 @@ def _packages() -> list[str]:
     return out
 
 
-def _home_files(home: Path, store: Path | None) -> list[str]:
+def home_files(home: Path, store: Path | None) -> list[str]:
     """The data directory's own files (settings.yaml, calendar.yaml, ...) but the store's."""
     out = []
     try:
@@ -240,6 +241,17 @@ def _home_files(home: Path, store: Path | None) -> list[str]:
     return out
 
 
+@functools.cache
+def code_digest() -> str:
+    """duban's code, the interpreter and the installed packages, as they stood when this
+    process first asked — what it runs (a long-running desk asks when it starts)."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(json.dumps([VERSION, sys.prefix, sys.version, _packages()]).encode("utf-8", "surrogateescape"))
+    for d in _code_dirs():
+        _stat_tree(h, d, suffixes=(".py", ".yaml", ".yml", ".json", ".j2", ".txt"))
+    return h.hexdigest()
+
+
 def inputs_digest(
     req: Request, catalog_root: str, store: Path | None, terminal: list, *, env: dict[str, str] | None = None
 ) -> str:
@@ -249,11 +261,8 @@ def inputs_digest(
     h = hashlib.blake2b(digest_size=20)
     if env is None:
         env = {k: v for k, v in os.environ.items() if k not in _VOLATILE_ENV}
-    head = [VERSION, sys.prefix, sys.version, os.getcwd(), env, req.options, terminal, catalog_root]
-    head += [_packages(), _home_files(req.home, store)]
+    head = [code_digest(), os.getcwd(), env, req.options, terminal, catalog_root, home_files(req.home, store)]
     h.update(json.dumps(head, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape"))
-    for d in _code_dirs():
-        _stat_tree(h, d, suffixes=(".py", ".yaml", ".yml", ".json", ".j2", ".txt"))
     _stat_tree(h, catalog_root)
     return h.hexdigest()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +14,11 @@ from pathlib import Path
 import pytest
 from test_check import build_tree
 
-from duban.check import decisions, run_check
+from duban.check import confirmations, decisions, run_check
 from duban.check.memo import Memo
 from duban.home import Home
 from duban.store import Store, scope_of
+from duban.tasks_catalog.loader import CATALOG_DIR
 from duban.testing import samples
 from duban.timeutil import TZ
 
@@ -47,7 +49,6 @@ def with_memo(catalog, tree, home, as_of, path, *, inputs="inputs-1", reuse=True
 def same_as_judging_everything(catalog, tree, home, as_of, result) -> None:
     whole = run_check(catalog, tree, as_of, home)
     assert result.to_json() == whole.to_json()
-    assert result.window == whole.window
 
 
 def status(result, task, unit, round_):
@@ -117,12 +118,23 @@ def test_a_decision_or_other_inputs_make_every_task_judged_again(tmp_path, tree,
     assert reused == 0
     assert status(decided, "D20", "区工信局", D(6, 20)) != "partial"  # the extension shows
     same_as_judging_everything(catalog, tree, home, T(6, 21), decided)
+    # with the extension standing, D20 keeps when its files came in: reused, the same
+    again, reused = with_memo(catalog, tree, home, T(6, 21), memo_path)
+    assert reused == len(catalog.tasks)
+    same_as_judging_everything(catalog, tree, home, T(6, 21), again)
+    # a confirmation: every task judged again
+    confirmations.add(Store.open(home, scope), scope, "D14", "区委组织部", "平台显示已归集", at=T(6, 20, 10))
+    confirmed, reused = with_memo(catalog, tree, home, T(6, 21), memo_path)
+    assert reused == 0
+    assert {o.status for o in confirmed.obligations if (o.task, o.unit) == ("D14", "区委组织部")} == {"ok"}
+    same_as_judging_everything(catalog, tree, home, T(6, 21), confirmed)
     # other inputs (a changed catalog, settings or code: another digest): nothing reused
     _, reused = with_memo(catalog, tree, home, T(6, 21), memo_path, inputs="inputs-2")
     assert reused == 0
-    # --full: nothing reused, and what it judged is kept for the next check
+    # --full judges every task and keeps them for the next check
+    kept = memo_path.stat().st_mtime_ns
     _, reused = with_memo(catalog, tree, home, T(6, 21), memo_path, inputs="inputs-2", reuse=False)
-    assert reused == 0
+    assert memo_path.stat().st_mtime_ns != kept
     _, reused = with_memo(catalog, tree, home, T(6, 21), memo_path, inputs="inputs-2")
     assert reused == len(catalog.tasks)
 
@@ -146,16 +158,12 @@ def test_a_damaged_memo_costs_only_time_and_a_partial_check_leaves_it_alone(tmp_
     memo_path.write_bytes(b"\x00\xff not a memo")
     _, reused = with_memo(catalog, tree, home, T(6, 21), memo_path)
     assert reused == 0
-    # a memo that cannot be written: the check goes on
-    memo_path.unlink()
-    memo_path.parent.chmod(0o500)
-    try:
-        result, _ = with_memo(catalog, tree, home, T(6, 21), memo_path)
-    finally:
-        memo_path.parent.chmod(0o700)
+    # a memo that cannot be written (a file where its folder should be): the check goes on
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a folder")
+    result, _ = with_memo(catalog, tree, home, T(6, 21), blocked / "check-test.parts")
     assert status(result, "D20", "区工信局", D(6, 20)) == "partial"
-    if os.geteuid() != 0:  # (root writes anyway)
-        assert not memo_path.exists()
+    assert blocked.read_text() == "not a folder"
 
 
 def test_duban_check_says_how_many_tasks_it_reused_and_answers_as_full(tmp_path, tree):
@@ -199,7 +207,37 @@ def test_the_desk_and_the_flows_keep_a_memo_per_share_whatever_their_process(tmp
     # a flow run's process (its own run ids in the environment) finds what the desk kept
     monkeypatch.setenv("PREFECT__FLOW_RUN_ID", "0b5e3c1e-run")
     assert reused() == len(catalog.tasks)
-    assert [p.name for p in (home.root / "cache").glob("*.parts")] == [kept.name]  # one memo, no leftovers
+    assert [p.name for p in (home.root / "cache").glob("*judged*")] == [kept.name]  # one memo, no leftovers
     # a duban setting in the environment may change a verdict: nothing reused
     monkeypatch.setenv("DUBAN_SOMETHING", "1")
     assert reused() == 0
+
+
+def test_an_edited_catalog_or_settings_file_makes_duban_check_judge_everything_again(tmp_path, tree):
+    home = tmp_path / "home"
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, catalog, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DUBAN_", "PREFECT_"))}
+
+    def check() -> list[str]:
+        cmd = [sys.executable, "-m", "duban", "--home", str(home), "check", "--evidence", str(tree)]
+        cmd += ["--as-of", "2021-06-21", "--catalog", str(catalog)]
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr[-2000:]
+        return p.stdout.rstrip("\n").splitlines()
+
+    first = check()
+    assert any("材料不足" in line and "D20" in line and "2021-06-20" in line for line in first)
+    (tree / "工信局" / "随手放的.pdf").unlink()  # the share changed: the check runs, every task reused
+    assert "40 项任务未变、沿用上次判定" in check()[-1]
+    d20 = catalog / "tasks" / "D20.yaml"
+    text = d20.read_text(encoding="utf-8")
+    assert "  min: 200\n" in text
+    d20.write_text(text.replace("  min: 200\n", "  min: 150\n"), encoding="utf-8")
+    (tree / "工信局" / "另一个.pdf").write_bytes(b"")  # (the share changed again)
+    edited = check()
+    assert "沿用" not in edited[-1]
+    assert not any("材料不足" in line and "D20" in line and "2021-06-20" in line for line in edited)
+    (home / "settings.yaml").write_text("# 一个设置文件\n", encoding="utf-8")
+    (tree / "工信局" / "另一个.pdf").unlink()
+    assert "沿用" not in check()[-1]

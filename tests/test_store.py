@@ -191,3 +191,18 @@ def test_a_store_from_before_the_transport_was_logged_gains_the_columns(
         catalog, june18_result(evidence_root), home, transport=smtp_server.transport(), policy=fast_policy()
     )
     assert len(mailed.sent) == JUNE18_MESSAGES and len(smtp_server.to_units()) == 3
+
+
+def test_the_first_facts_stored_for_a_content_stand(backend, catalog, home):
+    """Two checks reading the same new file at once, one of them timing out: both judge from
+    (and keep verdicts made from) the facts stored first, never facts that change under them."""
+    from duban.evidence import store as evstore
+    from duban.evidence.facts import Facts
+
+    scope = scope_of(catalog, home)
+    store = Store.open(home, scope)
+    read = Facts(kind="pdf", ok=True, pages=3)
+    evstore.remember_facts(store, [("ab" * 32, "spec-1", read)])
+    evstore.remember_facts(store, [("ab" * 32, "spec-1", Facts.rejected("pdf", "读取超时"))])
+    (kept,) = evstore.cached_facts(store, {("ab" * 32, "spec-1")}).values()
+    assert (kept.ok, kept.pages) == (True, 3)

@@ -4,6 +4,8 @@
 - :mod:`duban.check.gather` — ``gather`` (scan, hash, inspect; cached in the store);
 - :mod:`duban.check.run` — ``evaluate`` (apply the rules task by task, record the run);
   ``run_check`` does both;
+- :mod:`duban.check.memo` — the tasks one check judged, reused by the next where their files
+  and the as-of window are the same;
 - :mod:`duban.check.rules` — the rules themselves: plain Python, no I/O;
 - :mod:`duban.check.confirmations` — the coordinator's confirmations of platform-judged items;
 - :mod:`duban.replay` — when a re-check can be answered from the last one (the window of as-of

@@ -23,10 +23,12 @@ that cannot be read or written is no error (the check judges everything). Only w
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -70,12 +72,14 @@ class Memo:
             self._old, self.old = _index(self.path, head)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _drop_stale(self.path)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
             self._tmp = Path(tmp)
             self._out = os.fdopen(fd, "wb")
+            os.fchmod(fd, 0o666 & ~_umask())  # (mkstemp's 0600: a desk and flows under two accounts share it)
             self._out.write(head.encode() + b"\n")
         except OSError:
-            self.discard()
+            self._stop_keeping()
 
     def commit(self) -> None:
         """Put the parts this check judged in place of the last check's."""
@@ -87,17 +91,11 @@ class Memo:
             out.close()
             os.replace(self._tmp, self.path)
         except OSError:
-            self.discard()
+            self._stop_keeping()
 
     def discard(self) -> None:
         self._close_old()
-        out, self._out = self._out, None
-        try:
-            if out is not None:
-                out.close()
-        except OSError:
-            pass
-        self._drop()
+        self._stop_keeping()
 
     def __enter__(self) -> Memo:
         return self
@@ -130,7 +128,7 @@ class Memo:
                 [FileIssue(p, r) for p, r in d["unaccounted"]],
                 {p: dt.datetime.fromisoformat(t) for p, t in d["times"].items()},
             )
-        except (OSError, ValueError, KeyError, TypeError):
+        except Exception:  # (whatever a damaged line holds: that task is judged)
             return None
         if any(i.path not in order for i in part.rejected + part.unaccounted):
             return None
@@ -142,14 +140,19 @@ class Memo:
         """Keep a task as this check judged it."""
         if self._out is None:
             return
-        d: dict[str, Any] = {
-            "window": [window.lo, window.hi, window.at],
-            "ruled": [o.to_json() for o in part.ruled],
-            "rejected": [[i.path, i.reason] for i in part.rejected],
-            "unaccounted": [[i.path, i.reason] for i in part.unaccounted],
-            "times": {p: t.isoformat() for p, t in part.times.items()},
-        }
-        self._write(task, key, json.dumps(d, ensure_ascii=False).encode("utf-8", "surrogateescape"))
+        try:
+            d: dict[str, Any] = {
+                "window": [window.lo, window.hi, window.at],
+                "ruled": [o.to_json() for o in part.ruled],
+                "rejected": [[i.path, i.reason] for i in part.rejected],
+                "unaccounted": [[i.path, i.reason] for i in part.unaccounted],
+                "times": {p: t.isoformat() for p, t in part.times.items()},
+            }
+            body = json.dumps(d, ensure_ascii=False).encode("utf-8", "surrogateescape")
+        except Exception:  # (a name no text encoding holds: this check keeps nothing)
+            self._stop_keeping()
+            return
+        self._write(task, key, body)
 
     # ------------------------------------------------------------ the file
     def _write(self, task: str, key: str, body: bytes) -> None:
@@ -158,14 +161,21 @@ class Memo:
         try:
             self._out.write(f"{task}\t{key}\t".encode() + body + b"\n")
         except OSError:
-            self.discard()
+            self._stop_keeping()
 
     def _close_old(self) -> None:
         old, self._old = self._old, None
         if old is not None:
             old.close()
 
-    def _drop(self) -> None:
+    def _stop_keeping(self) -> None:
+        """Keep nothing of this check (the last check's memo stays as it was)."""
+        out, self._out = self._out, None
+        try:
+            if out is not None:
+                out.close()
+        except OSError:
+            pass
         if self._tmp != self.path:
             try:
                 self._tmp.unlink()
@@ -174,16 +184,48 @@ class Memo:
 
 
 def of_share(home: Home, catalog: Catalog, root: str, *, reuse: bool = True) -> Memo:
-    """The memo of the whole checks of one share made without ``duban check``'s command line —
-    the desk's re-check button, a flow run: kept under the share's and catalog's names, valid
-    for the same inputs as a command's (code, packages, catalog, the data directory's files)
-    and the ``DUBAN_*`` environment (a flow run's process has its own run ids)."""
+    """The memo of the whole checks of one share with one catalog — ``duban check``, the desk's
+    re-check button and the flows alike. Valid for the same code (as this process runs it:
+    ``replay.code_digest``), catalog (as loaded: its content, so a desk that has not reloaded
+    an edited catalog keeps apart from one that has), data-directory files (settings, the
+    calendar; not the store's) and ``DUBAN_*`` environment (not a flow run's own run ids or
+    the terminal)."""
     from duban.home import database_url
 
-    req = replay.Request(home.root, str(root), {"memo": "of_share", "catalog": str(catalog.root)}, dt.datetime.now())
+    req = replay.Request(home.root, str(root), {"memo": 1, "catalog": str(catalog.root)}, dt.datetime.now())
+    store = replay.sqlite_path(database_url(home))
     env = {k: v for k, v in os.environ.items() if k.startswith("DUBAN_")}
-    inputs = replay.inputs_digest(req, str(catalog.root), replay.sqlite_path(database_url(home)), [], env=env)
-    return Memo(home.root / "cache" / f"judged-{req.key()}.parts", inputs, reuse=reuse)
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr(catalog).encode("utf-8", "surrogateescape"))
+    head = [replay.code_digest(), env, replay.home_files(home.root, store)]
+    h.update(json.dumps(head, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape"))
+    return Memo(home.root / "cache" / f"judged-{req.key()}.parts", h.hexdigest(), reuse=reuse)
+
+
+STALE_SECONDS = 3600  # a memo being written this long ago was left by a process that died
+
+
+def _drop_stale(path: Path) -> None:
+    """Remove what writers of this memo that died left (``.<name>.XXXX``)."""
+    cutoff = time.time() - STALE_SECONDS
+    for left in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        try:
+            if left.stat().st_mtime < cutoff:
+                left.unlink()
+        except OSError:
+            pass
+
+
+def _umask() -> int:
+    """This process's umask (read, not set: setting it would race with other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def _index(path: Path, head: str) -> tuple[IO[bytes] | None, dict[str, tuple[str, int, int]]]:

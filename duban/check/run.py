@@ -7,7 +7,9 @@ Two phases, so the flows can run and log them separately (and the CLI can run bo
   for their task's spec — in sandboxed worker processes. Everything is cached in the store,
   so a re-check with nothing changed opens no file.
 - :func:`evaluate` turns the gathered files into obligations, one task at a time (each
-  task's facts read from the store, judged, then let go), and stores the run.
+  task's facts read from the store, judged, then let go; or, given a :class:`Memo`, the
+  task as the last check judged it when its files and the as-of window are the same), and
+  stores the run.
 
 No Prefect here: this is the library core the CLI, the flows and the tests share.
 """
@@ -212,6 +214,7 @@ class _Judged:
         its files came in (what the coordinator's decisions on it need). As the last check judged
         it when that still holds (``memo``), else judged, and kept for the next."""
         memo = self.memo
+        self._task_times = {}
         if memo is None:
             self._judge(task, files, keep_times)
             return
@@ -225,7 +228,6 @@ class _Judged:
             self.times.update(part.times)
             return
         marks = (len(self.ruled), len(self.rejected), len(self.unaccounted), len(self.unreadable))
-        self._task_times = {}
         self._judge(task, files, keep_times)
         if len(self.unreadable) > marks[3] or len(order) < len(files):
             return  # facts went missing, or two files with one path (a link): judged again next time

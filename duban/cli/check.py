@@ -112,6 +112,7 @@ def _check(request, store: Path | None, when: dt.datetime, last_share: str | Non
         if last_share is not None and share not in (last_share, None) and _has_entries(request.root):
             _start_readers()
     from duban.check import EvidenceRootError, basis, run_check
+    from duban.check.memo import of_share
     from duban.home import Home
     from duban.store import StoreError, close_all
 
@@ -125,7 +126,7 @@ def _check(request, store: Path | None, when: dt.datetime, last_share: str | Non
     try:
         catalog = load_catalog_or_fail(opts["catalog"])
         inputs = replay.inputs_digest(request, str(catalog.root), store, replay.terminal())
-        with _progress() as progress, _memo(request, inputs, full) as memo:
+        with _progress() as progress, of_share(home, catalog, request.root, reuse=not full) as memo:
             result = run_check(
                 catalog,
                 request.root,
@@ -182,14 +183,6 @@ def _check(request, store: Path | None, when: dt.datetime, last_share: str | Non
         result=result.to_json() if json_to else None,
     )
     replay.keep(request, answer)
-
-
-def _memo(request, inputs: str, full: bool):
-    """The tasks the last check of this request judged, kept in the data directory whatever
-    the store (``--full``: none reused, this check's kept)."""
-    from duban.check.memo import Memo
-
-    return Memo(request.path().with_suffix(".parts"), inputs, reuse=not full)
 
 
 class _Warnings(logging.Handler):

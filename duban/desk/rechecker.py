@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from duban import replay
 from duban.check import run_check
 from duban.check.memo import of_share
 from duban.timeutil import TZ
@@ -41,6 +42,7 @@ class Rechecker:
         clock: Callable[[], dt.datetime] | None = None,
     ):
         self.catalog, self.home = catalog, home
+        replay.code_digest()  # the code this desk runs, as it stands now (its re-checks' memo is made with it)
         self.clock = clock  # the desk's "now" (a demo or a test may fix it): the check is judged as of it
         self.on_done = on_done
         self.state = RecheckState()
