@@ -17,7 +17,7 @@ from test_check import build_tree
 from duban.check import confirmations, decisions, run_check
 from duban.check.memo import Memo
 from duban.home import Home
-from duban.store import Store, scope_of
+from duban.store import Store, close_all, scope_of
 from duban.tasks_catalog.loader import CATALOG_DIR
 from duban.testing import samples
 from duban.timeutil import TZ
@@ -208,8 +208,19 @@ def test_the_desk_and_the_flows_keep_a_memo_per_share_whatever_their_process(tmp
     monkeypatch.setenv("PREFECT__FLOW_RUN_ID", "0b5e3c1e-run")
     assert reused() == len(catalog.tasks)
     assert [p.name for p in (home.root / "cache").glob("*judged*")] == [kept.name]  # one memo, no leftovers
-    # a duban setting in the environment may change a verdict: nothing reused
-    monkeypatch.setenv("DUBAN_SOMETHING", "1")
+    # a serve-run process (its DUBAN_HOME, DUBAN_EVIDENCE ... set) shares it too
+    monkeypatch.setenv("DUBAN_HOME", str(home.root))
+    monkeypatch.setenv("DUBAN_EVIDENCE", str(tree))
+    assert reused() == len(catalog.tasks)
+    # another district's name for the campaign, another store: nothing reused
+    monkeypatch.setenv("DUBAN_DISTRICT", "历城区")
+    assert reused() == 0
+    monkeypatch.delenv("DUBAN_DISTRICT")
+    assert reused() == 0  # (the memo now holds the 历城区 check's verdicts)
+    assert reused() == len(catalog.tasks)
+    close_all()
+    for f in home.root.glob(home.db.name + "*"):  # the store deleted (every file is read again)
+        f.unlink()
     assert reused() == 0
 
 

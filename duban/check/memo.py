@@ -1,11 +1,11 @@
-"""Tasks judged by one check, kept for the next check of the same request: a re-check after
+"""Tasks judged by one check, kept for the next check of the same share: a re-check after
 a few uploads judges again only the tasks whose files changed.
 
 What a task's verdicts depend on — and so what must be the same for them to be reused:
 
-- the request's inputs: the catalog, settings, calendar, code and environment
-  (``replay.inputs_digest``, the digest a kept answer is checked with);
-- the coordinator's decisions and confirmations (``run.basis``);
+- the code, the catalog as loaded, the district and campaign, the settings file and the
+  store (the memo's header: :func:`of_share`);
+- the coordinator's decisions and confirmations (``run.basis``, in the header too);
 - the task's own files: names, owning units, rounds, when each was handed in, which content
   and which of its stored facts, whether the scan could not read it (:meth:`Memo.key`);
 - the as-of time only through the instants the rules compare it with — every due time,
@@ -13,11 +13,12 @@ What a task's verdicts depend on — and so what must be the same for them to be
   withdrawn: the verdicts hold while the as-of time stays between the same two of them
   (``replay.window``).
 
-Kept as one file per request beside its kept answer (``cache/check-<key>.parts``): a header
-line, then one line per task, ``task<TAB>key<TAB>json``, so that loading it parses only
-what is reused. Written as the check judges, put in place when the check succeeds; a memo
-that cannot be read or written is no error (the check judges everything). Only whole checks
-(no ``--unit``/``--task``) use it; ``duban check --full`` judges everything and keeps that.
+Kept as one file per share and catalog (``cache/judged-<key>.parts``), shared by ``duban
+check``, the desk and the flows: a header line, then one line per task,
+``task<TAB>key<TAB>json``; a check indexes it and reads only what it reuses. Written as the
+check judges, put in place when the check succeeds; a memo that cannot be read or written
+is no error (the check judges everything). Only whole checks (no ``--unit``/``--task``) use
+it; ``duban check --full`` judges everything and keeps that.
 """
 
 from __future__ import annotations
@@ -128,9 +129,9 @@ class Memo:
                 [FileIssue(p, r) for p, r in d["unaccounted"]],
                 {p: dt.datetime.fromisoformat(t) for p, t in d["times"].items()},
             )
+            if any(i.path not in order for i in part.rejected + part.unaccounted):
+                return None
         except Exception:  # (whatever a damaged line holds: that task is judged)
-            return None
-        if any(i.path not in order for i in part.rejected + part.unaccounted):
             return None
         self.reused += 1
         self._write(task, key, body)
@@ -185,21 +186,35 @@ class Memo:
 
 def of_share(home: Home, catalog: Catalog, root: str, *, reuse: bool = True) -> Memo:
     """The memo of the whole checks of one share with one catalog — ``duban check``, the desk's
-    re-check button and the flows alike. Valid for the same code (as this process runs it:
-    ``replay.code_digest``), catalog (as loaded: its content, so a desk that has not reloaded
-    an edited catalog keeps apart from one that has), data-directory files (settings, the
-    calendar; not the store's) and ``DUBAN_*`` environment (not a flow run's own run ids or
-    the terminal)."""
+    re-check button and the flows alike, whatever else their environments hold. Valid for the
+    same code (as this process runs it: ``replay.code_digest``), catalog (as loaded: its
+    content, so a desk that has not reloaded an edited catalog keeps apart from one that has),
+    district and campaign, settings file, and store (its address; a SQLite file by its inode:
+    a store deleted or restored from a copy is another store)."""
     from duban.home import database_url
+    from duban.store import scope_of
 
+    url = database_url(home)
+    scope = scope_of(catalog, home)
     req = replay.Request(home.root, str(root), {"memo": 1, "catalog": str(catalog.root)}, dt.datetime.now())
-    store = replay.sqlite_path(database_url(home))
-    env = {k: v for k, v in os.environ.items() if k.startswith("DUBAN_")}
     h = hashlib.blake2b(digest_size=20)
     h.update(repr(catalog).encode("utf-8", "surrogateescape"))
-    head = [replay.code_digest(), env, replay.home_files(home.root, store)]
-    h.update(json.dumps(head, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape"))
+    head = [replay.code_digest(), scope.district, scope.campaign, url, _identity(replay.sqlite_path(url))]
+    h.update(json.dumps(head, ensure_ascii=False).encode("utf-8", "surrogateescape"))
+    try:
+        h.update(home.settings_file.read_bytes())
+    except OSError:
+        h.update(b"(no settings file)")
     return Memo(home.root / "cache" / f"judged-{req.key()}.parts", h.hexdigest(), reuse=reuse)
+
+
+def _identity(path: Path | None) -> list[int] | None:
+    """A SQLite store's file as the file system knows it (None: another database, or no file)."""
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino] if st else None
 
 
 STALE_SECONDS = 3600  # a memo being written this long ago was left by a process that died
