@@ -17,7 +17,7 @@ from test_check import build_tree
 from duban.check import confirmations, decisions, run_check
 from duban.check.memo import Memo
 from duban.home import Home
-from duban.store import Store, close_all, scope_of
+from duban.store import _CREATED, Store, close_all, scope_of
 from duban.tasks_catalog.loader import CATALOG_DIR
 from duban.testing import samples
 from duban.timeutil import TZ
@@ -219,6 +219,8 @@ def test_the_desk_and_the_flows_keep_a_memo_per_share_whatever_their_process(tmp
     assert reused() == 0  # (the memo now holds the 历城区 check's verdicts)
     assert reused() == len(catalog.tasks)
     close_all()
+    for made in _CREATED.values():  # (as in a new process: the tables are made again)
+        made.clear()
     for f in home.root.glob(home.db.name + "*"):  # the store deleted (every file is read again)
         f.unlink()
     assert reused() == 0

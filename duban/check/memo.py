@@ -56,8 +56,9 @@ class Part:
 class Memo:
     """The parts one check reuses and the parts it keeps for the next."""
 
-    def __init__(self, path: Path, inputs: str, *, reuse: bool = True) -> None:
+    def __init__(self, path: Path, inputs: str, *, reuse: bool = True, store_file: Path | None = None) -> None:
         self.path, self.inputs, self.reuse = path, inputs, reuse
+        self.store_file = store_file  # a SQLite store: its file's identity is part of the header
         self.old: dict[str, tuple[str, int, int]] = {}  # task -> (key, where its JSON lies in the old file)
         self._old: IO[bytes] | None = None  # the last check's memo, read a reused task at a time
         self.reused = 0
@@ -68,7 +69,9 @@ class Memo:
     def begin(self, basis: str, root: str) -> None:
         """Read what the last check kept (if made from the same inputs, decisions and share
         root) and start keeping this one's."""
-        head = json.dumps({"version": VERSION, "inputs": self.inputs, "basis": basis, "root": root})
+        # (the store's file as it is once the check has opened it: a first check creates it)
+        store = _identity(self.store_file)
+        head = json.dumps({"version": VERSION, "inputs": self.inputs, "basis": basis, "root": root, "store": store})
         if self.reuse:
             self._old, self.old = _index(self.path, head)
         try:
@@ -199,13 +202,14 @@ def of_share(home: Home, catalog: Catalog, root: str, *, reuse: bool = True) -> 
     req = replay.Request(home.root, str(root), {"memo": 1, "catalog": str(catalog.root)}, dt.datetime.now())
     h = hashlib.blake2b(digest_size=20)
     h.update(repr(catalog).encode("utf-8", "surrogateescape"))
-    head = [replay.code_digest(), scope.district, scope.campaign, url, _identity(replay.sqlite_path(url))]
+    head = [replay.code_digest(), scope.district, scope.campaign, url]
     h.update(json.dumps(head, ensure_ascii=False).encode("utf-8", "surrogateescape"))
     try:
         h.update(home.settings_file.read_bytes())
     except OSError:
         h.update(b"(no settings file)")
-    return Memo(home.root / "cache" / f"judged-{req.key()}.parts", h.hexdigest(), reuse=reuse)
+    path = home.root / "cache" / f"judged-{req.key()}.parts"
+    return Memo(path, h.hexdigest(), reuse=reuse, store_file=replay.sqlite_path(url))
 
 
 def _identity(path: Path | None) -> list[int] | None:
