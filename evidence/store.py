@@ -13,12 +13,14 @@ Tables
   shared by every district (the same bytes read against the same spec give the same facts).
 - ``check_runs``: one row per check of a district's campaign: when, as of when, counters,
   the result JSON.
+- ``store_info``: the store's own id (what a memo of judged tasks is made with).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -82,6 +84,12 @@ check_runs = sa.Table(
 )
 RUN_LATER_COLUMNS = ("rules_result",)
 sa.Index("check_runs_scope", check_runs.c.district, check_runs.c.campaign, check_runs.c.evidence_root)
+store_info = sa.Table(
+    "store_info",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
 
 
 def now_text() -> str:
@@ -244,6 +252,21 @@ def remember_facts(store: Store, items: Sequence[tuple[str, str, Facts | str]]) 
             # the first facts stored for a content and spec stand (two checks reading the same new
             # file at once, one timing out: both judge from, and remember judging from, the same)
             conn.execute(store.insert_ignore(inspections), rows)
+
+
+def store_id(store: Store) -> str:
+    """This store's own name, made when it is first asked for: a store deleted and made again,
+    or another database, has another (what is kept from checks made with one store is not
+    taken for another's)."""
+    t = store_info
+    q = sa.select(t.c.value).where(t.c.key == "id")
+    with store.read() as conn:
+        found = conn.execute(q).scalar()
+    if found is None:
+        with store.begin() as conn:  # (two processes at once: the first one's stands)
+            conn.execute(store.insert_ignore(t).values(key="id", value=uuid.uuid4().hex))
+            found = conn.execute(q).scalar_one()
+    return str(found)
 
 
 def record_run(

@@ -4,7 +4,7 @@ a few uploads judges again only the tasks whose files changed.
 What a task's verdicts depend on — and so what must be the same for them to be reused:
 
 - the code, the catalog as loaded, the district and campaign, the settings file and the
-  store (the memo's header: :func:`of_share`);
+  store (the memo's header: :func:`of_share`, ``evidence.store.store_id``);
 - the coordinator's decisions and confirmations (``run.basis``, in the header too);
 - the task's own files: names, owning units, rounds, when each was handed in, which content
   and which of its stored facts, whether the scan could not read it (:meth:`Memo.key`);
@@ -56,9 +56,8 @@ class Part:
 class Memo:
     """The parts one check reuses and the parts it keeps for the next."""
 
-    def __init__(self, path: Path, inputs: str, *, reuse: bool = True, store_file: Path | None = None) -> None:
+    def __init__(self, path: Path, inputs: str, *, reuse: bool = True) -> None:
         self.path, self.inputs, self.reuse = path, inputs, reuse
-        self.store_file = store_file  # a SQLite store: its file's identity is part of the header
         self.old: dict[str, tuple[str, int, int]] = {}  # task -> (key, where its JSON lies in the old file)
         self._old: IO[bytes] | None = None  # the last check's memo, read a reused task at a time
         self.reused = 0
@@ -66,11 +65,9 @@ class Memo:
         self._tmp = path
 
     # ------------------------------------------------------------ the check's two ends
-    def begin(self, basis: str, root: str) -> None:
-        """Read what the last check kept (if made from the same inputs, decisions and share
-        root) and start keeping this one's."""
-        # (the store's file as it is once the check has opened it: a first check creates it)
-        store = _identity(self.store_file)
+    def begin(self, basis: str, root: str, store: str) -> None:
+        """Read what the last check kept (if made from the same inputs, decisions, share root
+        and store: ``evidence.store.store_id``) and start keeping this one's."""
         head = json.dumps({"version": VERSION, "inputs": self.inputs, "basis": basis, "root": root, "store": store})
         if self.reuse:
             self._old, self.old = _index(self.path, head)
@@ -192,8 +189,8 @@ def of_share(home: Home, catalog: Catalog, root: str, *, reuse: bool = True) -> 
     re-check button and the flows alike, whatever else their environments hold. Valid for the
     same code (as this process runs it: ``replay.code_digest``), catalog (as loaded: its
     content, so a desk that has not reloaded an edited catalog keeps apart from one that has),
-    district and campaign, settings file, and store (its address; a SQLite file by its inode:
-    a store deleted or restored from a copy is another store)."""
+    district and campaign, settings file, and store (its address here; its own id, made in it,
+    when the check begins: a store deleted and made again is another store)."""
     from duban.home import database_url
     from duban.store import scope_of
 
@@ -208,17 +205,7 @@ def of_share(home: Home, catalog: Catalog, root: str, *, reuse: bool = True) -> 
         h.update(home.settings_file.read_bytes())
     except OSError:
         h.update(b"(no settings file)")
-    path = home.root / "cache" / f"judged-{req.key()}.parts"
-    return Memo(path, h.hexdigest(), reuse=reuse, store_file=replay.sqlite_path(url))
-
-
-def _identity(path: Path | None) -> list[int] | None:
-    """A SQLite store's file as the file system knows it (None: another database, or no file)."""
-    try:
-        st = os.stat(path) if path is not None else None
-    except OSError:
-        return None
-    return [st.st_dev, st.st_ino] if st else None
+    return Memo(home.root / "cache" / f"judged-{req.key()}.parts", h.hexdigest(), reuse=reuse)
 
 
 STALE_SECONDS = 3600  # a memo being written this long ago was left by a process that died

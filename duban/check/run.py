@@ -85,7 +85,7 @@ def evaluate(
     made_basis = _basis(history, confirmation_rows)
     fixed = list(_fixed_instants(catalog, history, confirmations.instants(confirmation_rows)))
     if memo is not None and not unit_names and not task_ids:
-        memo.begin(made_basis, gathered.root)
+        memo.begin(made_basis, gathered.root, evstore.store_id(store))
         judged.memo, judged.fixed = memo, fixed
     for task, files in _by_task(catalog, gathered, task_ids):
         judged.task(task, files, keep_times=any(d.task == task for d in standing))
