@@ -226,7 +226,7 @@ def _packages() -> list[str]:
     return out
 
 
-def home_files(home: Path, store: Path | None) -> list[str]:
+def _home_files(home: Path, store: Path | None) -> list[str]:
     """The data directory's own files (settings.yaml, calendar.yaml, ...) but the store's."""
     out = []
     try:
@@ -252,16 +252,12 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def inputs_digest(
-    req: Request, catalog_root: str, store: Path | None, terminal: list, *, env: dict[str, str] | None = None
-) -> str:
+def inputs_digest(req: Request, catalog_root: str, store: Path | None, terminal: list) -> str:
     """Digest of everything a check's answer is made from but the share and the store: code,
-    packages, catalog, the data directory's own files, the request, the environment (``env``:
-    the part of it that counts, when not all of it does)."""
+    packages, catalog, the data directory's own files, the request, the environment."""
     h = hashlib.blake2b(digest_size=20)
-    if env is None:
-        env = {k: v for k, v in os.environ.items() if k not in _VOLATILE_ENV}
-    head = [code_digest(), os.getcwd(), env, req.options, terminal, catalog_root, home_files(req.home, store)]
+    env = {k: v for k, v in os.environ.items() if k not in _VOLATILE_ENV}
+    head = [code_digest(), os.getcwd(), env, req.options, terminal, catalog_root, _home_files(req.home, store)]
     h.update(json.dumps(head, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape"))
     _stat_tree(h, catalog_root)
     return h.hexdigest()

@@ -125,7 +125,7 @@ def _check(request, store: Path | None, when: dt.datetime, last_share: str | Non
     json_to = opts["json"]
     try:
         catalog = load_catalog_or_fail(opts["catalog"])
-        inputs = replay.inputs_digest(request, str(catalog.root), store, replay.terminal())
+        inputs = replay.inputs_digest(request, str(catalog.root), store, replay.terminal()) if store else ""
         with _progress() as progress, of_share(home, catalog, request.root, reuse=not full) as memo:
             result = run_check(
                 catalog,
