@@ -11,6 +11,8 @@ import re
 
 import click
 
+from .help import usage_line
+
 # click's words for what a value should be (BadParameter messages of its types)
 _VALUE_MESSAGES = [
     (re.compile(r"^'?(.*?)'? is not a valid integer(?: range)?\.?$"), "'{0}' 不是整数"),
@@ -77,10 +79,7 @@ def chinese(e: click.UsageError) -> str:
 
 
 def _usage(ctx: click.Context) -> str:
-    usage = ctx.get_usage().replace("Usage: ", "用法：", 1)
-    for en, zh in (("[OPTIONS]", "[选项]"), ("COMMAND", "命令"), ("[ARGS]...", "[参数]...")):
-        usage = usage.replace(en, zh)
-    return usage
+    return usage_line(ctx.get_usage())  # (Chinese already from duban's commands: .help)
 
 
 def show_usage_error(e: click.UsageError) -> None:

@@ -7,6 +7,8 @@ import importlib
 
 import click
 
+from .help import Context, localize
+
 # command name -> module under duban.cli that defines a click command called `command`
 COMMANDS = {
     "catalog": "catalog",
@@ -31,6 +33,8 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
+    context_class = Context  # help pages in Chinese (.help)
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
@@ -38,7 +42,7 @@ class LazyGroup(click.Group):
         module = COMMANDS.get(name)
         if module is None:
             return None
-        return importlib.import_module(f"duban.cli.{module}").command
+        return localize(importlib.import_module(f"duban.cli.{module}").command)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,7 +53,7 @@ class LazyGroup(click.Group):
     default=None,
     help="数据目录（库、发件箱、报告），默认 ./var；也可用环境变量 DUBAN_HOME",
 )
-@click.version_option(package_name="duban")
+@click.version_option(package_name="duban", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None) -> None:
     """duban（督办）：任务清单督办——目录、佐证检查、催报提醒、轮次报告。"""
