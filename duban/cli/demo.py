@@ -81,10 +81,11 @@ def command(ctx: click.Context, home_dir: Path | None, rounds: str, quick: bool)
 
     # embedded defaults, whatever this shell has configured: the demo's own ephemeral Prefect
     from duban import prefect_env
+    from duban.home import HOME_ENV
 
     os.environ.pop("PREFECT_API_URL", None)
     os.environ["PREFECT_HOME"] = str(home.prefect)
-    os.environ["DUBAN_HOME"] = str(home.root)
+    os.environ[HOME_ENV] = str(home.root)
     os.environ.pop("DUBAN_CATALOG", None)
     prefect_env.configure(home, quiet=True, use_local_server=False)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from duban.home import Home
+from duban.home import HOME_ENV, Home
 
 from .common import UserError, home_of
 
@@ -61,7 +61,7 @@ def prepare(
     from duban import prefect_env
 
     home = home_of(ctx)
-    os.environ["DUBAN_HOME"] = str(home.root)  # flow runs started from here resolve the same home
+    os.environ[HOME_ENV] = str(home.root)  # flow runs started from here resolve the same home
     if catalog_dir:
         os.environ["DUBAN_CATALOG"] = str(Path(catalog_dir).resolve())
     if evidence is not None:

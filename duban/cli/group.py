@@ -7,6 +7,8 @@ import importlib
 
 import click
 
+from duban.home import HOME_ENV
+
 from .help import Context, localize
 
 # command name -> module under duban.cli that defines a click command called `command`
@@ -48,7 +50,7 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
-    envvar="DUBAN_HOME",
+    envvar=HOME_ENV,
     type=click.Path(file_okay=False),
     default=None,
     help="数据目录（库、发件箱、报告），默认 ./var；也可用环境变量 DUBAN_HOME",
