@@ -20,8 +20,7 @@ process started from here (interpreter start-up included), timed to its exit, th
   every PDF's page tree with pypdf (and its text where the task reads text), every Word body's
   XML — no sandbox, no store, no rule; ``least work, split``: the same over every core at once
   (one process per core, every n-th file each). Over 2x the read + parse floor, the goal
-  "first check within 2x of read + parse" is out of reach on this machine for any checker
-  (two processes on this kind of machine each run ~1.3x slower than one alone);
+  "first check within 2x of read + parse" is out of reach on this machine for any checker;
 - ``pandas/openpyxl``, ``pandas/calamine``: what a plain script does — ``pandas.read_excel``
   every workbook (every sheet) with that engine, pypdf's text of every PDF page, python-docx's
   paragraphs of every Word file, one file after another;
