@@ -10,21 +10,28 @@ from pathlib import Path
 
 import pytest
 
+from duban.cli.help import width
+
 DUBAN = str(Path(sys.executable).with_name("duban"))  # the installed command: its usage line names it
 
 ENGLISH = (
     "Usage:",
     "Options:",
     "Commands:",
-    "Arguments:",
+    "[required]",
+    "[env var:",
+    " TEXT",
+    " DIRECTORY",
+    " PATH",
+    " INTEGER",
     "Show this message",
     "Show the version",
     "[default:",
 )
 
 
-def duban(tmp_path, *args):
-    env = dict(os.environ, DUBAN_HOME=str(tmp_path / "home"))
+def duban(tmp_path, *args, columns: int = 80):
+    env = dict(os.environ, DUBAN_HOME=str(tmp_path / "home"), COLUMNS=str(columns))
     return subprocess.run([DUBAN, *args], capture_output=True, text=True, env=env, timeout=60)
 
 
@@ -62,3 +69,44 @@ def test_the_version_is_the_name_and_the_number(tmp_path):
     assert p.returncode == 0
     name, number = p.stdout.split()
     assert name == "duban" and number[0].isdigit()
+
+
+def test_a_group_run_without_its_command_shows_its_help_page_only(tmp_path):
+    p = duban(tmp_path, "campaign")
+    assert p.returncode == 2
+    assert p.stderr.startswith("用法：duban campaign [选项] 命令 [参数]...")
+    assert "错误" not in p.stderr and p.stderr.count("用法：") == 1
+    assert "roll  " in p.stderr
+
+
+def test_required_options_defaults_and_value_types_are_said_in_chinese(tmp_path):
+    p = duban(tmp_path, "city", "watch", "-h")
+    assert p.returncode == 0, p.stderr
+    assert "--district 文本" in p.stdout and "[必填]" in p.stdout
+    assert "[默认：60；x>=0]" in p.stdout
+    assert not any(word in p.stdout for word in ENGLISH), p.stdout
+
+
+def pages(tmp_path, args: tuple[str, ...], columns: int):
+    """Every help page under ``duban *args``: (args, text)."""
+    out = duban(tmp_path, *args, "-h", columns=columns).stdout
+    yield args, out
+    lines = out.splitlines()
+    if "命令：" in lines:
+        for line in lines[lines.index("命令：") + 1 :]:
+            if line.startswith("  ") and not line.startswith("   "):
+                yield from pages(tmp_path, (*args, line.split()[0]), columns)
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_every_help_page_fits_the_terminal_counting_chinese_as_two_columns(tmp_path, columns):
+    seen = 0
+    for args, text in pages(tmp_path, (), columns):
+        seen += 1
+        assert text.startswith("用法：duban"), (args, text)
+        for line in text.splitlines():
+            assert width(line) <= columns, (args, line)
+            assert not line.strip().startswith(tuple("，。；：、）")), (args, line)
+            assert not line.rstrip().endswith("（"), (args, line)
+        assert not any(word in text for word in ENGLISH), (args, text)
+    assert seen >= 40  # every command and subcommand was read

@@ -25,12 +25,16 @@ def test_accounts_and_unit_links_from_the_command_line(tmp_path, catalog):
     home = Home.resolve(tmp_path / "home")
     p = duban(home.root, "desk", "user", "add", "王科长", stdin="desk-pass-1\ndesk-pass-1\n")
     assert p.returncode == 0 and "已添加协调人账号：王科长" in p.stdout, p.stderr
+    typo = duban(home.root, "desk", "user", "add", "张", stdin="desk-pass-3\ndesk-pass-4\ndesk-pass-3\ndesk-pass-3\n")
+    assert typo.returncode == 0 and "两次输入的密码不一致，请重新输入。" in typo.stderr, typo.stderr
+    assert "do not match" not in typo.stderr + typo.stdout
     short = duban(home.root, "desk", "user", "add", "李", stdin="short\nshort\n")
     assert short.returncode == 2 and "密码至少 8 个字符" in short.stderr
     scope = scope_of(catalog, home)
     store = Store.open(home, scope)
     assert access.authenticate(store, scope, "王科长", "desk-pass-1")
     assert not access.authenticate(store, scope, "王科长", "desk-pass-2")
+    assert access.authenticate(store, scope, "张", "desk-pass-3")  # the pair typed alike
 
     p = duban(home.root, "desk", "token", "issue", "工信局", "--by", "王科长")
     assert p.returncode == 0, p.stderr

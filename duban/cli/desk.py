@@ -67,14 +67,14 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("name")
-@click.password_option("--password", prompt="密码", confirmation_prompt="再输入一次", help="（交互输入，不回显）")
 @catalog_option
 @click.pass_context
-def user_add(ctx: click.Context, name: str, password: str, catalog_dir: str | None) -> None:
-    """添加协调人账号，或为已有账号设置新密码。"""
+def user_add(ctx: click.Context, name: str, catalog_dir: str | None) -> None:
+    """添加协调人账号，或为已有账号设置新密码（交互输入两次，不回显）。"""
     from duban import access
     from duban.desk import audit
 
+    password = _ask_password()
     _catalog, _home, scope, store = _context(ctx, catalog_dir)
     try:
         new = access.set_user(store, scope, name, password)
@@ -82,6 +82,15 @@ def user_add(ctx: click.Context, name: str, password: str, catalog_dir: str | No
         raise UserError(str(e)) from None
     audit.record(store, scope, "命令行", "user", f"{'添加账号' if new else '重设密码'} {name}")
     click.echo(f"{'已添加协调人账号' if new else '已为账号设置新密码'}：{name.strip()}")
+
+
+def _ask_password() -> str:
+    """The new password, typed twice without echo (click's own prompt says a mismatch in English)."""
+    while True:
+        first = click.prompt("密码", hide_input=True)
+        if click.prompt("再输入一次", hide_input=True) == first:
+            return first
+        click.echo("两次输入的密码不一致，请重新输入。", err=True)
 
 
 @command.group("token")

@@ -83,7 +83,11 @@ def _usage(ctx: click.Context) -> str:
 
 
 def show_usage_error(e: click.UsageError) -> None:
-    """Print a usage error in Chinese: the error, the usage line, where the help is."""
+    """Print a usage error in Chinese: the error, the usage line, where the help is. A group
+    run without its command (``duban campaign``) prints its help page, as click does."""
+    if isinstance(e, click.exceptions.NoArgsIsHelpError):
+        click.echo(e.ctx.get_help(), err=True, color=e.ctx.color)
+        return
     lines = [f"错误：{chinese(e)}"]
     if e.ctx is not None:
         lines.append(_usage(e.ctx))
