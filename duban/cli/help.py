@@ -79,7 +79,8 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "") -> list[str]:
     """One paragraph in lines of at most ``columns`` (a closing mark may hang one past it;
     a word longer than a line is cut)."""
     lines: list[str] = []
-    line, used, indent = [], width(first), first
+    line: list[str] = []
+    used, indent = width(first), first
     for token in _TOKEN.findall(" ".join(text.split("\n"))):
         if token.isspace():
             if line:
