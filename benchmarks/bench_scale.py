@@ -472,7 +472,7 @@ def goals(sizes: list[int], per: dict[int, dict[str, M.Figure]], startup: dict |
     ratio("first check within 2x of read + calamine-parse", "cold", "read", lambda r: r <= 2)
     ratio("first check at least 1.5x faster than pandas/calamine", "pandas-calamine", "cold", lambda r: r >= 1.5)
     ratio("first check at least 8x faster than pandas/openpyxl", "pandas-openpyxl", "cold", lambda r: r >= 8)
-    ratio("(least work on all cores vs read + parse; over 2x: goal unreachable)", "least-split", "read", lambda r: None)
+    ratio("(least work on all cores vs read+parse; >2x: goal unreachable)", "least-split", "read", lambda r: None)
     ratio("(first check vs least work on all cores; no goal)", "cold", "least-split", lambda r: None)
     ratio("(first check vs read + parse of every kind, one process; no goal)", "cold", "read-all", lambda r: None)
     ratio("(re-check judged again, --full, vs walk + stat; no goal)", "full", "walk", lambda r: None)
