@@ -20,7 +20,8 @@ def duban(tmp_path, *args):
     ("args", "said"),
     [
         (["chek"], "没有这个命令：chek"),
-        (["run-round"], "缺少参数 DATE"),
+        (["run-round"], "缺少参数：截止日期"),
+        (["campaign", "calendar", "abc"], "年份的值不对：'abc' 不是整数"),
         (["check", "--bogus"], "没有这个选项：--bogus"),
         (["check", "--as-of"], "选项 --as-of 后面要写一个值"),
         (["remind", "--from-json", "/nonexistent/c.json"], "--from-json 的值不对：'/nonexistent/c.json' 不存在"),

@@ -4,6 +4,7 @@ options' help, defaults) is translated by duban.cli.help."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,11 @@ ENGLISH = (
 )
 
 
+# capitals a help page may show: names of formats and protocols (environment variables are
+# matched whole: DUBAN_HOME is not a word of capitals only)
+ACRONYMS = {"JSON", "API", "IP", "URL", "PDF", "HTML", "SMTP", "CSV", "UTC", "ID", "OK"}
+
+
 def duban(tmp_path, *args, columns: int = 80):
     env = dict(os.environ, DUBAN_HOME=str(tmp_path / "home"), COLUMNS=str(columns))
     return subprocess.run([DUBAN, *args], capture_output=True, text=True, env=env, timeout=60)
@@ -52,7 +58,7 @@ def test_the_main_help_page_is_chinese_from_usage_to_commands(tmp_path):
     [
         (["check", "-h"], "用法：duban check [选项]", "[默认：now]"),
         (["campaign", "--help"], "用法：duban campaign [选项] 命令 [参数]...", "顺延到新的一年"),
-        (["campaign", "roll", "-h"], "用法：duban campaign roll [选项] FOLDER", "把活动的所有日期顺延到新的一年"),
+        (["campaign", "roll", "-h"], "用法：duban campaign roll [选项] 活动文件夹", "把活动的所有日期顺延到新的一年"),
         (["city", "-h"], "用法：duban city [选项] 命令 [参数]...", "全市汇总"),
     ],
 )
@@ -109,4 +115,7 @@ def test_every_help_page_fits_the_terminal_counting_chinese_as_two_columns(tmp_p
             assert not line.strip().startswith(tuple("，。；：、）")), (args, line)
             assert not line.rstrip().endswith("（"), (args, line)
         assert not any(word in text for word in ENGLISH), (args, text)
+        # placeholders (arguments, option values) are Chinese: only names and acronyms stay Latin
+        latin = set(re.findall(r"\b[A-Z][A-Z]+\b", text)) - ACRONYMS
+        assert not latin, (args, latin, text)
     assert seen >= 40  # every command and subcommand was read

@@ -43,7 +43,7 @@ def _active(ctx: click.Context, folder: Path | None, *, editable: bool = False):
 
 # ---------------------------------------------------------------- new
 @command.command("new")
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path), metavar="活动文件夹")
 @click.option(
     "--from",
     "source",
@@ -72,7 +72,7 @@ def new(
     campaign_id: str | None,
     no_use: bool,
 ) -> None:
-    """从任务清单新建活动文件夹 FOLDER（campaign.yaml、units.yaml、templates.yaml、tasks/、review.yaml）。"""
+    """从任务清单新建活动文件夹（campaign.yaml、units.yaml、templates.yaml、tasks/、review.yaml）。"""
     from duban.tasks_catalog.campaigns import use_campaign
     from duban.tasks_catalog.health import calendar_warning
     from duban.tasks_catalog.importer import ImportFailed, import_list
@@ -112,11 +112,13 @@ def new(
 
 # ---------------------------------------------------------------- review
 @command.command("review")
-@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path), required=False)
+@click.argument(
+    "folder", type=click.Path(file_okay=False, exists=True, path_type=Path), required=False, metavar="[活动文件夹]"
+)
 @click.option("--all", "show_all", is_flag=True, help="也列出已核对（ok: true）的条目")
 @click.pass_context
 def review(ctx: click.Context, folder: Path | None, show_all: bool) -> None:
-    """列出导入时推定、需要协调人核对的地方（review.yaml）；不写 FOLDER 则为当前活动。"""
+    """列出导入时推定、需要协调人核对的地方（review.yaml）；不写活动文件夹则为当前活动。"""
     from duban.tasks_catalog.review import REVIEW_FILE, read_review
 
     catalog = _active(ctx, folder)
@@ -144,11 +146,11 @@ def review(ctx: click.Context, folder: Path | None, show_all: bool) -> None:
 
 # ---------------------------------------------------------------- roll
 @command.command("roll")
-@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="活动文件夹")
 @click.option("--to-year", type=click.IntRange(2000, 2100), default=None, help="顺延到哪一年（如 2027）")
 @click.option("--shift-days", type=int, default=None, help="所有日期前后移动的天数（如 7、-3）")
 @click.option(
-    "--into", type=click.Path(path_type=Path), default=None, help="写到新的活动文件夹（不写则原地修改 FOLDER）"
+    "--into", type=click.Path(path_type=Path), default=None, help="写到新的活动文件夹（不写则原地修改该活动文件夹）"
 )
 @click.option("--use", is_flag=True, help="把 settings.yaml 的 campaign: 指向顺延后的活动")
 @click.pass_context
@@ -191,7 +193,7 @@ def roll(
 
 # ---------------------------------------------------------------- calendar
 @command.command("calendar")
-@click.argument("year", type=click.IntRange(2000, 2100))
+@click.argument("year", type=click.IntRange(2000, 2100), metavar="年份")
 @campaign_option("写到哪个活动文件夹（默认：当前活动）")
 @click.pass_context
 def calendar(ctx: click.Context, year: int, folder: Path | None) -> None:
@@ -217,7 +219,7 @@ def calendar(ctx: click.Context, year: int, folder: Path | None) -> None:
 
 # ---------------------------------------------------------------- add-unit
 @command.command("add-unit")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1, required=True, metavar="单位名称...")
 @click.option(
     "--group", type=click.Choice(["departments", "streets"]), required=True, help="departments 区直部门；streets 街道"
 )

@@ -12,7 +12,7 @@ from .common import UserError, catalog_option, home_of, load_catalog_or_fail
 
 
 @click.command("confirm")
-@click.argument("task")
+@click.argument("task", metavar="任务编号")
 @click.option("--unit", "unit_name", default=None, help="只确认一个单位（默认：该任务的全部责任单位）")
 @click.option("--note", required=True, help="确认依据，如“平台显示已全量登记”")
 @click.option("--by", "by", default=None, help="确认人（默认：当前登录用户）")

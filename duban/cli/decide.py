@@ -75,7 +75,7 @@ def _mail_rejection(catalog, home, scope, store, d) -> None:
 
 def _decision_command(kind: str) -> click.Command:
     @click.command(kind, help=HELP[kind])
-    @click.argument("task")
+    @click.argument("task", metavar="任务编号")
     @click.option("--unit", "unit", required=True, help="单位名称或简称")
     @click.option(
         "--round", "round_text", default=None, help="只针对某一轮（该轮截止日期，如 2021-06-12）；默认全部轮次"
@@ -137,7 +137,7 @@ def list_command(ctx, unit, task, show_all, catalog_dir) -> None:
 
 
 @command.command("withdraw")
-@click.argument("decision_id", type=int)
+@click.argument("decision_id", type=int, metavar="决定编号")
 @click.option("--note", required=True, help="撤销理由（必填）")
 @click.option("--by", "by", default=None, help="撤销人（默认：当前登录用户）")
 @catalog_option

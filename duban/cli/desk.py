@@ -66,7 +66,7 @@ def user_group() -> None:
 
 
 @user_group.command("add")
-@click.argument("name")
+@click.argument("name", metavar="用户名")
 @catalog_option
 @click.pass_context
 def user_add(ctx: click.Context, name: str, catalog_dir: str | None) -> None:
@@ -115,7 +115,7 @@ def _token_change(ctx: click.Context, unit: str, by: str | None, catalog_dir: st
 
 
 @token_group.command("issue")
-@click.argument("unit")
+@click.argument("unit", metavar="单位")
 @click.option("--by", "by", default=None, help="签发人（默认：当前登录用户）")
 @catalog_option
 @click.pass_context
@@ -142,7 +142,7 @@ def token_issue(ctx: click.Context, unit: str, by: str | None, catalog_dir: str 
 
 
 @token_group.command("revoke")
-@click.argument("unit")
+@click.argument("unit", metavar="单位")
 @click.option("--by", "by", default=None, help="撤销人（默认：当前登录用户）")
 @catalog_option
 @click.pass_context

@@ -65,9 +65,11 @@ def chinese(e: click.UsageError) -> str:
         return f"没有这个命令：{e.command_name}{hint}" + (f"。可用的命令：{available}" if available else "")
     if isinstance(e, click.MissingParameter):
         kind = "参数" if isinstance(e.param, click.Argument) else "选项"
-        return f"缺少{kind} {_param_name(e)}"
+        name = _param_name(e)
+        return f"缺少{kind} {name}" if name.isascii() else f"缺少{kind}：{name}"
     if isinstance(e, click.BadParameter):
-        return f"{_param_name(e)} 的值不对：{_value_message(e.message)}"
+        name = _param_name(e)
+        return f"{name}{' ' if name.isascii() else ''}的值不对：{_value_message(e.message)}"
     for rx, text in _OPTION_MESSAGES:
         m = rx.match(e.message)
         if m:

@@ -10,7 +10,8 @@ and the first sentence of a command's help (click looks for a ``.``) was cut any
 starting a line with a closing mark (``，。；）``); :func:`localize` gives a command, and every
 subcommand under it, a context that uses it and a short help that is its help's first
 sentence (to the first ``。``). The usage line of a usage error (:mod:`duban.cli.errors`) is
-the same line.
+the same line. A command's arguments name their own placeholder in Chinese (``metavar=``:
+``duban run-round [选项] 截止日期``, ``缺少参数：截止日期``), as click would print ``DATE``.
 """
 
 from __future__ import annotations

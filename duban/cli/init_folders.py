@@ -10,11 +10,11 @@ from .common import catalog_option, load_catalog_or_fail
 
 
 @click.command("init-folders")
-@click.argument("root", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("root", type=click.Path(file_okay=False, path_type=Path), metavar="共享文件夹")
 @click.option("--unit", "units", multiple=True, help="只为某些单位建文件夹（可重复）")
 @catalog_option
 def command(root: Path, units: tuple[str, ...], catalog_dir: str | None) -> None:
-    """在共享文件夹 ROOT 下为每个单位、任务和轮次建好文件夹、说明和空白模板。
+    """在给定的共享文件夹下为每个单位、任务和轮次建好文件夹、说明和空白模板。
 
     重复运行只补缺，不会覆盖、移动或删除任何已有文件。
     """

@@ -80,7 +80,7 @@ def _list(home) -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="由检查结果 JSON（duban check --json 的输出或存档的 report.json）重新生成一份报告",
 )
-@click.option("--round", "round_", metavar="DATE", help="报告所属轮次的截止日期，如 2021-06-20；省略则归为临时核查")
+@click.option("--round", "round_", metavar="截止日期", help="报告所属轮次的截止日期，如 2021-06-20；省略则归为临时核查")
 @click.option("--label", help="写在报告上的说明，如“区工信局补报后复查”")
 @click.option("--rebuild-index", is_flag=True, help="重新生成报告索引 index.html")
 @catalog_option

@@ -29,7 +29,7 @@ from .flowrun import (
 
 
 @click.command("run-round")
-@click.argument("date")
+@click.argument("date", metavar="截止日期")
 @click.option(
     "--as-of", "as_of", default=None, help="按哪个时间检查（2021-06-20T18:00）；默认按该轮截止时刻（当天 24 时）"
 )
@@ -61,7 +61,7 @@ def command(
     timeout: int,
     catalog_dir: str | None,
 ) -> None:
-    """立即运行某一轮（DATE 为截止日期，如 2021-06-20）：检查、提醒、保存报告。"""
+    """立即运行某一轮（按截止日期，如 2021-06-20）：检查、提醒、保存报告。"""
     from duban.timeutil import parse_as_of
 
     catalog = load_catalog_or_fail(catalog_dir)

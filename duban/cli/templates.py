@@ -15,7 +15,7 @@ def command() -> None:
 
 
 @command.command("export")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹")
 @click.option("--overwrite", is_flag=True, help="覆盖已存在的同名文件")
 @catalog_option
 def export(directory: Path, overwrite: bool, catalog_dir: str | None) -> None:
