@@ -73,13 +73,17 @@ def _server(ctx: click.Context) -> None:
         raise UserError("没有设置 PREFECT_API_URL：先指向城市的 Prefect 服务器（http://服务器:4200/api）")
 
 
+# every city command takes the city file (city.yaml) first
+_city_file = click.argument("city_file", type=click.Path(dir_okay=False, path_type=Path), metavar="城市文件")
+
+
 @click.group("city")
 def command() -> None:
     """一个城市的多个区共用一个 Prefect 服务器：按区部署、按区运行、全市汇总。"""
 
 
 @command.command("check")
-@click.argument("city_file", type=click.Path(dir_okay=False, path_type=Path), metavar="城市文件")
+@_city_file
 def check(city_file: Path) -> None:
     """检查 city.yaml 和各区的督办活动。"""
     city = _load(city_file)
@@ -89,7 +93,7 @@ def check(city_file: Path) -> None:
 
 
 @command.command("deploy")
-@click.argument("city_file", type=click.Path(dir_okay=False, path_type=Path), metavar="城市文件")
+@_city_file
 @click.option(
     "--apply/--no-apply", default=True, show_default=True, help="写出 prefect.yaml 后部署到 PREFECT_API_URL 的服务器"
 )
@@ -127,7 +131,7 @@ def deploy(ctx: click.Context, city_file: Path, apply: bool, path: Path | None) 
 
 
 @command.command("run")
-@click.argument("city_file", type=click.Path(dir_okay=False, path_type=Path), metavar="城市文件")
+@_city_file
 @click.option("--round", "round_date", default=None, help="汇总哪一轮（截止日期，如 2021-06-20）")
 @click.option("--as-of", "as_of", default=None, help="按哪个时间检查（默认：该轮 24 时，或现在）")
 @click.option("--timeout", default=3600, show_default=True, help="等待全市汇总完成的秒数")
@@ -155,7 +159,7 @@ def run(ctx: click.Context, city_file: Path, round_date: str | None, as_of: str 
 
 
 @command.command("watch")
-@click.argument("city_file", type=click.Path(dir_okay=False, path_type=Path), metavar="城市文件")
+@_city_file
 @click.option("--district", required=True, help="监视哪个区的共享文件夹")
 @click.option("--campaign", "campaign_key", default=None, help="该区有多个督办活动时：哪一个（活动的 id）")
 @click.option("--settle", type=click.FloatRange(0), default=60, show_default=True, help="单位文件夹静止多少秒后才报告")
